@@ -1,0 +1,308 @@
+//! Schemas: defaults of the wrong type, fields the server omits, enums the server outgrows.
+
+use serde_json::{Value, json};
+
+use super::util::visit_schemas_mut;
+use super::{Fixup, Rewrites};
+
+/// Quirk: upstream writes defaults of integer, number and boolean parameters as strings
+/// (`pageLimit` default `"10"`, `doReply` `"true"`, `dist` `"0"`, `autoApply` `"true"`);
+/// typify refuses a default that does not match its type. Parsable ones are converted,
+/// others removed (lossy).
+pub const COERCE_STRING_DEFAULTS: Fixup = Fixup {
+    name: "coerce_string_defaults",
+    quirk: "defaults of non-string schemas written as strings (\"10\", \"true\")",
+    run: coerce_string_defaults,
+};
+
+/// The JSON types a schema admits, from `type` or from the `type`s of its anyOf/oneOf.
+fn admitted_types(schema: &serde_json::Map<String, Value>) -> Vec<String> {
+    if let Some(Value::String(t)) = schema.get("type") {
+        return vec![t.clone()];
+    }
+    ["anyOf", "oneOf"]
+        .iter()
+        .filter_map(|k| schema.get(*k).and_then(Value::as_array))
+        .flatten()
+        .filter_map(|alt| alt.get("type").and_then(Value::as_str).map(str::to_owned))
+        .collect()
+}
+
+fn parse_as(ty: &str, text: &str) -> Option<Value> {
+    let t = text.trim();
+    match ty {
+        "integer" => t.parse::<i64>().ok().map(Value::from),
+        "number" => t
+            .parse::<f64>()
+            .ok()
+            .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number)),
+        "boolean" => t.parse::<bool>().ok().map(Value::Bool),
+        _ => None,
+    }
+}
+
+fn coerce_string_defaults(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
+    let mut changes = Vec::new();
+    visit_schemas_mut(doc, &mut |schema| {
+        let Some(Value::String(d)) = schema.get("default") else {
+            return;
+        };
+        let types = admitted_types(schema);
+        if types.is_empty() || types.iter().any(|t| t == "string") {
+            return;
+        }
+        let d = d.clone();
+        match types.iter().find_map(|t| parse_as(t, &d)) {
+            Some(v) => {
+                changes.push((false, format!("{} default {d:?} -> {v}", types.join("|"))));
+                schema.insert("default".into(), v);
+            }
+            None => {
+                changes.push((
+                    true,
+                    format!(
+                        "{} default {d:?} removed (not of that type)",
+                        types.join("|")
+                    ),
+                ));
+                schema.remove("default");
+            }
+        }
+    });
+    for (lossy, change) in changes {
+        if lossy {
+            log.lossy("schema", change);
+        } else {
+            log.note("schema", change);
+        }
+    }
+    Ok(())
+}
+
+/// Quirk: real responses leave out fields the document marked required (device `state`,
+/// the shadow's `reported`, `$meta.updatedAt`), and one missing field fails a whole page.
+/// These are removed from `required`. The May-2025 document already has them optional, so
+/// this is normally a no-op; it guards against the old declarations coming back.
+pub const OPTIONAL_FIELDS_THE_SERVER_OMITS: Fixup = Fixup {
+    name: "optional_fields_the_server_omits",
+    quirk: "fields declared required that real responses omit (state, reported, $meta.updatedAt)",
+    run: optional_fields_the_server_omits,
+};
+
+/// (schema, property) pairs seen missing in real responses.
+const OMITTED: [(&str, &str); 8] = [
+    ("GenericDevice", "state"),
+    ("GatewayDevice", "state"),
+    ("BLEDevice", "state"),
+    ("DeviceShadow", "reported"),
+    ("GenericDeviceState", "reported"),
+    ("DeviceDocMeta", "updatedAt"),
+    ("DeviceDocMeta", "createdAt"),
+    ("Device", "state"),
+];
+
+fn optional_fields_the_server_omits(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return Ok(());
+    };
+    for (name, prop) in OMITTED {
+        let Some(req) = schemas
+            .get_mut(name)
+            .and_then(|s| s.get_mut("required"))
+            .and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
+        let before = req.len();
+        req.retain(|r| r != prop);
+        if req.len() != before {
+            log.note(
+                format!("schema {name}"),
+                format!("{prop} is no longer required"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Quirk: enums are stricter than the server (the FOTA job status enum lacks `SUCCEEDED`,
+/// `FAILED`, `QUEUED`, … that the server returns), and typify's enums reject unknown values,
+/// failing a whole response. Every named string-enum schema `X` that responses use becomes
+/// `oneOf: [XKnown, string]`: known values still decode to the typed enum `XKnown`, anything
+/// else is kept as a `String`. Enums that header parameters use stay closed (headers are
+/// written with `Display`, which the open form lacks; the caller picks those values anyway).
+pub const OPEN_ENUMS: Fixup = Fixup {
+    name: "open_enums",
+    quirk: "string enums stricter than the server (FOTA job statuses)",
+    run: open_enums,
+};
+
+/// Component names referenced (transitively) from `roots`.
+fn reachable(
+    schemas: &serde_json::Map<String, Value>,
+    roots: Vec<&Value>,
+) -> std::collections::BTreeSet<String> {
+    fn collect<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(r) = m
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    out.push(r);
+                }
+                m.iter()
+                    .filter(|(k, _)| *k != "example")
+                    .for_each(|(_, x)| collect(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+            _ => {}
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo = Vec::new();
+    roots.into_iter().for_each(|r| collect(r, &mut todo));
+    while let Some(name) = todo.pop() {
+        if seen.insert(name.to_string()) {
+            if let Some(s) = schemas.get(name) {
+                collect(s, &mut todo);
+            }
+        }
+    }
+    seen
+}
+
+fn open_enums(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
+    let ops = crate::spec::operations(doc);
+    let responses: Vec<&Value> = ops
+        .iter()
+        .filter_map(|(_, _, op)| op.get("responses"))
+        .collect();
+    // Header values are written with `Display`, which typify's untagged enums lack.
+    let headers: Vec<&Value> = ops
+        .iter()
+        .filter_map(|(_, _, op)| op.get("parameters").and_then(Value::as_array))
+        .flatten()
+        .filter(|p| p["in"] == "header")
+        .collect();
+    let empty = serde_json::Map::new();
+    let all = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let in_responses = reachable(all, responses);
+    let in_headers = reachable(all, headers);
+    let names: Vec<String> = all
+        .iter()
+        .filter(|(n, s)| {
+            s.get("type") == Some(&json!("string"))
+                && s.get("enum").is_some_and(Value::is_array)
+                && in_responses.contains(*n)
+                && !in_headers.contains(*n)
+        })
+        .map(|(n, _)| n.clone())
+        .collect();
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return Ok(());
+    };
+    for name in names {
+        let known = format!("{name}Known");
+        if schemas.contains_key(&known) {
+            return Err(format!("cannot open enum {name}: {known} already exists"));
+        }
+        let original = schemas.remove(&name).expect("listed above");
+        let description = original.get("description").cloned();
+        schemas.insert(known.clone(), original);
+        let mut open = json!({"oneOf": [{"$ref": format!("#/components/schemas/{known}")}, {"type": "string"}]});
+        if let Some(d) = description {
+            open["description"] = d;
+        }
+        schemas.insert(name.clone(), open);
+        log.note(
+            format!("schema {name}"),
+            format!("enum opened: known values in {known}, others kept as strings"),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixups::testing::*;
+
+    #[test]
+    fn string_defaults_are_coerced() {
+        let mut op = ok_json("L", json!({}));
+        op["parameters"] = json!([
+            {"name": "pageLimit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": "10"}},
+            {"name": "doReply", "in": "query", "schema": {"type": "boolean", "default": "true"}},
+            {"name": "bad", "in": "query", "schema": {"type": "integer", "default": "ten"}},
+            {"name": "reply", "in": "query", "schema": {"anyOf": [{"type": "boolean"}, {"type": "number"}], "default": "true"}}
+        ]);
+        let mut doc = tiny_spec(json!({"/l": {"get": op}}));
+        let err = try_generate(&doc).unwrap_err();
+        assert!(err.contains("does not conform"), "{err}");
+        let report = run_one(&COERCE_STRING_DEFAULTS, &mut doc);
+        let params = &doc["paths"]["/l"]["get"]["parameters"];
+        assert_eq!(params[0]["schema"]["default"], json!(10));
+        assert_eq!(params[1]["schema"]["default"], json!(true));
+        assert!(params[2]["schema"].get("default").is_none());
+        assert_eq!(params[3]["schema"]["default"], json!(true));
+        assert_eq!(report.lossy().count(), 1);
+        try_generate(&doc).unwrap();
+    }
+
+    #[test]
+    fn omitted_fields_become_optional() {
+        let mut doc = tiny_spec(json!({}));
+        doc["components"]["schemas"]["GenericDevice"] = json!({"type": "object", "required": ["id", "state"],
+            "properties": {"id": {"type": "string"}, "state": {"type": "object"}}});
+        let report = run_one(&OPTIONAL_FIELDS_THE_SERVER_OMITS, &mut doc);
+        assert_eq!(
+            doc["components"]["schemas"]["GenericDevice"]["required"],
+            json!(["id"])
+        );
+        assert_eq!(report.rewrites.len(), 1);
+        assert_eq!(
+            run_one(&OPTIONAL_FIELDS_THE_SERVER_OMITS, &mut doc)
+                .no_ops
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn response_enums_accept_unknown_values() {
+        let mut doc = tiny_spec(
+            json!({"/jobs/{id}": {"get": ok_json("FetchJob", json!({"$ref": "#/components/schemas/Job"}))}}),
+        );
+        doc["components"]["schemas"]["Job"] = json!({"type": "object", "required": ["status"],
+            "properties": {"status": {"$ref": "#/components/schemas/JobStatus"}}});
+        doc["components"]["schemas"]["JobStatus"] =
+            json!({"type": "string", "enum": ["CREATED", "COMPLETED"]});
+        doc["components"]["schemas"]["HeaderOnly"] = json!({"type": "string", "enum": ["a"]});
+        doc["paths"]["/jobs/{id}"]["get"]["parameters"] = json!([
+            {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+            {"name": "x-kind", "in": "header", "schema": {"$ref": "#/components/schemas/HeaderOnly"}}
+        ]);
+        assert!(
+            try_generate(&doc)
+                .unwrap()
+                .contains("pub enum JobStatus {\n        #[serde(rename = \"CREATED\")]")
+        );
+        let report = run_one(&OPEN_ENUMS, &mut doc);
+        assert_eq!(report.rewrites.len(), 1, "only the response enum is opened");
+        let code = try_generate(&doc).unwrap();
+        assert!(code.contains("pub enum JobStatusKnown"));
+        assert!(code.contains("String(::std::string::String)"));
+        assert!(code.contains("pub enum HeaderOnly"));
+    }
+}

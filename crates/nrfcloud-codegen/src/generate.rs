@@ -1,0 +1,188 @@
+//! The generation pipeline: JSON document -> fixups -> `openapiv3` -> progenitor -> `syn` ->
+//! `prettyplease`, plus the per-operation table and the generated-surface summary.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use serde_json::Value;
+
+use crate::fixups::{self, FixupReport};
+use crate::operations::{self, OperationMeta};
+use crate::spec::{self, SpecError};
+use crate::surface;
+
+/// Everything one generation run produces.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The formatted Rust source of the raw client.
+    pub code: String,
+    /// The document after fixups (what progenitor saw).
+    pub fixed: Value,
+    /// What the fixups changed.
+    pub report: FixupReport,
+    /// One entry per operation, from the fixed document.
+    pub operations: Vec<OperationMeta>,
+    /// The plain-text summary of the generated surface (committed as `spec/generated-surface.txt`).
+    pub surface: String,
+}
+
+/// Why generation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// The document could not be loaded.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// A fixup refused the document.
+    #[error(transparent)]
+    Fixup(#[from] fixups::FixupError),
+    /// progenitor returned an error or panicked. `operation` names the first operation that
+    /// fails on its own, when one does.
+    #[error("progenitor failed{}: {message}", operation.as_ref().map(|o| format!(" on operation {o}")).unwrap_or_default())]
+    Progenitor {
+        /// `OperationId METHOD /path` of the culprit, if isolated.
+        operation: Option<String>,
+        /// progenitor's message (or panic payload).
+        message: String,
+    },
+    /// The generated tokens are not valid Rust (a progenitor bug).
+    #[error("generated code does not parse: {0}")]
+    Syntax(String),
+}
+
+/// The progenitor settings this project uses: builder interface, merged tags, the raw crate's
+/// hook state as the inner type (its `ClientHooks` impl is required), and `JsonSchema` on
+/// every generated type.
+pub fn settings() -> GenerationSettings {
+    let mut s = GenerationSettings::default();
+    s.with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_hooks(HooksMode::Expected)
+        .with_inner_type(quote::quote!(crate::hooks::Hooks))
+        .with_derive("schemars::JsonSchema");
+    s
+}
+
+/// Runs the whole pipeline on the text of a document.
+pub fn generate(text: &str) -> Result<Generated, GenerateError> {
+    let mut doc = spec::parse_json(text)?;
+    let report = fixups::apply_all(&mut doc)?;
+    let mut out = generate_unfixed(&doc)?;
+    out.report = report;
+    Ok(out)
+}
+
+/// Runs progenitor on a document exactly as given (the fixups' tests use this to show the
+/// failure a fixup prevents).
+pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
+    let api = spec::to_openapiv3(doc)?;
+    let code = match run_progenitor(&api) {
+        Ok(code) => code,
+        Err(message) => {
+            return Err(GenerateError::Progenitor {
+                operation: isolate_failing_operation(doc),
+                message,
+            });
+        }
+    };
+    let operations = operations::from_document(doc);
+    let surface = surface::summarize(&code, &operations).map_err(GenerateError::Syntax)?;
+    Ok(Generated {
+        code,
+        fixed: doc.clone(),
+        report: FixupReport::default(),
+        operations,
+        surface,
+    })
+}
+
+/// progenitor + syn + prettyplease; panics inside progenitor become errors.
+fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<String, String> {
+    let result = quietly(|| {
+        let mut generator = Generator::new(&settings());
+        generator.generate_tokens(api)
+    });
+    let tokens = match result {
+        Ok(Ok(tokens)) => tokens,
+        Ok(Err(e)) => return Err(e.to_string()),
+        Err(panic) => return Err(format!("panicked: {panic}")),
+    };
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    crate::postprocess::raw_reserved_identifiers(&mut file);
+    Ok(prettyplease::unparse(&file))
+}
+
+/// Runs `f`, turning a panic into its message.
+fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into())
+    })
+}
+
+/// Generates each operation alone (with all components) and names the first that fails.
+fn isolate_failing_operation(doc: &Value) -> Option<String> {
+    for (path, method, op) in spec::operations(doc) {
+        let mut single = doc.clone();
+        let mut item = serde_json::Map::new();
+        item.insert(method.to_string(), op.clone());
+        if let Some(params) = doc.pointer(&format!(
+            "/paths/{}/parameters",
+            path.replace('~', "~0").replace('/', "~1")
+        )) {
+            item.insert("parameters".into(), params.clone());
+        }
+        single["paths"] = Value::Object(
+            [(path.to_string(), Value::Object(item))]
+                .into_iter()
+                .collect(),
+        );
+        let Ok(api) = spec::to_openapiv3(&single) else {
+            continue;
+        };
+        if run_progenitor(&api).is_err() {
+            let id = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or("<no operationId>");
+            return Some(format!("{id} {} {path}", method.to_uppercase()));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[ignore = "diagnostic: finds the component schemas typify rejects"]
+    fn find_bad_components() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../spec/openapi.json"
+        ))
+        .unwrap();
+        let mut doc = crate::spec::parse_json(&text).unwrap();
+        crate::fixups::apply_all(&mut doc).unwrap();
+        let schemas = doc["components"]["schemas"].as_object().unwrap().clone();
+        for (name, s) in &schemas {
+            let mut single = doc.clone();
+            for (other, v) in single["components"]["schemas"]
+                .as_object_mut()
+                .unwrap()
+                .iter_mut()
+            {
+                if other != name {
+                    *v = serde_json::json!({});
+                }
+            }
+            single["paths"] = serde_json::json!({"/x": {"get": {"operationId": "X", "responses": {"200": {"description": "", "content": {"application/json": {"schema": s}}}}}}});
+            let api = crate::spec::to_openapiv3(&single).unwrap();
+            if let Err(e) = super::run_progenitor(&api) {
+                println!("BAD {name}: {e}");
+            }
+        }
+    }
+}

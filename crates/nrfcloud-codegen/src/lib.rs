@@ -1,0 +1,17 @@
+//! Code generation for nrfcloud-rs, shared by the raw crate's `build.rs` and the xtask.
+//!
+//! The pipeline: load `spec/openapi.json` ([`spec`]), apply the named [`fixups`] for the
+//! upstream document's quirks, run progenitor with the project's [`generate::settings`],
+//! format with prettyplease, and derive the per-operation table ([`operations`]) and the
+//! plain-text summary of the generated surface ([`surface`]). [`normalize`] is the one
+//! normaliser for the stored document.
+
+pub mod fixups;
+pub mod generate;
+pub mod normalize;
+pub mod operations;
+pub mod postprocess;
+pub mod spec;
+pub mod surface;
+
+pub use generate::{GenerateError, Generated, generate};

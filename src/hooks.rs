@@ -1,0 +1,103 @@
+//! The `ClientHooks` implementation of the generated client.
+//!
+//! Rust's orphan rule puts this impl in the crate that defines `Client`; it forwards to an
+//! optional [`Middleware`] that the wrapper crate supplies through [`Hooks`]. Without one,
+//! requests go straight to `reqwest`. Either way the hooks remove the `api-version` header
+//! progenitor adds (the API does not use it) and send `Accept` for binary downloads.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+
+use crate::Client;
+use crate::operations::{self, Operation};
+
+/// A boxed, `Send` future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What the wrapper plugs into every generated call.
+pub trait Middleware: Send + Sync + 'static {
+    /// Adjusts the request before it is sent (credentials, user agent). An `Err` stops the
+    /// call before anything is sent; its text becomes `Error::Custom`.
+    fn prepare(
+        &self,
+        request: &mut reqwest::Request,
+        operation: &'static Operation,
+    ) -> Result<(), String>;
+
+    /// Sends the request (retries, tracing, timeouts live here).
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static Operation,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
+}
+
+/// The generated client's inner state: an optional middleware. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Hooks {
+    middleware: Option<Arc<dyn Middleware>>,
+}
+
+impl Hooks {
+    /// Hooks that forward to `middleware`.
+    pub fn new(middleware: Arc<dyn Middleware>) -> Self {
+        Self {
+            middleware: Some(middleware),
+        }
+    }
+}
+
+impl std::fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hooks")
+            .field("middleware", &self.middleware.is_some())
+            .finish()
+    }
+}
+
+fn operation(info: &OperationInfo) -> Option<&'static Operation> {
+    operations::by_id(info.operation_id)
+}
+
+/// Removes what progenitor adds but the API does not use, and asks for binary downloads
+/// explicitly.
+pub fn normalize_request(request: &mut reqwest::Request, operation: Option<&Operation>) {
+    request.headers_mut().remove("api-version");
+    if let Some(accept) = operation.and_then(|op| op.accept) {
+        if !request.headers().contains_key(reqwest::header::ACCEPT) {
+            if let Ok(v) = reqwest::header::HeaderValue::from_str(accept) {
+                request.headers_mut().insert(reqwest::header::ACCEPT, v);
+            }
+        }
+    }
+}
+
+impl ClientHooks<Hooks> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        let op = operation(info);
+        normalize_request(request, op);
+        if let (Some(m), Some(op)) = (&self.inner().middleware, op) {
+            m.prepare(request, op).map_err(Error::Custom)?;
+        }
+        Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        match (&self.inner().middleware, operation(info)) {
+            (Some(m), Some(op)) => m.execute(self.client(), request, op).await,
+            _ => self.client().execute(request).await,
+        }
+    }
+}

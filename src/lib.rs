@@ -1,0 +1,23 @@
+//! The raw nRF Cloud REST API v1 client, generated at build time by progenitor from
+//! `spec/openapi.json` (see `build.rs`). Most users want the `nrfcloud` wrapper crate, which
+//! adds credentials, typed errors, retries and pagination on top of this one.
+//!
+//! - [`Client`], [`types`], [`builder`]: the generated client (builder interface).
+//! - [`operations`]: one entry per operation of the document (id, method, path, accepted
+//!   security schemes, deprecated, paginated), generated from the same document.
+//! - [`hooks`]: the request hooks every generated call runs through.
+
+#![allow(clippy::all, missing_docs, rustdoc::all)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+}
+pub use generated::*;
+
+pub mod hooks;
+pub mod operations;
+
+/// The plain-text summary of the generated surface, as built (compare `spec/generated-surface.txt`).
+pub const GENERATED_SURFACE: &str = include_str!(concat!(env!("OUT_DIR"), "/surface.txt"));
+
+/// Which fixups this build applied and which no longer apply.
+pub const FIXUP_SUMMARY: &str = include_str!(concat!(env!("OUT_DIR"), "/fixups.txt"));

@@ -1,0 +1,34 @@
+//! The per-operation table, generated from `spec/openapi.json` by `build.rs`.
+
+/// One operation of the API document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    /// operationId (unique; deprecated duplicates are renamed by a fixup).
+    pub operation_id: &'static str,
+    /// operationId as upstream spells it.
+    pub original_operation_id: &'static str,
+    /// The generated `Client` method's name.
+    pub method_name: &'static str,
+    /// Upper-case HTTP method.
+    pub method: &'static str,
+    /// Path template relative to the base URL's `/v1`.
+    pub path: &'static str,
+    /// The documentation section.
+    pub tag: &'static str,
+    /// Accepted security alternatives (scheme names, all of one alternative needed). Empty:
+    /// no credentials.
+    pub security: &'static [&'static [&'static str]],
+    /// Deprecated upstream.
+    pub deprecated: bool,
+    /// Takes `pageNextToken`.
+    pub paginated: bool,
+    /// Media type to send as `Accept` for binary downloads.
+    pub accept: Option<&'static str>,
+}
+
+include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+
+/// The operation with this (fixed-up, unique) operationId.
+pub fn by_id(operation_id: &str) -> Option<&'static Operation> {
+    OPERATIONS.iter().find(|op| op.operation_id == operation_id)
+}
