@@ -59,8 +59,9 @@ impl std::fmt::Debug for Hooks {
     }
 }
 
+/// progenitor's `OperationInfo::operation_id` holds the generated method's name.
 fn operation(info: &OperationInfo) -> Option<&'static Operation> {
-    operations::by_id(info.operation_id)
+    operations::by_method_name(info.operation_id)
 }
 
 /// Removes what progenitor adds but the API does not use, and asks for binary downloads
@@ -68,7 +69,8 @@ fn operation(info: &OperationInfo) -> Option<&'static Operation> {
 pub fn normalize_request(request: &mut reqwest::Request, operation: Option<&Operation>) {
     request.headers_mut().remove("api-version");
     if let Some(accept) = operation.and_then(|op| op.accept) {
-        if !request.headers().contains_key(reqwest::header::ACCEPT) {
+        let current = request.headers().get(reqwest::header::ACCEPT);
+        if current.is_none_or(|v| v == "*/*") {
             if let Ok(v) = reqwest::header::HeaderValue::from_str(accept) {
                 request.headers_mut().insert(reqwest::header::ACCEPT, v);
             }
@@ -100,4 +102,18 @@ impl ClientHooks<Hooks> for Client {
             _ => self.client().execute(request).await,
         }
     }
+}
+
+/// Installs rustls' ring crypto provider as the process default, once, unless another
+/// provider is already installed. reqwest is built without a default provider (no C
+/// toolchain needed for aws-lc), so this must run before a `reqwest::Client` is built; the
+/// generated `Client::new` and the wrapper's builder call it.
+pub fn ensure_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            // Losing a race against another installer is fine: a provider is installed.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+    });
 }

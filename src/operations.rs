@@ -32,3 +32,9 @@ include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 pub fn by_id(operation_id: &str) -> Option<&'static Operation> {
     OPERATIONS.iter().find(|op| op.operation_id == operation_id)
 }
+
+/// The operation whose generated `Client` method has this name (progenitor passes this name
+/// to the hooks as `OperationInfo::operation_id`).
+pub fn by_method_name(method_name: &str) -> Option<&'static Operation> {
+    OPERATIONS.iter().find(|op| op.method_name == method_name)
+}

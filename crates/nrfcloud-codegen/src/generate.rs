@@ -109,6 +109,9 @@ fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<String, String> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     crate::postprocess::raw_reserved_identifiers(&mut file);
+    if !crate::postprocess::install_crypto_provider_in_new(&mut file) {
+        return Err("generated code has no Client::new".into());
+    }
     Ok(prettyplease::unparse(&file))
 }
 

@@ -22,9 +22,45 @@ pub fn raw_reserved_identifiers(file: &mut syn::File) -> usize {
     v.0
 }
 
+/// progenitor's `Client::new` builds its own `reqwest::Client`. This project builds reqwest
+/// with rustls but without a default crypto provider (ring is chosen explicitly, to keep the
+/// C toolchain out of the build), and reqwest panics if none is installed. A call to
+/// `crate::hooks::ensure_crypto_provider()` is inserted at the top of `Client::new`.
+/// Returns whether the constructor was found.
+pub fn install_crypto_provider_in_new(file: &mut syn::File) -> bool {
+    for item in &mut file.items {
+        let syn::Item::Impl(imp) = item else { continue };
+        let is_client = matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+        if !is_client || imp.trait_.is_some() {
+            continue;
+        }
+        for it in &mut imp.items {
+            if let syn::ImplItem::Fn(f) = it
+                && f.sig.ident == "new" {
+                    let stmt: syn::Stmt =
+                        syn::parse_quote!(crate::hooks::ensure_crypto_provider(););
+                    f.block.stmts.insert(0, stmt);
+                    return true;
+                }
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_new_installs_the_provider() {
+        let mut file: syn::File = syn::parse_str(
+            "impl Client { pub fn new(baseurl: &str) -> Self { todo!() } pub fn other() {} }",
+        )
+        .unwrap();
+        assert!(install_crypto_provider_in_new(&mut file));
+        let text = prettyplease::unparse(&file);
+        assert!(text.contains("pub fn new(baseurl: &str) -> Self {\n        crate::hooks::ensure_crypto_provider();"), "{text}");
+    }
 
     #[test]
     fn gen_becomes_raw() {

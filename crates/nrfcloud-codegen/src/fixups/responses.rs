@@ -22,14 +22,13 @@ fn head_responses_have_no_body(doc: &mut Value, log: &mut Rewrites) -> Result<()
         let at = label(path, method, op);
         if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
             for (code, r) in responses.iter_mut() {
-                if let Some(obj) = r.as_object_mut() {
-                    if obj.remove("content").is_some() {
+                if let Some(obj) = r.as_object_mut()
+                    && obj.remove("content").is_some() {
                         log.lossy(
                             &at,
                             format!("response {code}: body declaration removed (HEAD has no body)"),
                         );
                     }
-                }
             }
         }
         Ok(())

@@ -79,6 +79,54 @@ fn coerce_string_defaults(doc: &mut Value, log: &mut Rewrites) -> Result<(), Str
     Ok(())
 }
 
+/// Quirk: `anyOf` of scalar alternatives (`Mnc` number or string, `DoReplyFlag` boolean or
+/// number, a device `subType` that is a known enum or any string). typify models `anyOf` as a
+/// struct of flattened optional fields, which cannot hold a scalar: every value fails to
+/// decode. When no alternative is an object or array, `anyOf` becomes `oneOf` (an untagged
+/// enum trying the alternatives in order), which accepts exactly the same values.
+pub const SCALAR_ANY_OF_AS_ONE_OF: Fixup = Fixup {
+    name: "scalar_any_of_as_one_of",
+    quirk: "anyOf of scalar types (Mnc, DoReplyFlag, subType)",
+    run: scalar_any_of_as_one_of,
+};
+
+fn is_scalar(schemas: &serde_json::Map<String, Value>, alt: &Value) -> bool {
+    let s = super::util::resolve(schemas, alt);
+    match s.get("type").and_then(Value::as_str) {
+        Some("string" | "number" | "integer" | "boolean") => true,
+        Some(_) => false,
+        None => {
+            s.get("enum").is_some() || {
+                ["oneOf", "anyOf"].iter().any(|k| {
+                    s.get(*k)
+                        .and_then(Value::as_array)
+                        .is_some_and(|alts| alts.iter().all(|a| is_scalar(schemas, a)))
+                })
+            }
+        }
+    }
+}
+
+fn scalar_any_of_as_one_of(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
+    let schemas = super::util::schemas_snapshot(doc);
+    let mut count = 0;
+    visit_schemas_mut(doc, &mut |schema| {
+        let Some(alts) = schema.get("anyOf").and_then(Value::as_array) else {
+            return;
+        };
+        if alts.is_empty() || !alts.iter().all(|a| is_scalar(&schemas, a)) {
+            return;
+        }
+        let alts = schema.remove("anyOf").expect("checked");
+        schema.insert("oneOf".into(), alts);
+        count += 1;
+    });
+    if count > 0 {
+        log.note("schema", format!("{count} scalar anyOf -> oneOf"));
+    }
+    Ok(())
+}
+
 /// Quirk: real responses leave out fields the document marked required (device `state`,
 /// the shadow's `reported`, `$meta.updatedAt`), and one missing field fails a whole page.
 /// These are removed from `required`. The May-2025 document already has them optional, so
@@ -167,11 +215,10 @@ fn reachable(
     let mut todo = Vec::new();
     roots.into_iter().for_each(|r| collect(r, &mut todo));
     while let Some(name) = todo.pop() {
-        if seen.insert(name.to_string()) {
-            if let Some(s) = schemas.get(name) {
+        if seen.insert(name.to_string())
+            && let Some(s) = schemas.get(name) {
                 collect(s, &mut todo);
             }
-        }
     }
     seen
 }
@@ -304,5 +351,24 @@ mod tests {
         assert!(code.contains("pub enum JobStatusKnown"));
         assert!(code.contains("String(::std::string::String)"));
         assert!(code.contains("pub enum HeaderOnly"));
+    }
+
+    #[test]
+    fn scalar_any_of_decodes_any_alternative() {
+        let mut doc = tiny_spec(
+            json!({"/d": {"get": ok_json("D", json!({"$ref": "#/components/schemas/Dev"}))}}),
+        );
+        doc["components"]["schemas"]["Kind"] = json!({"type": "string", "enum": ["a", "b"]});
+        doc["components"]["schemas"]["Dev"] = json!({"type": "object", "properties": {
+            "subType": {"anyOf": [{"$ref": "#/components/schemas/Kind"}, {"type": "string"}]},
+            "mnc": {"anyOf": [{"type": "number"}, {"type": "string"}]}}});
+        assert!(
+            try_generate(&doc).unwrap().contains("flatten"),
+            "typify flattens anyOf"
+        );
+        run_one(&SCALAR_ANY_OF_AS_ONE_OF, &mut doc);
+        let code = try_generate(&doc).unwrap();
+        assert!(!code.contains("flatten"));
+        assert!(code.contains("#[serde(untagged)]"));
     }
 }
