@@ -37,9 +37,9 @@ pub enum GenerateError {
     Fixup(#[from] fixups::FixupError),
     /// progenitor returned an error or panicked. `operation` names the first operation that
     /// fails on its own, when one does.
-    #[error("progenitor failed{}: {message}", operation.as_ref().map(|o| format!(" on operation {o}")).unwrap_or_default())]
+    #[error("progenitor failed{}: {message}", operation.as_ref().map(|o| format!(" on {o}")).unwrap_or_default())]
     Progenitor {
-        /// `OperationId METHOD /path` of the culprit, if isolated.
+        /// The culprit, if isolated: `operation Id METHOD /path` or `component schema Name`.
         operation: Option<String>,
         /// progenitor's message (or panic payload).
         message: String,
@@ -78,8 +78,9 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
     let code = match run_progenitor(&api) {
         Ok(code) => code,
         Err(message) => {
+            let culprit = isolate_failing_component(doc).or_else(|| isolate_failing_operation(doc));
             return Err(GenerateError::Progenitor {
-                operation: isolate_failing_operation(doc),
+                operation: culprit,
                 message,
             });
         }
@@ -126,6 +127,35 @@ fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
+/// When the component schemas alone fail (typify rejects one), names the first schema that
+/// fails with every other schema replaced by `{}`.
+fn isolate_failing_component(doc: &Value) -> Option<String> {
+    let mut bare = doc.clone();
+    bare["paths"] = Value::Object(Default::default());
+    let api = spec::to_openapiv3(&bare).ok()?;
+    if run_progenitor(&api).is_ok() {
+        return None;
+    }
+    let names: Vec<String> = doc
+        .pointer("/components/schemas")?
+        .as_object()?
+        .keys()
+        .cloned()
+        .collect();
+    names.into_iter().find_map(|name| {
+        let mut single = bare.clone();
+        for (other, v) in single["components"]["schemas"].as_object_mut()?.iter_mut() {
+            if *other != name {
+                *v = Value::Object(Default::default());
+            }
+        }
+        let api = spec::to_openapiv3(&single).ok()?;
+        run_progenitor(&api)
+            .is_err()
+            .then(|| format!("component schema {name}"))
+    })
+}
+
 /// Generates each operation alone (with all components) and names the first that fails.
 fn isolate_failing_operation(doc: &Value) -> Option<String> {
     for (path, method, op) in spec::operations(doc) {
@@ -151,7 +181,7 @@ fn isolate_failing_operation(doc: &Value) -> Option<String> {
                 .get("operationId")
                 .and_then(Value::as_str)
                 .unwrap_or("<no operationId>");
-            return Some(format!("{id} {} {path}", method.to_uppercase()));
+            return Some(format!("operation {id} {} {path}", method.to_uppercase()));
         }
     }
     None
@@ -159,33 +189,23 @@ fn isolate_failing_operation(doc: &Value) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use serde_json::json;
+
     #[test]
-    #[ignore = "diagnostic: finds the component schemas typify rejects"]
-    fn find_bad_components() {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../spec/openapi.json"
-        ))
-        .unwrap();
-        let mut doc = crate::spec::parse_json(&text).unwrap();
-        crate::fixups::apply_all(&mut doc).unwrap();
-        let schemas = doc["components"]["schemas"].as_object().unwrap().clone();
-        for (name, s) in &schemas {
-            let mut single = doc.clone();
-            for (other, v) in single["components"]["schemas"]
-                .as_object_mut()
-                .unwrap()
-                .iter_mut()
-            {
-                if other != name {
-                    *v = serde_json::json!({});
-                }
-            }
-            single["paths"] = serde_json::json!({"/x": {"get": {"operationId": "X", "responses": {"200": {"description": "", "content": {"application/json": {"schema": s}}}}}}});
-            let api = crate::spec::to_openapiv3(&single).unwrap();
-            if let Err(e) = super::run_progenitor(&api) {
-                println!("BAD {name}: {e}");
-            }
-        }
+    fn failures_name_the_culprit() {
+        let doc = crate::fixups::testing::tiny_spec(json!({
+            "/ok": {"get": crate::fixups::testing::ok_json("Fine", json!({"type": "string"}))},
+            "/bad": {"get": {"operationId": "Broken", "responses": {"200": {"description": "", "content": {"application/json": {}}}}}}
+        }));
+        let err = generate_unfixed(&doc).unwrap_err().to_string();
+        assert!(err.contains("operation Broken GET /bad"), "{err}");
+
+        let mut doc = crate::fixups::testing::tiny_spec(json!({}));
+        doc["components"]["schemas"]["Flag"] =
+            json!({"anyOf": [{"type": "boolean"}, {"type": "number"}], "default": "true"});
+        doc["components"]["schemas"]["Other"] = json!({"type": "string"});
+        let err = generate_unfixed(&doc).unwrap_err().to_string();
+        assert!(err.contains("component schema Flag"), "{err}");
     }
 }
