@@ -1,1 +1,41 @@
-fn main() {}
+//! `cargo xtask`: maintenance of the committed nRF Cloud OpenAPI snapshot.
+//!
+//! - `fetch`: download `{base}/v1/openapi.json`, check it, normalise it and write it atomically.
+//! - `regen`: fetch, run the code generator on the new document in-process, and only when that
+//!   succeeds replace `spec/openapi.json` and `spec/generated-surface.txt`.
+//! - `drift`: fetch into memory and report how upstream differs from the snapshot.
+//!
+//! Exit codes: 0 success (no drift), 1 drift found, 2 the document could not be fetched or a
+//! file could not be read or written (also bad arguments), 3 the generator rejected the document.
+
+mod cli;
+mod commands;
+mod fetch;
+mod files;
+
+use std::process::ExitCode;
+
+/// Exit code of `drift` when the snapshot differs from upstream.
+pub const EXIT_DRIFT: u8 = 1;
+/// Exit code when the document could not be fetched, or a file could not be read or written.
+pub const EXIT_FETCH: u8 = 2;
+/// Exit code of `regen` when code generation fails on the fetched document.
+pub const EXIT_GENERATE: u8 = 3;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match cli::parse(&args) {
+        Ok(cli::Command::Help) => {
+            print!("{}", cli::USAGE);
+            0
+        }
+        Ok(cli::Command::Fetch(a)) => commands::fetch(&a),
+        Ok(cli::Command::Regen(a)) => commands::regen(&a),
+        Ok(cli::Command::Drift(a)) => commands::drift(&a),
+        Err(message) => {
+            eprintln!("xtask: {message} (see `cargo xtask help`)");
+            EXIT_FETCH
+        }
+    };
+    ExitCode::from(code)
+}
