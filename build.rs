@@ -1,5 +1,5 @@
 //! Generates the raw client from `spec/openapi.json`: fixups, progenitor, prettyplease.
-//! Writes `$OUT_DIR/codegen.rs`, `$OUT_DIR/operations.rs` and `$OUT_DIR/surface.txt`.
+//! Writes `$OUT_DIR/codegen.rs`, `operations.rs`, `sendable.rs`, `surface.txt` and `fixups.txt`.
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +46,7 @@ fn main() {
         &nrfcloud_codegen::operations::to_rust(&generated.operations),
     );
     write(&out.join("surface.txt"), &generated.surface);
+    write(&out.join("sendable.rs"), &generated.sendable);
     write(
         &out.join("fixups.txt"),
         &format!("applied: {applied}\nno-ops: {no_ops}\n"),

@@ -6,6 +6,7 @@
 //! - [`operations`]: one entry per operation of the document (id, method, path, accepted
 //!   security schemes, deprecated, paginated), generated from the same document.
 //! - [`hooks`]: the request hooks every generated call runs through.
+//! - [`sendable`]: one trait over every request builder, for generic execution.
 
 #![allow(clippy::all, missing_docs, rustdoc::all)]
 mod generated {
@@ -15,6 +16,7 @@ pub use generated::*;
 
 pub mod hooks;
 pub mod operations;
+pub mod sendable;
 
 /// The plain-text summary of the generated surface, as built (compare `spec/generated-surface.txt`).
 pub const GENERATED_SURFACE: &str = include_str!(concat!(env!("OUT_DIR"), "/surface.txt"));

@@ -1,13 +1,9 @@
 //! What the raw client puts on the wire, compared with the documentation's curl examples.
 
-mod support {
-    pub mod recorder;
-}
-
 use futures::TryStreamExt;
 use nrfcloud_api::{Client, hooks::Hooks, types};
+use nrfcloud_testkit::{Recorder, Reply};
 use serde_json::json;
-use support::recorder::{Recorder, Reply};
 
 const PEM_CSV: &str = "deviceId,subType,tags,supportedFirmwareTypes,certificate\n\
 nrf-352656100000001,my-thing,tag1|tag2,APP|MODEM,\"-----BEGIN CERTIFICATE-----\n\
@@ -215,14 +211,10 @@ async fn list_devices_sends_arrays_and_the_transform() {
 async fn agnss_download_asks_for_bytes_with_a_range() {
     let (server, client) = setup().await;
     let payload: Vec<u8> = (0u8..=255).collect();
-    server.reply(Reply {
-        status: 206,
-        headers: vec![
-            ("content-type", "application/octet-stream".into()),
-            ("content-range", "bytes 0-255/4000".into()),
-        ],
-        body: payload.clone(),
-    });
+    server.reply(
+        Reply::bytes(206, "application/octet-stream", payload.clone())
+            .header("content-range", "bytes 0-255/4000"),
+    );
     let body: types::GetAssistanceDataBody = serde_json::from_value(
         json!({"types": [8], "mcc": 244, "mnc": 91, "tac": 4099, "eci": 36078631}),
     )
@@ -256,11 +248,7 @@ async fn agnss_download_asks_for_bytes_with_a_range() {
 #[tokio::test]
 async fn agnss_size_comes_from_content_length() {
     let (server, client) = setup().await;
-    server.reply(Reply {
-        status: 200,
-        headers: vec![("content-length", "4000".into())],
-        body: vec![],
-    });
+    server.reply(Reply::empty(200).header("content-length", "4000"));
     let resp = client
         .get_assistance_data_size()
         .mcc(244)

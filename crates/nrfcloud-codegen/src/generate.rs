@@ -24,6 +24,8 @@ pub struct Generated {
     pub operations: Vec<OperationMeta>,
     /// The plain-text summary of the generated surface (committed as `spec/generated-surface.txt`).
     pub surface: String,
+    /// One `Sendable` impl per request builder (see [`crate::sendable`]).
+    pub sendable: String,
 }
 
 /// Why generation failed.
@@ -87,12 +89,15 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
     };
     let operations = operations::from_document(doc);
     let surface = surface::summarize(&code, &operations).map_err(GenerateError::Syntax)?;
+    let sendable =
+        crate::sendable::sendable_impls(&code, &operations).map_err(GenerateError::Syntax)?;
     Ok(Generated {
         code,
         fixed: doc.clone(),
         report: FixupReport::default(),
         operations,
         surface,
+        sendable,
     })
 }
 

@@ -12,6 +12,7 @@ pub mod normalize;
 pub mod operations;
 pub mod postprocess;
 pub mod report;
+pub mod sendable;
 pub mod spec;
 pub mod surface;
 

@@ -36,12 +36,12 @@ pub fn install_crypto_provider_in_new(file: &mut syn::File) -> bool {
         }
         for it in &mut imp.items {
             if let syn::ImplItem::Fn(f) = it
-                && f.sig.ident == "new" {
-                    let stmt: syn::Stmt =
-                        syn::parse_quote!(crate::hooks::ensure_crypto_provider(););
-                    f.block.stmts.insert(0, stmt);
-                    return true;
-                }
+                && f.sig.ident == "new"
+            {
+                let stmt: syn::Stmt = syn::parse_quote!(crate::hooks::ensure_crypto_provider(););
+                f.block.stmts.insert(0, stmt);
+                return true;
+            }
         }
     }
     false

@@ -24,17 +24,19 @@ pub fn summarize(code: &str, ops: &[OperationMeta]) -> Result<String, String> {
                 for it in &imp.items {
                     if let syn::ImplItem::Fn(f) = it
                         && let syn::ReturnType::Type(_, ty) = &f.sig.output
-                            && let Some(b) = type_name(ty) {
-                                client_methods.push((f.sig.ident.to_string(), b));
-                            }
+                        && let Some(b) = type_name(ty)
+                    {
+                        client_methods.push((f.sig.ident.to_string(), b));
+                    }
                 }
             }
             syn::Item::Mod(m) if m.ident == "builder" => {
                 for it in m.content.iter().flat_map(|(_, items)| items) {
                     if let syn::Item::Impl(imp) = it
-                        && let Some(name) = type_name(&imp.self_ty) {
-                            builders.insert(name, builder_shape(imp));
-                        }
+                        && let Some(name) = type_name(&imp.self_ty)
+                    {
+                        builders.insert(name, builder_shape(imp));
+                    }
                 }
             }
             _ => {}

@@ -1,8 +1,36 @@
 //! The nRF Cloud REST API v1 client for Rust.
 //!
-//! This crate wraps `nrfcloud-api`, the raw client that progenitor generates at build time
-//! from the API's own OpenAPI document. For now it re-exports that raw client: the
-//! generated [`Client`], its request [`builder`]s and [`types`], and the per-operation
-//! table in [`operations`].
+//! ```no_run
+//! # async fn f() -> Result<(), nrfcloud::Error> {
+//! let client = nrfcloud::Client::builder().api_key(std::env::var("NRFCLOUD_API_KEY").unwrap_or_default()).build()?;
+//! let account = client.execute(|api| api.fetch_account_info()).await?;
+//! println!("team {}", account.team.tenant_id.as_str());
+//! # Ok(()) }
+//! ```
+//!
+//! - [`Client`] / [`ClientBuilder`]: base URL, credentials, timeouts, retries.
+//! - [`Client::execute`]: any operation of the generated client ([`api`], its [`types`]), with
+//!   the credential its security accepts, typed [`Error`]s, retries and a `tracing` span.
+//! - Credentials: an API key, a [`DeviceKey`] or [`ServiceKey`] (ES256 JWTs minted and
+//!   cached), an opaque JWT or evaluation token.
 
-pub use nrfcloud_api::*;
+mod client;
+pub mod credentials;
+pub mod error;
+pub mod jwt;
+mod middleware;
+pub mod retry;
+mod secret;
+
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+};
+pub use credentials::{Credentials, DeviceKey, ServiceKey};
+pub use error::{ApiError, CredentialError, Error, NrfCode};
+pub use middleware::CallOptions;
+pub use retry::RetryPolicy;
+pub use secret::Secret;
+
+/// The generated client, its request builders and types, and the operation table.
+pub use nrfcloud_api as api;
+pub use nrfcloud_api::{ByteStream, ResponseValue, builder, operations, types};

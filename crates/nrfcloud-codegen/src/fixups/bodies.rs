@@ -37,21 +37,23 @@ fn single_media_type(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> 
             .get_mut("requestBody")
             .and_then(|b| b.get_mut("content"))
             .and_then(Value::as_object_mut)
-            && let Some(dropped) = pick_one(content) {
-                log.lossy(
-                    &at,
-                    format!("request body: dropped media types {dropped:?}"),
-                );
-            }
+            && let Some(dropped) = pick_one(content)
+        {
+            log.lossy(
+                &at,
+                format!("request body: dropped media types {dropped:?}"),
+            );
+        }
         if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
             for (code, r) in responses.iter_mut() {
                 if let Some(content) = r.get_mut("content").and_then(Value::as_object_mut)
-                    && let Some(dropped) = pick_one(content) {
-                        log.lossy(
-                            &at,
-                            format!("response {code}: dropped media types {dropped:?}"),
-                        );
-                    }
+                    && let Some(dropped) = pick_one(content)
+                {
+                    log.lossy(
+                        &at,
+                        format!("response {code}: dropped media types {dropped:?}"),
+                    );
+                }
             }
         }
         Ok(())

@@ -120,6 +120,7 @@ pub const FIXUPS: &[Fixup] = &[
     responses::BINARY_RESPONSES_AS_OCTET_STREAM,
     responses::SCHEMALESS_JSON_RESPONSES,
     responses::SINGLE_SUCCESS_RESPONSE,
+    responses::ERROR_RESPONSES_KEEP_THEIR_BODY,
     schemas::SCALAR_ANY_OF_AS_ONE_OF,
     schemas::OPTIONAL_FIELDS_THE_SERVER_OMITS,
     schemas::OPEN_ENUMS,

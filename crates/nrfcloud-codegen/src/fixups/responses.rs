@@ -23,12 +23,13 @@ fn head_responses_have_no_body(doc: &mut Value, log: &mut Rewrites) -> Result<()
         if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
             for (code, r) in responses.iter_mut() {
                 if let Some(obj) = r.as_object_mut()
-                    && obj.remove("content").is_some() {
-                        log.lossy(
-                            &at,
-                            format!("response {code}: body declaration removed (HEAD has no body)"),
-                        );
-                    }
+                    && obj.remove("content").is_some()
+                {
+                    log.lossy(
+                        &at,
+                        format!("response {code}: body declaration removed (HEAD has no body)"),
+                    );
+                }
             }
         }
         Ok(())
@@ -176,6 +177,46 @@ fn single_success_response(doc: &mut Value, log: &mut Rewrites) -> Result<(), St
     })
 }
 
+/// Quirk: a few operations declare an error status without a body (OnboardDevices,
+/// RegisterCertificates and RegisterPublicKeys declare 422). For such a declared status
+/// progenitor returns an empty `ErrorResponse` and discards the body, which holds the nRF code
+/// and the message that says which rows failed. The declaration is removed, so the response
+/// arrives unread and the wrapper decodes `{code, message}` from it (lossy: the declaration).
+pub const ERROR_RESPONSES_KEEP_THEIR_BODY: Fixup = Fixup {
+    name: "error_responses_keep_their_body",
+    quirk: "error statuses declared without a body (422 on the CSV bulk operations)",
+    run: error_responses_keep_their_body,
+};
+
+fn error_responses_keep_their_body(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
+    for_each_operation(doc, |path, method, op| {
+        let at = label(path, method, op);
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return Ok(());
+        };
+        let bodiless: Vec<String> = responses
+            .iter()
+            .filter(|(code, r)| {
+                (code.starts_with('4') || code.starts_with('5'))
+                    && r.get("content")
+                        .and_then(Value::as_object)
+                        .is_none_or(|c| c.is_empty())
+            })
+            .map(|(code, _)| code.clone())
+            .collect();
+        for code in bodiless {
+            responses.remove(&code);
+            log.lossy(
+                &at,
+                format!(
+                    "response {code} (declared without a body) removed, so its body is decoded"
+                ),
+            );
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +276,20 @@ mod tests {
         let report = run_one(&SINGLE_SUCCESS_RESPONSE, &mut doc);
         assert_eq!(report.lossy().count(), 2);
         try_generate(&doc).unwrap();
+    }
+
+    #[test]
+    fn bodiless_error_declarations_are_removed() {
+        let mut op = ok_json("OnboardDevices", json!({"type": "object"}));
+        op["responses"]["422"] = json!({"description": "Validation failed"});
+        let mut doc = tiny_spec(json!({"/devices": {"post": op}}));
+        let before = try_generate(&doc).unwrap();
+        assert!(
+            before.contains("422u16 =>"),
+            "without the fixup 422 is an empty ErrorResponse"
+        );
+        let report = run_one(&ERROR_RESPONSES_KEEP_THEIR_BODY, &mut doc);
+        assert_eq!(report.lossy().count(), 1);
+        assert!(!try_generate(&doc).unwrap().contains("422u16 =>"));
     }
 }

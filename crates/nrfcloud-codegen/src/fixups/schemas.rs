@@ -216,9 +216,10 @@ fn reachable(
     roots.into_iter().for_each(|r| collect(r, &mut todo));
     while let Some(name) = todo.pop() {
         if seen.insert(name.to_string())
-            && let Some(s) = schemas.get(name) {
-                collect(s, &mut todo);
-            }
+            && let Some(s) = schemas.get(name)
+        {
+            collect(s, &mut todo);
+        }
     }
     seen
 }

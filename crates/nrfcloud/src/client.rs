@@ -1,0 +1,322 @@
+//! The client and its builder: base URL (a path prefix works), credentials, timeouts, user
+//! agent, retry policy, or a `reqwest::Client` of your own. Every generated operation is
+//! reachable through [`Client::execute`], with the right credential attached and errors
+//! turned into [`Error`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use nrfcloud_api::ResponseValue;
+use nrfcloud_api::hooks::BoxFuture;
+use nrfcloud_api::sendable::Sendable;
+use reqwest::header::HeaderValue;
+
+use crate::credentials::{Credentials, DeviceKey, ServiceKey};
+use crate::error::{ApiError, Error};
+use crate::jwt::{Clock, SystemClock};
+use crate::middleware::{CALL, CallOptions, State};
+use crate::retry::RetryPolicy;
+use crate::secret::Secret;
+
+/// The API's production base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.nrfcloud.com";
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default request timeout: generous, for firmware uploads.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The nRF Cloud client. Cheap to clone (an `Arc`); `Send + Sync`.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    raw: nrfcloud_api::Client,
+    state: Arc<State>,
+    base_url: String,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("credentials", &self.inner.state.credentials)
+            .field("retry", &self.inner.state.retry)
+            .finish()
+    }
+}
+
+/// Builds a [`Client`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    base_url: String,
+    credentials: Credentials,
+    connect_timeout: Duration,
+    timeout: Duration,
+    user_agent: String,
+    retry: RetryPolicy,
+    http: Option<reqwest::Client>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            base_url: DEFAULT_BASE_URL.into(),
+            credentials: Credentials::default(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            user_agent: concat!("nrfcloud-rs/", env!("CARGO_PKG_VERSION")).into(),
+            retry: RetryPolicy::none(),
+            http: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// A builder for the production API with no credentials.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The API's base URL without `/v1` (default `https://api.nrfcloud.com`). A path prefix
+    /// works: `http://127.0.0.1:8080/nrfcloud` sends to `http://127.0.0.1:8080/nrfcloud/v1/...`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The team's API key (the "Simple Token").
+    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
+        self.credentials.api_key = Some(key.into());
+        self
+    }
+
+    /// A device key: minted device JWTs for operations that accept a JSON Web Token.
+    pub fn device_key(mut self, key: DeviceKey) -> Self {
+        self.credentials.device_key = Some(key);
+        self
+    }
+
+    /// The team's service key: minted service JWTs for operations that accept a JSON Web
+    /// Token (used when no device key is set).
+    pub fn service_key(mut self, key: ServiceKey) -> Self {
+        self.credentials.service_key = Some(key);
+        self
+    }
+
+    /// A JWT minted elsewhere (used when neither a device nor a service key is set).
+    pub fn jwt(mut self, token: impl Into<Secret>) -> Self {
+        self.credentials.jwt = Some(token.into());
+        self
+    }
+
+    /// A service evaluation token (GenerateServiceEvaluationToken).
+    pub fn evaluation_token(mut self, token: impl Into<Secret>) -> Self {
+        self.credentials.evaluation_token = Some(token.into());
+        self
+    }
+
+    /// Connect timeout (default 10 s). Ignored with [`ClientBuilder::http_client`].
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// Whole-request timeout (default 300 s). Ignored with [`ClientBuilder::http_client`].
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+
+    /// The `User-Agent` (default `nrfcloud-rs/<version>`).
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    /// The retry policy (default: no retries).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Use this `reqwest::Client` (its timeouts, proxies, TLS settings) instead of building one.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Where token minting reads the time (tests use a manual clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Checks everything and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let trimmed = self.base_url.trim_end_matches('/').to_string();
+        let url = reqwest::Url::parse(&trimmed)
+            .map_err(|e| Error::invalid(None, "base_url", format!("{e}: {trimmed:?}")))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(Error::invalid(
+                None,
+                "base_url",
+                "must be an http(s) URL with a host",
+            ));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::invalid(
+                None,
+                "base_url",
+                "must not have a query or fragment",
+            ));
+        }
+        self.credentials.validate()?;
+        let user_agent = HeaderValue::from_str(&self.user_agent)
+            .map_err(|_| Error::invalid(None, "user_agent", "not a valid header value"))?;
+        let http = match self.http {
+            Some(c) => c,
+            None => {
+                nrfcloud_api::hooks::ensure_crypto_provider();
+                reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .timeout(self.timeout)
+                    .build()
+                    .map_err(|e| Error::invalid(None, "http client", e.to_string()))?
+            }
+        };
+        let origin = (
+            url.scheme().to_string(),
+            url.host_str().unwrap_or_default().to_string(),
+            url.port_or_known_default(),
+        );
+        let state = Arc::new(State {
+            credentials: self.credentials,
+            retry: self.retry,
+            clock: self.clock,
+            origin,
+            user_agent,
+        });
+        let hooks = nrfcloud_api::hooks::Hooks::new(state.clone());
+        let raw = nrfcloud_api::Client::new_with_client(&format!("{trimmed}/v1"), http, hooks);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                raw,
+                state,
+                base_url: trimmed,
+            }),
+        })
+    }
+}
+
+impl Client {
+    /// A builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// The base URL (without `/v1`).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The generated client. Its calls already carry credentials, retries and tracing; use
+    /// [`Client::execute`] to also get typed errors and a credential check before sending.
+    pub fn api(&self) -> &nrfcloud_api::Client {
+        &self.inner.raw
+    }
+
+    /// Builds a request with the generated client and sends it:
+    ///
+    /// ```no_run
+    /// # async fn f(client: nrfcloud::Client) -> Result<(), nrfcloud::Error> {
+    /// let device = client.execute(|api| api.fetch_device().device_id("nrf-352656100000000")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn execute<'a, B, F>(&'a self, build: F) -> BoxFuture<'a, Result<B::Response, Error>>
+    where
+        F: FnOnce(&'a nrfcloud_api::Client) -> B,
+        B: Sendable<'a>,
+        B::ErrorBody: serde::Serialize,
+    {
+        let call = self.execute_with(CallOptions::default(), build);
+        Box::pin(async move { call.await.map(ResponseValue::into_inner) })
+    }
+
+    /// As [`Client::execute`], keeping the status and headers (e.g. `Content-Length` of a
+    /// HEAD, `Content-Range` of a 206).
+    pub fn execute_response<'a, B, F>(
+        &'a self,
+        build: F,
+    ) -> BoxFuture<'a, Result<ResponseValue<B::Response>, Error>>
+    where
+        F: FnOnce(&'a nrfcloud_api::Client) -> B,
+        B: Sendable<'a>,
+        B::ErrorBody: serde::Serialize,
+    {
+        self.execute_with(CallOptions::default(), build)
+    }
+
+    /// As [`Client::execute_response`], with per-call options (retry policy, retrying a
+    /// non-idempotent call you know is safe to repeat).
+    ///
+    /// The futures are boxed and `Send`, so calls can be spawned on any runtime thread.
+    pub fn execute_with<'a, B, F>(
+        &'a self,
+        options: CallOptions,
+        build: F,
+    ) -> BoxFuture<'a, Result<ResponseValue<B::Response>, Error>>
+    where
+        F: FnOnce(&'a nrfcloud_api::Client) -> B,
+        B: Sendable<'a>,
+        B::ErrorBody: serde::Serialize,
+    {
+        let builder = build(&self.inner.raw);
+        let op = builder.operation();
+        let checked = self.inner.state.credentials.check(op);
+        Box::pin(async move {
+            checked?;
+            match CALL.scope(options, builder.send_boxed()).await {
+                Ok(v) => Ok(v),
+                Err(e) => Err(convert_error(op.operation_id, e).await),
+            }
+        })
+    }
+}
+
+/// progenitor's error -> [`Error`], reading the body of unexpected responses.
+pub(crate) async fn convert_error<E: serde::Serialize>(
+    operation: &'static str,
+    e: progenitor_client::Error<E>,
+) -> Error {
+    use progenitor_client::Error as P;
+    match e {
+        P::InvalidRequest(reason) => Error::invalid(Some(operation), "request", reason),
+        P::CommunicationError(e) | P::InvalidUpgrade(e) => Error::transport(operation, e),
+        P::ResponseBodyError(e) => Error::transport(operation, e),
+        P::InvalidResponsePayload(body, e) => Error::decode(operation, None, e.to_string(), &body),
+        P::ErrorResponse(rv) => {
+            let status = rv.status().as_u16();
+            let body = serde_json::to_vec(rv.as_ref()).unwrap_or_default();
+            Error::Api(ApiError::from_body(operation, status, &body))
+        }
+        P::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            match response.bytes().await {
+                Ok(body) if (200..300).contains(&status) => Error::decode(
+                    operation,
+                    Some(status),
+                    "a success status the API document does not declare",
+                    &body,
+                ),
+                Ok(body) => Error::Api(ApiError::from_body(operation, status, &body)),
+                Err(e) => Error::transport(operation, e),
+            }
+        }
+        // The middleware refused before sending; the credential check above normally catches it.
+        P::Custom(message) => Error::invalid(Some(operation), "credentials", message),
+    }
+}

@@ -1,0 +1,308 @@
+//! The credentials a client holds, and the choice of one for each operation from the
+//! security schemes its entry in the generated operation table lists. All are sent as
+//! `Authorization: Bearer …`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use nrfcloud_api::operations::Operation;
+
+use crate::error::CredentialError;
+use crate::jwt::{Claims, Clock, Es256Key, JwtMinter};
+use crate::secret::Secret;
+
+/// The scheme names of the API document.
+pub mod scheme {
+    /// The team's API key.
+    pub const SIMPLE_TOKEN: &str = "Simple Token";
+    /// An ES256 JWT (device key, service key, or minted elsewhere).
+    pub const JSON_WEB_TOKEN: &str = "JSON Web Token";
+    /// A service evaluation token.
+    pub const SERVICE_EVALUATION_TOKEN: &str = "Service Evaluation Token";
+}
+
+/// A device key: mints ES256 JWTs with `sub` = the device id.
+#[derive(Debug, Clone)]
+pub struct DeviceKey(Arc<JwtMinter>);
+
+impl DeviceKey {
+    /// Reads the device's P-256 private key (PEM: PKCS#8 or SEC1). Tokens live 1 hour.
+    pub fn from_pem(
+        device_id: impl Into<String>,
+        private_key_pem: &str,
+    ) -> Result<Self, CredentialError> {
+        Self::with_lifetime(device_id, private_key_pem, crate::jwt::DEFAULT_LIFETIME)
+    }
+
+    /// As [`DeviceKey::from_pem`], with a token lifetime of at most 7 days.
+    pub fn with_lifetime(
+        device_id: impl Into<String>,
+        private_key_pem: &str,
+        lifetime: Duration,
+    ) -> Result<Self, CredentialError> {
+        let key = Es256Key::from_pem(private_key_pem, "device key")?;
+        let minter = JwtMinter::new(
+            key,
+            Claims::Device {
+                device_id: device_id.into(),
+            },
+        )
+        .with_lifetime(lifetime)?;
+        Ok(DeviceKey(Arc::new(minter)))
+    }
+
+    /// Replaces cached tokens this long before they expire (default 60 s).
+    pub fn with_refresh_margin(self, margin: Duration) -> Self {
+        DeviceKey(Arc::new(self.0.rebuilt_with_margin(margin)))
+    }
+
+    /// The minter (token cache) behind this key.
+    pub fn minter(&self) -> &JwtMinter {
+        &self.0
+    }
+}
+
+/// A team service key (from GenerateServiceKeyAndToken): mints ES256 JWTs with `aud` = the
+/// team id and, optionally, `sub` = a device id.
+#[derive(Debug, Clone)]
+pub struct ServiceKey(Arc<JwtMinter>);
+
+impl ServiceKey {
+    /// Reads the service key's private key (PEM). `team_id` is `team.tenantId` of
+    /// FetchAccountInfo. Tokens live 1 hour.
+    pub fn from_pem(
+        team_id: impl Into<String>,
+        private_key_pem: &str,
+    ) -> Result<Self, CredentialError> {
+        Self::build(
+            team_id.into(),
+            None,
+            private_key_pem,
+            crate::jwt::DEFAULT_LIFETIME,
+        )
+    }
+
+    /// As [`ServiceKey::from_pem`], acting for one device (`sub`), with a given lifetime.
+    pub fn for_device(
+        team_id: impl Into<String>,
+        device_id: impl Into<String>,
+        private_key_pem: &str,
+        lifetime: Duration,
+    ) -> Result<Self, CredentialError> {
+        Self::build(
+            team_id.into(),
+            Some(device_id.into()),
+            private_key_pem,
+            lifetime,
+        )
+    }
+
+    fn build(
+        team_id: String,
+        device_id: Option<String>,
+        pem: &str,
+        lifetime: Duration,
+    ) -> Result<Self, CredentialError> {
+        let key = Es256Key::from_pem(pem, "service key")?;
+        let minter =
+            JwtMinter::new(key, Claims::Service { team_id, device_id }).with_lifetime(lifetime)?;
+        Ok(ServiceKey(Arc::new(minter)))
+    }
+
+    /// Replaces cached tokens this long before they expire (default 60 s).
+    pub fn with_refresh_margin(self, margin: Duration) -> Self {
+        ServiceKey(Arc::new(self.0.rebuilt_with_margin(margin)))
+    }
+
+    /// The minter (token cache) behind this key.
+    pub fn minter(&self) -> &JwtMinter {
+        &self.0
+    }
+}
+
+/// Every credential a client may hold; an operation uses the first one its security accepts.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub(crate) api_key: Option<Secret>,
+    pub(crate) device_key: Option<DeviceKey>,
+    pub(crate) service_key: Option<ServiceKey>,
+    pub(crate) jwt: Option<Secret>,
+    pub(crate) evaluation_token: Option<Secret>,
+}
+
+/// Why a token must not be placed in a header: control characters would break the request.
+fn check_header_safe(what: &'static str, s: &Secret) -> Result<(), CredentialError> {
+    if s.expose().is_empty() || s.expose().bytes().any(|b| b < 0x20 || b == 0x7f) {
+        return Err(CredentialError::BadToken {
+            what,
+            reason: "empty or contains control characters",
+        });
+    }
+    Ok(())
+}
+
+impl Credentials {
+    /// Checks opaque tokens once, at construction.
+    pub(crate) fn validate(&self) -> Result<(), CredentialError> {
+        for (what, s) in [
+            ("API key", &self.api_key),
+            ("JWT", &self.jwt),
+            ("service evaluation token", &self.evaluation_token),
+        ] {
+            if let Some(s) = s {
+                check_header_safe(what, s)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The token for one scheme, if held. For "JSON Web Token": a device key first, then a
+    /// service key, then a JWT minted elsewhere.
+    fn for_scheme(&self, name: &str, clock: &dyn Clock) -> Option<Secret> {
+        match name {
+            scheme::SIMPLE_TOKEN => self.api_key.clone(),
+            scheme::SERVICE_EVALUATION_TOKEN => self.evaluation_token.clone(),
+            scheme::JSON_WEB_TOKEN => self
+                .device_key
+                .as_ref()
+                .map(|k| k.0.token(clock))
+                .or_else(|| self.service_key.as_ref().map(|k| k.0.token(clock)))
+                .or_else(|| self.jwt.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether some accepted scheme is covered, without minting.
+    fn holds(&self, name: &str) -> bool {
+        match name {
+            scheme::SIMPLE_TOKEN => self.api_key.is_some(),
+            scheme::SERVICE_EVALUATION_TOKEN => self.evaluation_token.is_some(),
+            scheme::JSON_WEB_TOKEN => {
+                self.device_key.is_some() || self.service_key.is_some() || self.jwt.is_some()
+            }
+            _ => false,
+        }
+    }
+
+    /// Checks that `op` can be authorised, before anything is built or sent.
+    pub fn check(&self, op: &Operation) -> Result<(), CredentialError> {
+        if op.security.is_empty()
+            || op
+                .security
+                .iter()
+                .any(|alt| alt.iter().all(|s| self.holds(s)))
+        {
+            Ok(())
+        } else {
+            Err(missing(op))
+        }
+    }
+
+    /// The bearer token for `op`: `Ok(None)` when the operation needs none.
+    pub fn token_for(
+        &self,
+        op: &Operation,
+        clock: &dyn Clock,
+    ) -> Result<Option<Secret>, CredentialError> {
+        if op.security.is_empty() {
+            return Ok(None);
+        }
+        for alt in op.security {
+            // Every alternative here is one scheme; one with several would need them all,
+            // which a single Authorization header cannot carry.
+            if let [name] = alt
+                && let Some(token) = self.for_scheme(name, clock)
+            {
+                return Ok(Some(token));
+            }
+        }
+        Err(missing(op))
+    }
+}
+
+fn missing(op: &Operation) -> CredentialError {
+    let mut accepted: Vec<&'static str> = op
+        .security
+        .iter()
+        .flat_map(|alt| alt.iter().copied())
+        .collect();
+    accepted.dedup();
+    CredentialError::Missing {
+        operation: op.operation_id,
+        accepted,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jwt::SystemClock;
+    use nrfcloud_api::operations::by_id;
+
+    #[test]
+    fn each_operation_gets_a_credential_its_security_accepts() {
+        let (pem, _) = crate::jwt::tests::test_key();
+        let creds = Credentials {
+            api_key: Some(Secret::new("api-key")),
+            device_key: Some(DeviceKey::from_pem("nrf-1", &pem).unwrap()),
+            ..Default::default()
+        };
+        let fetch = by_id("FetchDevice").unwrap();
+        assert_eq!(
+            creds
+                .token_for(fetch, &SystemClock)
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "api-key",
+            "first accepted scheme"
+        );
+        let ground_fix = by_id("GetLocationFromCellsOrWifiNetworks").unwrap();
+        let jwt = creds.token_for(ground_fix, &SystemClock).unwrap().unwrap();
+        assert_eq!(jwt.expose().split('.').count(), 3, "a minted JWT");
+        let history = by_id("GetLocationHistory").unwrap();
+        assert!(
+            creds.token_for(history, &SystemClock).unwrap().is_none(),
+            "no auth"
+        );
+    }
+
+    #[test]
+    fn missing_credentials_fail_naming_what_is_accepted() {
+        let creds = Credentials {
+            api_key: Some(Secret::new("k")),
+            ..Default::default()
+        };
+        let agnss = by_id("GetAssistanceData").unwrap();
+        let err = creds.check(agnss).unwrap_err();
+        assert_eq!(
+            err,
+            CredentialError::Missing {
+                operation: "GetAssistanceData",
+                accepted: vec!["Service Evaluation Token", "JSON Web Token"]
+            }
+        );
+        let with_eval = Credentials {
+            evaluation_token: Some(Secret::new("eval")),
+            ..Default::default()
+        };
+        assert_eq!(
+            with_eval
+                .token_for(agnss, &SystemClock)
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "eval"
+        );
+    }
+
+    #[test]
+    fn tokens_that_would_break_a_header_are_refused() {
+        let creds = Credentials {
+            api_key: Some(Secret::new("a\r\nX-Injected: 1")),
+            ..Default::default()
+        };
+        let err = creds.validate().unwrap_err().to_string();
+        assert!(err.contains("API key") && !err.contains("Injected"));
+    }
+}

@@ -1,0 +1,434 @@
+//! The one error type of the client: API errors with their nRF codes, transport failures,
+//! timeouts, undecodable responses, invalid input and credential problems. No variant ever
+//! holds a token, a key or an `Authorization` header.
+
+use std::fmt;
+
+/// Everything that can go wrong with a call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API answered with an error status.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The request could not be sent or the response not received (DNS, connect, reset, TLS).
+    #[error("{operation}: transport error: {source}")]
+    Transport {
+        /// The operationId.
+        operation: &'static str,
+        /// The underlying error (its URL removed).
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The connect or request timeout elapsed.
+    #[error("{operation}: timed out")]
+    Timeout {
+        /// The operationId.
+        operation: &'static str,
+    },
+    /// A success response whose body is not what the operation declares.
+    #[error("{operation}: cannot decode the response{}: {reason}; body starts with {excerpt:?}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    Decode {
+        /// The operationId.
+        operation: &'static str,
+        /// HTTP status, when known.
+        status: Option<u16>,
+        /// Why decoding failed.
+        reason: String,
+        /// The first bytes of the body, lossily as text.
+        excerpt: String,
+    },
+    /// The caller's input breaks a rule of the API; nothing was sent.
+    #[error("invalid {field}{}: {reason}", operation.map(|o| format!(" for {o}")).unwrap_or_default())]
+    InvalidInput {
+        /// The operationId, when the input belongs to one call.
+        operation: Option<&'static str>,
+        /// The field or parameter at fault.
+        field: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// Credentials are missing for an operation, or a key is unusable.
+    #[error(transparent)]
+    Credentials(#[from] CredentialError),
+}
+
+impl Error {
+    /// The API error, if this is one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// True for 404 responses and nRF codes 404xx (including 40499, "not found, but no error").
+    pub fn is_not_found(&self) -> bool {
+        self.api().is_some_and(ApiError::is_not_found)
+    }
+
+    /// True when retrying the same call later may succeed: connection failures, timeouts,
+    /// 429 (except the monthly quota, 40005), 502, 503, 504.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => e.is_retryable(),
+            Error::Transport { source, .. } => source.is_connect() || source.is_request(),
+            Error::Timeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    pub(crate) fn invalid(
+        operation: Option<&'static str>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::InvalidInput {
+            operation,
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn transport(operation: &'static str, e: reqwest::Error) -> Self {
+        if e.is_timeout() {
+            Error::Timeout { operation }
+        } else {
+            Error::Transport {
+                operation,
+                source: e.without_url(),
+            }
+        }
+    }
+
+    pub(crate) fn decode(
+        operation: &'static str,
+        status: Option<u16>,
+        reason: impl Into<String>,
+        body: &[u8],
+    ) -> Self {
+        Error::Decode {
+            operation,
+            status,
+            reason: reason.into(),
+            excerpt: excerpt(body),
+        }
+    }
+}
+
+/// At most 200 characters of a body, for error messages.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(400)]);
+    text.chars().take(200).collect()
+}
+
+/// An error response of the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The operationId of the call.
+    pub operation: &'static str,
+    /// HTTP status.
+    pub status: u16,
+    /// The nRF code of the body, when it has one.
+    pub code: Option<NrfCode>,
+    /// The message of the body (may be absent or null).
+    pub message: Option<String>,
+    /// The body as received (some errors are arrays of strings, some not JSON at all).
+    pub body: String,
+}
+
+impl ApiError {
+    /// Reads `{code, message}`, an array of strings, or anything else, from an error body.
+    pub fn from_body(operation: &'static str, status: u16, body: &[u8]) -> Self {
+        let text = String::from_utf8_lossy(body).into_owned();
+        let (code, message) = match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(serde_json::Value::Object(map)) => {
+                let code = match map.get("code") {
+                    Some(serde_json::Value::Number(n)) => {
+                        n.as_u64().and_then(|c| u32::try_from(c).ok())
+                    }
+                    Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+                    _ => None,
+                };
+                let message = map
+                    .get("message")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_owned);
+                (code.map(NrfCode::from), message)
+            }
+            Ok(serde_json::Value::Array(items)) => {
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| v.to_string())
+                    })
+                    .collect();
+                (None, (!parts.is_empty()).then(|| parts.join("; ")))
+            }
+            _ => (None, None),
+        };
+        ApiError {
+            operation,
+            status,
+            code,
+            message,
+            body: text,
+        }
+    }
+
+    /// True for 404 and nRF codes 404xx.
+    pub fn is_not_found(&self) -> bool {
+        self.status == 404
+            || self
+                .code
+                .is_some_and(|c| (40400..40500).contains(&c.as_u32()))
+    }
+
+    /// True for nRF code 40499: the requested items do not exist, which is not an error (some
+    /// list operations answer this instead of an empty list).
+    pub fn is_empty_result(&self) -> bool {
+        self.code == Some(NrfCode::NotFoundNoError)
+    }
+
+    /// True for 429 (except the monthly usage limit, 40005), 502, 503 and 504.
+    pub fn is_retryable(&self) -> bool {
+        match self.status {
+            429 => self.code != Some(NrfCode::UsageLimitExceeded),
+            502..=504 => true,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: HTTP {}", self.operation, self.status)?;
+        if let Some(code) = self.code {
+            write!(f, ", nRF code {} ({})", code.as_u32(), code.reason())?;
+        }
+        match &self.message {
+            Some(m) => write!(f, ": {m}"),
+            None if self.code.is_none() && !self.body.is_empty() => {
+                write!(f, ": {}", excerpt(self.body.as_bytes()))
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+macro_rules! nrf_codes {
+    ($($(#[$doc:meta])* $name:ident = $code:literal, $reason:literal;)*) => {
+        /// The nRF codes of the API's error table; other codes are kept as numbers.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum NrfCode {
+            $($(#[$doc])* $name,)*
+            /// A code not in the documented table.
+            Unknown(u32),
+        }
+
+        impl NrfCode {
+            /// The numeric code.
+            pub fn as_u32(self) -> u32 {
+                match self {
+                    $(NrfCode::$name => $code,)*
+                    NrfCode::Unknown(c) => c,
+                }
+            }
+
+            /// A short reason, from the documentation's table.
+            pub fn reason(self) -> &'static str {
+                match self {
+                    $(NrfCode::$name => $reason,)*
+                    NrfCode::Unknown(_) => "unknown nRF code",
+                }
+            }
+        }
+
+        impl From<u32> for NrfCode {
+            fn from(code: u32) -> Self {
+                match code {
+                    $($code => NrfCode::$name,)*
+                    other => NrfCode::Unknown(other),
+                }
+            }
+        }
+    };
+}
+
+nrf_codes! {
+    /// 40000: generic failure on the cloud side.
+    BadRequest = 40000, "bad request";
+    /// 40001: the device has no valid certificate for association.
+    NoValidDeviceCertificate = 40001, "no valid device certificate for association";
+    /// 40002: the device was paired the legacy way and cannot be dissociated.
+    CannotDissociate = 40002, "device cannot be dissociated";
+    /// 40005: a monthly usage limit of the plan is exceeded.
+    UsageLimitExceeded = 40005, "monthly usage limit exceeded";
+    /// 40100: access denied (wrong credential or kind of token).
+    AccessDenied = 40100, "access denied";
+    /// 40101: the device belongs to another account.
+    AlreadyAssociated = 40101, "device already associated with another account";
+    /// 40102: the ownership code does not match the device.
+    InvalidOwnershipCode = 40102, "invalid ownership code";
+    /// 40103: the device is not associated with this account.
+    NotAssociated = 40103, "device not associated with your account";
+    /// 40410: no entity with this id.
+    EntityNotFound = 40410, "entity not found";
+    /// 40411: no Nordic product with this device id and ownership code.
+    ProductNotFound = 40411, "Nordic product not found";
+    /// 40412: the device has not connected to nRF Cloud yet.
+    DeviceNotProvisioned = 40412, "device not provisioned yet";
+    /// 40413: no such device to dissociate.
+    DeviceNotFoundForDissociation = 40413, "device not found for dissociation";
+    /// 40414: no such device to delete.
+    DeviceNotFoundForDeletion = 40414, "device not found for deletion";
+    /// 40420: no resource with this id.
+    ResourceNotFound = 40420, "resource not found";
+    /// 40499: the items do not exist, which is not an error.
+    NotFoundNoError = 40499, "not found, but no error";
+    /// 41600: the Range header asks for bytes outside the file.
+    RangeNotSatisfiable = 41600, "range not satisfiable";
+    /// 42200: the request data fails validation.
+    ValidationFailed = 42200, "validation failed";
+}
+
+/// A problem with credentials, found before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CredentialError {
+    /// The operation accepts none of the credentials the client holds.
+    #[error(
+        "{operation} needs {}; the client has none of these configured",
+        accepted_list(accepted)
+    )]
+    Missing {
+        /// The operationId.
+        operation: &'static str,
+        /// The security schemes the operation accepts, by their names in the API document.
+        accepted: Vec<&'static str>,
+    },
+    /// A key that cannot sign ES256 JWTs.
+    #[error("unusable {what}: {reason}")]
+    BadKey {
+        /// Which key (e.g. "device key").
+        what: &'static str,
+        /// Why (never the key itself).
+        reason: String,
+    },
+    /// A credential value that cannot go into an HTTP header (it is not shown).
+    #[error("unusable {what}: {reason}")]
+    BadToken {
+        /// Which credential.
+        what: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+}
+
+fn accepted_list(accepted: &[&'static str]) -> String {
+    if accepted.is_empty() {
+        return "no credentials".into();
+    }
+    accepted
+        .iter()
+        .map(|s| describe_scheme(s))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// "Simple Token" -> "an API key (Simple Token)".
+pub(crate) fn describe_scheme(scheme: &str) -> String {
+    match scheme {
+        "Simple Token" => "an API key (Simple Token)".into(),
+        "JSON Web Token" => {
+            "a JWT (JSON Web Token: device key, service key or a token minted elsewhere)".into()
+        }
+        "Service Evaluation Token" => {
+            "a service evaluation token (Service Evaluation Token)".into()
+        }
+        other => format!("a {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_the_body_shapes_the_api_uses() {
+        let e = ApiError::from_body(
+            "FetchDevice",
+            404,
+            br#"{"code": 40410, "message": "Device not found"}"#,
+        );
+        assert_eq!(e.code, Some(NrfCode::EntityNotFound));
+        assert_eq!(e.message.as_deref(), Some("Device not found"));
+        assert!(e.is_not_found() && !e.is_retryable());
+        assert_eq!(
+            e.to_string(),
+            "FetchDevice: HTTP 404, nRF code 40410 (entity not found): Device not found"
+        );
+
+        let e = ApiError::from_body("ListMessages", 404, br#"{"code": 40499, "message": null}"#);
+        assert!(e.is_empty_result() && e.message.is_none());
+
+        let e = ApiError::from_body(
+            "OnboardDevices",
+            422,
+            br#"["row 2: bad deviceId", "row 5: bad tag"]"#,
+        );
+        assert_eq!(e.code, None);
+        assert_eq!(
+            e.message.as_deref(),
+            Some("row 2: bad deviceId; row 5: bad tag")
+        );
+
+        let e = ApiError::from_body("X", 502, b"<html>Bad Gateway</html>");
+        assert!(e.code.is_none() && e.message.is_none() && e.is_retryable());
+        assert!(e.to_string().contains("Bad Gateway"));
+
+        let e = ApiError::from_body("X", 400, br#"{"code": 49999, "message": "new"}"#);
+        assert_eq!(e.code, Some(NrfCode::Unknown(49999)));
+        assert_eq!(e.code.unwrap().as_u32(), 49999);
+    }
+
+    #[test]
+    fn quota_429_is_not_retryable() {
+        assert!(
+            !ApiError::from_body("X", 429, br#"{"code": 40005, "message": "limit"}"#)
+                .is_retryable()
+        );
+        assert!(ApiError::from_body("X", 429, b"").is_retryable());
+        assert!(!ApiError::from_body("X", 401, br#"{"code": 40100}"#).is_retryable());
+    }
+
+    #[test]
+    fn every_documented_code_round_trips() {
+        for code in [
+            40000, 40001, 40002, 40005, 40100, 40101, 40102, 40103, 40410, 40411, 40412, 40413,
+            40414, 40420, 40499, 41600, 42200,
+        ] {
+            let c = NrfCode::from(code);
+            assert!(!matches!(c, NrfCode::Unknown(_)), "{code} is in the table");
+            assert_eq!(c.as_u32(), code);
+        }
+    }
+
+    #[test]
+    fn missing_credentials_name_the_operation_and_the_accepted_kinds() {
+        let e = CredentialError::Missing {
+            operation: "FetchDevice",
+            accepted: vec!["Simple Token", "JSON Web Token"],
+        };
+        let text = e.to_string();
+        assert!(
+            text.starts_with("FetchDevice needs an API key (Simple Token) or a JWT"),
+            "{text}"
+        );
+    }
+}

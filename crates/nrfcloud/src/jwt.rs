@@ -1,0 +1,378 @@
+//! ES256 JSON Web Tokens: device tokens (`sub` = device id) and service-key tokens (`aud` =
+//! team id, optional `sub`), minted from a P-256 private key, cached, and refreshed a margin
+//! before they expire. A refresh mints once however many calls wait for it.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use p256::ecdsa::{Signature, SigningKey, signature::Signer};
+use p256::pkcs8::DecodePrivateKey;
+
+use crate::error::CredentialError;
+use crate::secret::Secret;
+
+/// The longest lifetime a minted token may have: the 7 days the nRF device SDK documents.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Default lifetime of minted tokens.
+pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// Default margin before `exp` at which a cached token is replaced.
+pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// Where "now" comes from (tests use a manual clock).
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// The current time.
+    fn now(&self) -> SystemTime;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// A P-256 private key for ES256 signatures. Redacted in `Debug`.
+#[derive(Clone)]
+pub struct Es256Key(SigningKey);
+
+impl std::fmt::Debug for Es256Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Es256Key(***)")
+    }
+}
+
+impl Es256Key {
+    /// Reads a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`),
+    /// on the P-256 curve. `what` names the key in errors ("device key", "service key").
+    pub fn from_pem(pem: &str, what: &'static str) -> Result<Self, CredentialError> {
+        let bad = |reason: &str| CredentialError::BadKey {
+            what,
+            reason: reason.to_string(),
+        };
+        let text = pem.trim();
+        let label = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("-----BEGIN "))
+            .and_then(|l| l.strip_suffix("-----"))
+            .ok_or_else(|| bad("not PEM (expected a -----BEGIN ...----- line)"))?;
+        match label {
+            "PRIVATE KEY" => SigningKey::from_pkcs8_pem(text)
+                .map(Es256Key)
+                .map_err(|_| bad("not an EC P-256 private key (PKCS#8)")),
+            "EC PRIVATE KEY" => p256::SecretKey::from_sec1_pem(text)
+                .map(|k| Es256Key(SigningKey::from(k)))
+                .map_err(|_| bad("not an EC P-256 private key (SEC1)")),
+            "PUBLIC KEY" | "CERTIFICATE" => Err(bad(&format!(
+                "a {} was given where the private key is needed",
+                label.to_lowercase()
+            ))),
+            other => Err(bad(&format!(
+                "unsupported PEM block {other:?}: expected an EC P-256 private key"
+            ))),
+        }
+    }
+
+    /// Signs `header.claims` and returns the complete token.
+    fn sign(&self, claims: &serde_json::Value) -> String {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"ES256","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+        let input = format!("{header}.{payload}");
+        let sig: Signature = self.0.sign(input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+    }
+
+    /// The matching public key, PEM (SPKI), e.g. to register it with RegisterPublicKeys.
+    pub fn public_key_pem(&self) -> String {
+        use p256::pkcs8::EncodePublicKey;
+        self.0
+            .verifying_key()
+            .to_public_key_pem(p256::pkcs8::LineEnding::LF)
+            .unwrap_or_default()
+    }
+}
+
+/// What a minted token claims.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claims {
+    /// A device token: `sub` = device id.
+    Device {
+        /// The device id.
+        device_id: String,
+    },
+    /// A service-key token: `aud` = team id (`team.tenantId` of FetchAccountInfo), optional
+    /// `sub` = a device id to act for.
+    Service {
+        /// The team (tenant) id.
+        team_id: String,
+        /// An optional device id.
+        device_id: Option<String>,
+    },
+}
+
+/// Mints and caches ES256 tokens for one key and one set of claims.
+#[derive(Debug)]
+pub struct JwtMinter {
+    key: Es256Key,
+    claims: Claims,
+    lifetime: Duration,
+    margin: Duration,
+    cache: Mutex<Option<(Secret, SystemTime)>>,
+    mints: AtomicU64,
+}
+
+impl JwtMinter {
+    /// A minter with the default lifetime (1 hour) and refresh margin (60 s).
+    pub fn new(key: Es256Key, claims: Claims) -> Self {
+        JwtMinter {
+            key,
+            claims,
+            lifetime: DEFAULT_LIFETIME,
+            margin: DEFAULT_REFRESH_MARGIN,
+            cache: Mutex::new(None),
+            mints: AtomicU64::new(0),
+        }
+    }
+
+    /// Sets the token lifetime; at most [`MAX_LIFETIME`], at least one second.
+    pub fn with_lifetime(mut self, lifetime: Duration) -> Result<Self, CredentialError> {
+        if lifetime > MAX_LIFETIME || lifetime < Duration::from_secs(1) {
+            return Err(CredentialError::BadToken {
+                what: "JWT lifetime",
+                reason: "must be between 1 second and 7 days",
+            });
+        }
+        self.lifetime = lifetime;
+        Ok(self)
+    }
+
+    /// Sets how long before `exp` a cached token is replaced (capped at half the lifetime).
+    pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
+        self.margin = margin.min(self.lifetime / 2);
+        self
+    }
+
+    /// A fresh minter (empty cache) with the same key, claims and lifetime and a new margin.
+    pub fn rebuilt_with_margin(&self, margin: Duration) -> Self {
+        JwtMinter::new(self.key.clone(), self.claims.clone())
+            .with_lifetime(self.lifetime)
+            .unwrap_or_else(|_| JwtMinter::new(self.key.clone(), self.claims.clone()))
+            .with_refresh_margin(margin)
+    }
+
+    /// The claims this minter signs.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// How many tokens were minted so far.
+    pub fn mint_count(&self) -> u64 {
+        self.mints.load(Ordering::Relaxed)
+    }
+
+    /// A valid token: the cached one while it has more than the margin left, else a new one.
+    /// Concurrent callers wait for one mint instead of minting each.
+    pub fn token(&self, clock: &dyn Clock) -> Secret {
+        let now = clock.now();
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((token, exp)) = cache.as_ref()
+            && now + self.margin < *exp
+        {
+            return token.clone();
+        }
+        let iat = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let exp_secs = iat + self.lifetime.as_secs();
+        let claims = match &self.claims {
+            Claims::Device { device_id } => {
+                serde_json::json!({"sub": device_id, "iat": iat, "exp": exp_secs})
+            }
+            Claims::Service { team_id, device_id } => {
+                let mut c = serde_json::json!({"aud": team_id, "iat": iat, "exp": exp_secs});
+                if let Some(d) = device_id {
+                    c["sub"] = serde_json::Value::String(d.clone());
+                }
+                c
+            }
+        };
+        let token = Secret::new(self.key.sign(&claims));
+        self.mints.fetch_add(1, Ordering::Relaxed);
+        *cache = Some((token.clone(), UNIX_EPOCH + Duration::from_secs(exp_secs)));
+        token
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use p256::ecdsa::{VerifyingKey, signature::Verifier};
+    use p256::pkcs8::{EncodePrivateKey, LineEnding};
+
+    /// A manual clock for tests.
+    #[derive(Debug)]
+    pub struct ManualClock(pub Mutex<SystemTime>);
+
+    impl Clock for ManualClock {
+        fn now(&self) -> SystemTime {
+            *self.0.lock().unwrap()
+        }
+    }
+
+    pub fn test_key() -> (String, VerifyingKey) {
+        let sk = SigningKey::from_slice(&[7u8; 32]).unwrap();
+        let pem = sk.to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
+        (pem, *sk.verifying_key())
+    }
+
+    fn decode(token: &str, vk: &VerifyingKey) -> serde_json::Value {
+        let parts: Vec<&str> = token.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        let sig = Signature::from_slice(&URL_SAFE_NO_PAD.decode(parts[2]).unwrap()).unwrap();
+        vk.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig)
+            .expect("signature verifies");
+        let header: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+        assert_eq!(header["alg"], "ES256");
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn device_tokens_verify_and_carry_sub_iat_exp() {
+        let (pem, vk) = test_key();
+        let clock = ManualClock(Mutex::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000)));
+        let minter = JwtMinter::new(
+            Es256Key::from_pem(&pem, "device key").unwrap(),
+            Claims::Device {
+                device_id: "nrf-1".into(),
+            },
+        );
+        let claims = decode(minter.token(&clock).expose(), &vk);
+        assert_eq!(
+            claims,
+            serde_json::json!({"sub": "nrf-1", "iat": 1_700_000_000u64, "exp": 1_700_003_600u64})
+        );
+    }
+
+    #[test]
+    fn service_tokens_carry_aud_and_optional_sub() {
+        let (pem, vk) = test_key();
+        let clock = SystemClock;
+        let key = Es256Key::from_pem(&pem, "service key").unwrap();
+        let m = JwtMinter::new(
+            key.clone(),
+            Claims::Service {
+                team_id: "team-1".into(),
+                device_id: None,
+            },
+        );
+        let c = decode(m.token(&clock).expose(), &vk);
+        assert_eq!(c["aud"], "team-1");
+        assert!(c.get("sub").is_none());
+        let m = JwtMinter::new(
+            key,
+            Claims::Service {
+                team_id: "team-1".into(),
+                device_id: Some("nrf-9".into()),
+            },
+        );
+        assert_eq!(decode(m.token(&clock).expose(), &vk)["sub"], "nrf-9");
+    }
+
+    #[test]
+    fn cached_until_the_margin_then_refreshed() {
+        let (pem, _) = test_key();
+        let start = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let clock = ManualClock(Mutex::new(start));
+        let minter = JwtMinter::new(
+            Es256Key::from_pem(&pem, "device key").unwrap(),
+            Claims::Device {
+                device_id: "d".into(),
+            },
+        )
+        .with_refresh_margin(Duration::from_secs(120));
+        let first = minter.token(&clock);
+        *clock.0.lock().unwrap() = start + Duration::from_secs(3600 - 121);
+        assert_eq!(minter.token(&clock), first, "still cached");
+        assert_eq!(minter.mint_count(), 1);
+        *clock.0.lock().unwrap() = start + Duration::from_secs(3600 - 119);
+        assert_ne!(minter.token(&clock), first, "refreshed inside the margin");
+        assert_eq!(minter.mint_count(), 2);
+    }
+
+    #[test]
+    fn one_mint_under_a_thousand_concurrent_callers() {
+        let (pem, _) = test_key();
+        let minter = std::sync::Arc::new(JwtMinter::new(
+            Es256Key::from_pem(&pem, "device key").unwrap(),
+            Claims::Device {
+                device_id: "d".into(),
+            },
+        ));
+        let handles: Vec<_> = (0..1000)
+            .map(|_| {
+                let m = minter.clone();
+                std::thread::spawn(move || m.token(&SystemClock))
+            })
+            .collect();
+        let tokens: std::collections::HashSet<String> = handles
+            .into_iter()
+            .map(|h| h.join().unwrap().expose().to_string())
+            .collect();
+        assert_eq!(tokens.len(), 1);
+        assert_eq!(minter.mint_count(), 1);
+    }
+
+    #[test]
+    fn bad_keys_are_refused_with_a_reason() {
+        let err = |pem: &str| {
+            Es256Key::from_pem(pem, "device key")
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err("hello").contains("not PEM"));
+        let (pem, vk) = test_key();
+        let public = {
+            use p256::pkcs8::EncodePublicKey;
+            vk.to_public_key_pem(LineEnding::LF).unwrap()
+        };
+        assert!(err(&public).contains("public key was given where the private key is needed"));
+        assert!(
+            err("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----")
+                .contains("unsupported PEM block")
+        );
+        // A P-384 PKCS#8 key (structurally valid DER, wrong curve) is refused.
+        // A real P-384 key (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384).
+        let p384 = "-----BEGIN PRIVATE KEY-----\nMIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDCEAAiKfVgKjlSYnFv1\ntoJjTFig8kF6RMSI+KmsNnLfi9EuXoHK7XqyEN/Q4OdlFBahZANiAAQmzn2UgL/6\n+xedjdegHOVYCuy0XMzOmGGwtulTh2GH8CfzFDHe3TcqA8dj1gEio5K0gUBFk/8W\nBeNnC9tklpc4DcpECaJaazNjtzPmSJNxQiGCeYJ01G+YaCwKeSyTQr8=\n-----END PRIVATE KEY-----\n";
+        assert!(err(p384).contains("not an EC P-256 private key"));
+        let broken = pem.replace("PRIVATE KEY-----\n", "PRIVATE KEY-----\nAAAA");
+        assert!(
+            !err(&broken).contains(pem.lines().nth(1).unwrap()),
+            "the key never appears in errors"
+        );
+        assert!(Es256Key::from_pem(&pem, "k").is_ok());
+        assert_eq!(
+            format!("{:?}", Es256Key::from_pem(&pem, "k").unwrap()),
+            "Es256Key(***)"
+        );
+    }
+
+    #[test]
+    fn lifetime_is_capped_at_seven_days() {
+        let (pem, _) = test_key();
+        let m = JwtMinter::new(
+            Es256Key::from_pem(&pem, "k").unwrap(),
+            Claims::Device {
+                device_id: "d".into(),
+            },
+        );
+        assert!(
+            m.with_lifetime(MAX_LIFETIME + Duration::from_secs(1))
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! The retry policy: opt-in, idempotent methods only unless a call opts in, on connection
+//! errors, 429, 502, 503 and 504, with exponential backoff and full jitter, honouring
+//! `Retry-After`, within limits on attempts and total time. Never on other 4xx, 401/403, or
+//! 40005 (monthly quota).
+
+use std::time::{Duration, SystemTime};
+
+use rand::Rng;
+
+/// How failed calls are retried. The default retries nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 = no retries).
+    pub max_attempts: u32,
+    /// The backoff ceiling of the first retry; doubles each retry.
+    pub initial_backoff: Duration,
+    /// The largest backoff ceiling.
+    pub max_backoff: Duration,
+    /// No retry starts after this much time since the first attempt.
+    pub max_elapsed: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy::none()
+    }
+}
+
+impl RetryPolicy {
+    /// No retries.
+    pub const fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+            max_elapsed: Duration::from_secs(60),
+        }
+    }
+
+    /// Up to 4 attempts, backoff from 200 ms to 10 s, within 60 s.
+    pub const fn standard() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            ..RetryPolicy::none()
+        }
+    }
+
+    /// Sets the number of attempts (at least 1).
+    pub fn with_max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n.max(1);
+        self
+    }
+
+    /// Sets the first backoff ceiling and the largest one.
+    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max.max(initial);
+        self
+    }
+
+    /// Sets the total time budget.
+    pub fn with_max_elapsed(mut self, d: Duration) -> Self {
+        self.max_elapsed = d;
+        self
+    }
+
+    /// Full jitter: a random wait in `[0, min(max, initial * 2^retry)]`; `retry` counts from 0.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self
+            .initial_backoff
+            .checked_mul(1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX))
+            .unwrap_or(self.max_backoff)
+            .min(self.max_backoff);
+        let millis = ceiling.as_millis() as u64;
+        Duration::from_millis(if millis == 0 {
+            0
+        } else {
+            rand::thread_rng().gen_range(0..=millis)
+        })
+    }
+}
+
+/// Methods that are safe to send twice.
+pub fn is_idempotent(method: &reqwest::Method) -> bool {
+    matches!(
+        method.as_str(),
+        "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
+    )
+}
+
+/// Statuses worth retrying (429 needs its body checked for 40005 as well).
+pub fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 429 | 502 | 503 | 504)
+}
+
+/// Transport errors worth retrying: the connection failed or broke before a response.
+pub fn is_retryable_error(e: &reqwest::Error) -> bool {
+    e.is_connect() || (e.is_request() && !e.is_timeout())
+}
+
+/// Reads `Retry-After`: delay-seconds or an HTTP-date.
+pub fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<Duration> {
+    let v = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_jittered_under_a_doubling_ceiling() {
+        let p = RetryPolicy::standard()
+            .with_backoff(Duration::from_millis(100), Duration::from_millis(700));
+        for retry in 0..6 {
+            let ceiling = Duration::from_millis((100u64 << retry).min(700));
+            for _ in 0..50 {
+                assert!(p.backoff(retry) <= ceiling);
+            }
+        }
+        let distinct: std::collections::HashSet<_> = (0..50).map(|_| p.backoff(3)).collect();
+        assert!(distinct.len() > 5, "jittered");
+    }
+
+    #[test]
+    fn retry_after_in_seconds_and_as_a_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("retry-after", "3".parse().unwrap());
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(3)));
+        h.insert(
+            "retry-after",
+            httpdate::fmt_http_date(now + Duration::from_secs(5))
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(5)));
+        h.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&h, now), None);
+    }
+
+    #[test]
+    fn only_idempotent_methods_and_transient_statuses() {
+        assert!(is_idempotent(&reqwest::Method::PUT) && !is_idempotent(&reqwest::Method::POST));
+        assert!(!is_idempotent(&reqwest::Method::PATCH));
+        for s in [429, 502, 503, 504] {
+            assert!(is_retryable_status(s));
+        }
+        for s in [400, 401, 403, 404, 422, 500] {
+            assert!(!is_retryable_status(s));
+        }
+    }
+}
