@@ -39,6 +39,7 @@ fn no_operation_is_dropped() {
 }
 
 #[test]
+#[allow(deprecated)] // the renamed twins are the deprecated /location/agps and /location/pgps
 fn renamed_duplicates_are_reachable_under_deterministic_names() {
     let client = Client::new("http://127.0.0.1:9", Default::default());
     // These compile only if the methods exist.

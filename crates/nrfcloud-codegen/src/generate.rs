@@ -103,6 +103,15 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
 
 /// progenitor + syn + prettyplease; panics inside progenitor become errors.
 fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<String, String> {
+    let deprecated: Vec<String> = api
+        .operations()
+        .filter(|(_, _, op)| op.deprecated)
+        .filter_map(|(_, _, op)| {
+            op.operation_id
+                .as_deref()
+                .map(crate::operations::method_name)
+        })
+        .collect();
     let result = quietly(|| {
         let mut generator = Generator::new(&settings());
         generator.generate_tokens(api)
@@ -115,6 +124,7 @@ fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<String, String> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     crate::postprocess::raw_reserved_identifiers(&mut file);
+    crate::postprocess::mark_deprecated_methods(&mut file, &deprecated);
     if !crate::postprocess::install_crypto_provider_in_new(&mut file) {
         return Err("generated code has no Client::new".into());
     }

@@ -47,9 +47,47 @@ pub fn install_crypto_provider_in_new(file: &mut syn::File) -> bool {
     false
 }
 
+/// progenitor drops `deprecated`; the generated `Client` methods of deprecated operations get
+/// `#[deprecated]`, so callers see a warning. `deprecated` lists their method names.
+/// Returns how many methods were marked.
+pub fn mark_deprecated_methods(file: &mut syn::File, deprecated: &[String]) -> usize {
+    let mut marked = 0;
+    for item in &mut file.items {
+        let syn::Item::Impl(imp) = item else { continue };
+        let is_client = matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+        if !is_client || imp.trait_.is_some() {
+            continue;
+        }
+        for it in &mut imp.items {
+            if let syn::ImplItem::Fn(f) = it
+                && deprecated.iter().any(|d| f.sig.ident == d)
+            {
+                f.attrs.push(syn::parse_quote!(#[deprecated(note = "deprecated in the nRF Cloud API document")]));
+                marked += 1;
+            }
+        }
+    }
+    marked
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deprecated_methods_are_marked() {
+        let mut file: syn::File =
+            syn::parse_str("impl Client { pub fn old(&self) {} pub fn new_one(&self) {} }")
+                .unwrap();
+        assert_eq!(mark_deprecated_methods(&mut file, &["old".to_string()]), 1);
+        let text = prettyplease::unparse(&file);
+        assert!(
+            text.contains(
+                "#[deprecated(note = \"deprecated in the nRF Cloud API document\")]\n    pub fn old"
+            ),
+            "{text}"
+        );
+    }
 
     #[test]
     fn client_new_installs_the_provider() {
