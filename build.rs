@@ -1,5 +1,5 @@
 //! Generates the raw client from `spec/openapi.json`: fixups, progenitor, prettyplease.
-//! Writes `$OUT_DIR/codegen.rs`, `operations.rs`, `sendable.rs`, `surface.txt` and `fixups.txt`.
+//! Writes `$OUT_DIR/codegen.rs`, `operations.rs`, `sendable.rs`, `pagination.rs`, `surface.txt` and `fixups.txt`.
 
 use std::path::{Path, PathBuf};
 
@@ -47,6 +47,7 @@ fn main() {
     );
     write(&out.join("surface.txt"), &generated.surface);
     write(&out.join("sendable.rs"), &generated.sendable);
+    write(&out.join("pagination.rs"), &generated.pagination);
     write(
         &out.join("fixups.txt"),
         &format!("applied: {applied}\nno-ops: {no_ops}\n"),

@@ -7,6 +7,7 @@
 //!   security schemes, deprecated, paginated), generated from the same document.
 //! - [`hooks`]: the request hooks every generated call runs through.
 //! - [`sendable`]: one trait over every request builder, for generic execution.
+//! - [`pagination`]: a marker type per paginated operation, for page and item streams.
 
 #![allow(clippy::all, missing_docs, rustdoc::all)]
 mod generated {
@@ -16,6 +17,7 @@ pub use generated::*;
 
 pub mod hooks;
 pub mod operations;
+pub mod pagination;
 pub mod sendable;
 
 /// The plain-text summary of the generated surface, as built (compare `spec/generated-surface.txt`).

@@ -26,6 +26,8 @@ pub struct Generated {
     pub surface: String,
     /// One `Sendable` impl per request builder (see [`crate::sendable`]).
     pub sendable: String,
+    /// Markers and `Paginated` impls of the paginated operations (see [`crate::pagination`]).
+    pub pagination: String,
 }
 
 /// Why generation failed.
@@ -91,6 +93,8 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
     let surface = surface::summarize(&code, &operations).map_err(GenerateError::Syntax)?;
     let sendable =
         crate::sendable::sendable_impls(&code, &operations).map_err(GenerateError::Syntax)?;
+    let paginated = crate::pagination::find(&code, &operations).map_err(GenerateError::Syntax)?;
+    let pagination = crate::pagination::to_rust(&paginated);
     Ok(Generated {
         code,
         fixed: doc.clone(),
@@ -98,6 +102,7 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
         operations,
         surface,
         sendable,
+        pagination,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod fixups;
 pub mod generate;
 pub mod normalize;
 pub mod operations;
+pub mod pagination;
 pub mod postprocess;
 pub mod report;
 pub mod sendable;

@@ -160,11 +160,9 @@ impl Recorder {
         }
     }
 
-    /// Sets the reply for every following request (after any queued ones).
+    /// Sets the reply for every request once the queued ones (see [`Recorder::then`]) are used.
     pub fn reply(&self, reply: Reply) {
-        let mut s = self.script.lock().unwrap();
-        s.queue.clear();
-        s.default = Some(reply);
+        self.script.lock().unwrap().default = Some(reply);
     }
 
     /// Queues replies for the next requests, in order.

@@ -11,6 +11,7 @@
 //! - [`Client`] / [`ClientBuilder`]: base URL, credentials, timeouts, retries.
 //! - [`Client::execute`]: any operation of the generated client ([`api`], its [`types`]), with
 //!   the credential its security accepts, typed [`Error`]s, retries and a `tracing` span.
+//! - [`Client::paginate`]: streams of pages and items for every paginated operation.
 //! - Credentials: an API key, a [`DeviceKey`] or [`ServiceKey`] (ES256 JWTs minted and
 //!   cached), an opaque JWT or evaluation token.
 
@@ -19,6 +20,7 @@ pub mod credentials;
 pub mod error;
 pub mod jwt;
 mod middleware;
+pub mod pagination;
 pub mod retry;
 mod secret;
 

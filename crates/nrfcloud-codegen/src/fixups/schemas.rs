@@ -80,15 +80,29 @@ fn coerce_string_defaults(doc: &mut Value, log: &mut Rewrites) -> Result<(), Str
 }
 
 /// Quirk: `anyOf` of scalar alternatives (`Mnc` number or string, `DoReplyFlag` boolean or
-/// number, a device `subType` that is a known enum or any string). typify models `anyOf` as a
-/// struct of flattened optional fields, which cannot hold a scalar: every value fails to
-/// decode. When no alternative is an object or array, `anyOf` becomes `oneOf` (an untagged
-/// enum trying the alternatives in order), which accepts exactly the same values.
+/// number, a device `subType` that is a known enum or any string), or with an unconstrained
+/// alternative (ListDevices items: a `Device` or whatever the JSONata `transform` returns).
+/// typify models `anyOf` as a struct of flattened optional fields, which cannot hold a scalar:
+/// every such value fails to decode. Then `anyOf` becomes `oneOf` (an untagged enum trying the
+/// alternatives in order), which accepts the same values.
 pub const SCALAR_ANY_OF_AS_ONE_OF: Fixup = Fixup {
     name: "scalar_any_of_as_one_of",
-    quirk: "anyOf of scalar types (Mnc, DoReplyFlag, subType)",
+    quirk: "anyOf of scalar or unconstrained alternatives (Mnc, DoReplyFlag, subType, transformed items)",
     run: scalar_any_of_as_one_of,
 };
+
+/// A schema that accepts any value: `{}` or only annotations.
+fn is_unconstrained(schemas: &serde_json::Map<String, Value>, alt: &Value) -> bool {
+    let s = super::util::resolve(schemas, alt);
+    s.as_object().is_some_and(|m| {
+        m.keys().all(|k| {
+            matches!(
+                k.as_str(),
+                "description" | "title" | "example" | "nullable" | "deprecated"
+            )
+        })
+    })
+}
 
 fn is_scalar(schemas: &serde_json::Map<String, Value>, alt: &Value) -> bool {
     let s = super::util::resolve(schemas, alt);
@@ -114,7 +128,9 @@ fn scalar_any_of_as_one_of(doc: &mut Value, log: &mut Rewrites) -> Result<(), St
         let Some(alts) = schema.get("anyOf").and_then(Value::as_array) else {
             return;
         };
-        if alts.is_empty() || !alts.iter().all(|a| is_scalar(&schemas, a)) {
+        let all_scalar = alts.iter().all(|a| is_scalar(&schemas, a));
+        let open = alts.iter().any(|a| is_unconstrained(&schemas, a));
+        if alts.is_empty() || !(all_scalar || open) {
             return;
         }
         let alts = schema.remove("anyOf").expect("checked");
@@ -122,7 +138,7 @@ fn scalar_any_of_as_one_of(doc: &mut Value, log: &mut Rewrites) -> Result<(), St
         count += 1;
     });
     if count > 0 {
-        log.note("schema", format!("{count} scalar anyOf -> oneOf"));
+        log.note("schema", format!("{count} scalar or open anyOf -> oneOf"));
     }
     Ok(())
 }
@@ -362,7 +378,8 @@ mod tests {
         doc["components"]["schemas"]["Kind"] = json!({"type": "string", "enum": ["a", "b"]});
         doc["components"]["schemas"]["Dev"] = json!({"type": "object", "properties": {
             "subType": {"anyOf": [{"$ref": "#/components/schemas/Kind"}, {"type": "string"}]},
-            "mnc": {"anyOf": [{"type": "number"}, {"type": "string"}]}}});
+            "mnc": {"anyOf": [{"type": "number"}, {"type": "string"}]},
+            "item": {"anyOf": [{"type": "object", "properties": {"id": {"type": "string"}}}, {"description": "anything"}]}}});
         assert!(
             try_generate(&doc).unwrap().contains("flatten"),
             "typify flattens anyOf"
