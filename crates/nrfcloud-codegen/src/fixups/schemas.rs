@@ -143,6 +143,86 @@ fn scalar_any_of_as_one_of(doc: &mut Value, log: &mut Rewrites) -> Result<(), St
     Ok(())
 }
 
+/// Quirk: request bodies that are `anyOf` several objects (CreateFOTAJob: by tags, by device
+/// ids, by criteria; ground fix: old and new shapes). typify models `anyOf` as a struct of
+/// flattened optional alternatives, and serialising one with more than one alternative set
+/// writes the shared fields twice (duplicate JSON keys). In schemas only requests use, `anyOf`
+/// becomes `oneOf`: an untagged enum that serialises exactly the alternative the caller built.
+/// Schemas that responses use keep `anyOf` (decoding into all matching alternatives loses no
+/// field).
+pub const REQUEST_ANY_OF_AS_ONE_OF: Fixup = Fixup {
+    name: "request_any_of_as_one_of",
+    quirk: "request bodies that are anyOf several objects (CreateFOTAJob, ground fix)",
+    run: request_any_of_as_one_of,
+};
+
+fn any_of_to_one_of(value: &mut Value) -> usize {
+    let mut count = 0;
+    visit_schemas_mut(value, &mut |schema| {
+        if let Some(alts) = schema.remove("anyOf") {
+            schema.insert("oneOf".into(), alts);
+            count += 1;
+        }
+    });
+    count
+}
+
+fn request_any_of_as_one_of(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
+    let ops = crate::spec::operations(doc);
+    let responses: Vec<&Value> = ops
+        .iter()
+        .filter_map(|(_, _, op)| op.get("responses"))
+        .collect();
+    let requests: Vec<&Value> = ops
+        .iter()
+        .flat_map(|(_, _, op)| [op.get("requestBody"), op.get("parameters")])
+        .flatten()
+        .collect();
+    let empty = serde_json::Map::new();
+    let all = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let in_responses = reachable(all, responses);
+    let request_only: Vec<String> = reachable(all, requests)
+        .into_iter()
+        .filter(|n| !in_responses.contains(n))
+        .collect();
+    let mut changes = Vec::new();
+    super::util::for_each_operation(doc, |path, method, op| {
+        let at = super::util::label(path, method, op);
+        for key in ["requestBody", "parameters"] {
+            if let Some(v) = op.get_mut(key) {
+                let n = any_of_to_one_of(v);
+                if n > 0 {
+                    changes.push((at.clone(), format!("{n} anyOf -> oneOf in {key}")));
+                }
+            }
+        }
+        Ok(())
+    })?;
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for name in request_only {
+            if let Some(schema) = schemas.get_mut(&name) {
+                let n = any_of_to_one_of(schema);
+                if n > 0 {
+                    changes.push((
+                        format!("schema {name}"),
+                        format!("{n} anyOf -> oneOf (request-only schema)"),
+                    ));
+                }
+            }
+        }
+    }
+    for (at, change) in changes {
+        log.note(at, change);
+    }
+    Ok(())
+}
+
 /// Quirk: real responses leave out fields the document marked required (device `state`,
 /// the shadow's `reported`, `$meta.updatedAt`), and one missing field fails a whole page.
 /// These are removed from `required`. The May-2025 document already has them optional, so
@@ -388,5 +468,27 @@ mod tests {
         let code = try_generate(&doc).unwrap();
         assert!(!code.contains("flatten"));
         assert!(code.contains("#[serde(untagged)]"));
+    }
+
+    #[test]
+    fn request_any_of_serialises_one_alternative() {
+        // The real CreateFOTAJob body, whose alternatives typify flattens into one struct.
+        let spec: Value =
+            serde_json::from_str(include_str!("../../../../spec/openapi.json")).unwrap();
+        let mut doc = tiny_spec(json!({"/fota-jobs": {"post": {
+            "operationId": "CreateJob",
+            "requestBody": spec["paths"]["/fota-jobs"]["post"]["requestBody"].clone(),
+            "responses": {"201": {"description": "ok"}}
+        }}}));
+        doc["components"] = spec["components"].clone();
+        crate::fixups::apply(&mut doc, &[COERCE_STRING_DEFAULTS, SCALAR_ANY_OF_AS_ONE_OF]).unwrap();
+        assert!(
+            try_generate(&doc).unwrap().contains("pub subtype_4:"),
+            "typify flattens the alternatives"
+        );
+        let report = run_one(&REQUEST_ANY_OF_AS_ONE_OF, &mut doc);
+        assert!(!report.rewrites.is_empty());
+        let code = try_generate(&doc).unwrap();
+        assert!(!code.contains("pub subtype_4:") && code.contains("pub enum CreateJobBody"));
     }
 }
