@@ -12,6 +12,9 @@ commands:
   regen   fetch, generate the client from the new document, then write the spec and
           spec/generated-surface.txt (only if generation succeeds)
   drift   fetch into memory and compare with the snapshot (exit 0 equal, 1 drift, 2 fetch failed)
+  jsonata-suite --suite DIR [--min-pass N]
+          run the official JSONata test suite through nrfcloud::Transform; prints
+          `N passed, N failed`; exit 1 below N passes (default 1680), 2 if DIR is missing
   help    show this text
 
 options:
@@ -79,8 +82,49 @@ pub enum Command {
     Regen(RegenArgs),
     /// `drift`.
     Drift(DriftArgs),
+    /// `jsonata-suite`.
+    JsonataSuite {
+        /// The suite's root (holding `groups/` and `datasets/`).
+        suite: PathBuf,
+        /// Fewest passing cases accepted.
+        min_pass: usize,
+    },
     /// `help`, `--help`, `-h`, or nothing.
     Help,
+}
+
+/// The default `--min-pass` of `jsonata-suite`: the best Rust engines' score.
+pub const DEFAULT_MIN_PASS: usize = 1680;
+
+fn parse_jsonata_suite(rest: &[String]) -> Result<Command, String> {
+    let mut suite = None;
+    let mut min_pass = DEFAULT_MIN_PASS;
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match name {
+            "--suite" => suite = Some(PathBuf::from(value()?)),
+            "--min-pass" => {
+                let v = value()?;
+                min_pass = v
+                    .parse()
+                    .map_err(|_| format!("--min-pass: {v:?} is not a whole number"))?;
+            }
+            "--help" | "-h" => return Ok(Command::Help),
+            other => return Err(format!("jsonata-suite: unknown option {other:?}")),
+        }
+    }
+    let suite = suite.ok_or("jsonata-suite: --suite DIR is required")?;
+    Ok(Command::JsonataSuite { suite, min_pass })
 }
 
 /// The workspace root: the parent of this package's directory.
@@ -104,6 +148,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     };
     let allowed: &[&str] = match command.as_str() {
         "help" | "--help" | "-h" => return Ok(Command::Help),
+        "jsonata-suite" => return parse_jsonata_suite(rest),
         "fetch" => &["--base-url", "--timeout-secs", "--out"],
         "regen" => &["--base-url", "--timeout-secs", "--spec", "--surface"],
         "drift" => &["--base-url", "--timeout-secs", "--spec", "--json"],

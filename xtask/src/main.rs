@@ -4,6 +4,7 @@
 //! - `regen`: fetch, run the code generator on the new document in-process, and only when that
 //!   succeeds replace `spec/openapi.json` and `spec/generated-surface.txt`.
 //! - `drift`: fetch into memory and report how upstream differs from the snapshot.
+//! - `jsonata-suite`: run the official JSONata suite through `nrfcloud::Transform`.
 //!
 //! Exit codes: 0 success (no drift), 1 drift found, 2 the document could not be fetched or a
 //! file could not be read or written (also bad arguments), 3 the generator rejected the document.
@@ -12,6 +13,7 @@ mod cli;
 mod commands;
 mod fetch;
 mod files;
+mod jsonata_suite;
 
 use std::process::ExitCode;
 
@@ -32,6 +34,9 @@ fn main() -> ExitCode {
         Ok(cli::Command::Fetch(a)) => commands::fetch(&a),
         Ok(cli::Command::Regen(a)) => commands::regen(&a),
         Ok(cli::Command::Drift(a)) => commands::drift(&a),
+        Ok(cli::Command::JsonataSuite { suite, min_pass }) => {
+            jsonata_suite::command(&suite, min_pass)
+        }
         Err(message) => {
             eprintln!("xtask: {message} (see `cargo xtask help`)");
             EXIT_FETCH

@@ -32,6 +32,8 @@ pub use error::{ApiError, CredentialError, Error, NrfCode};
 pub use middleware::CallOptions;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use nrfcloud_jsonata as transform;
+pub use nrfcloud_jsonata::Transform;
 
 /// The generated client, its request builders and types, and the operation table.
 pub use nrfcloud_api as api;

@@ -97,6 +97,15 @@ impl<P: Paginated> Pager<P> {
         self
     }
 
+    /// A JSONata expression the server applies to every item (ListDevices, ListDeviceTags);
+    /// its syntax was checked when the [`crate::Transform`] was made. Read the transformed
+    /// items with [`Pager::items_as`]. An operation without `transform` fails the stream
+    /// before sending.
+    pub fn transform(mut self, transform: &crate::Transform) -> Self {
+        self.transform = Some(transform.as_str().to_string());
+        self
+    }
+
     fn check(&self) -> Result<(), Error> {
         let op = Some(P::operation().operation_id);
         if !(1..=MAX_PAGE_LIMIT).contains(&self.page_limit) {
