@@ -1,0 +1,98 @@
+//! How a mock server is set up: team identity, API key, pre-seeded devices, the pace of its
+//! asynchronous work (bulk operations, FOTA executions) and the optional JSONata engine.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Evaluates a `transform` (JSONata) expression against a JSON value.
+///
+/// The default is [`jsonata_transform`], the engine the `nrfcloud` client uses for
+/// `Transform::evaluate`; set [`MockConfig::transform`] to `None` to refuse transforms.
+pub type TransformFn = Arc<dyn Fn(&str, &Value) -> Result<Value, String> + Send + Sync>;
+
+/// The project's JSONata engine (`nrfcloud-jsonata`): a syntax error or an evaluation error
+/// becomes the error text (the route answers 422 with it).
+pub fn jsonata_transform() -> TransformFn {
+    Arc::new(|expression, value| {
+        let transform = nrfcloud_jsonata::Transform::new(expression).map_err(|e| e.to_string())?;
+        transform.evaluate(value).map_err(|e| e.to_string())
+    })
+}
+
+/// The settings of one mock server. Start from [`MockConfig::default`] and change fields:
+///
+/// ```
+/// let config = nrfcloud_mock::MockConfig {
+///     devices: 5,
+///     api_key: "my-test-key".into(),
+///     ..Default::default()
+/// };
+/// assert_eq!(config.devices, 5);
+/// ```
+#[derive(Clone)]
+pub struct MockConfig {
+    /// The team's API key (the "Simple Token"). Default: a random 40-character hex string.
+    pub api_key: String,
+    /// The team id (`team.tenantId`, the `aud` of service-key JWTs). Default: a random UUID.
+    pub tenant_id: String,
+    /// The team's name.
+    pub team_name: String,
+    /// How many devices to create at start (`nrf-352656100000000`, `nrf-352656100000001`, …),
+    /// each with a key pair derived from its id (see `MockState::device_key`) and a few alerts
+    /// and messages.
+    pub devices: usize,
+    /// The loopback port to bind; 0 picks a free one.
+    pub port: u16,
+    /// How long a bulk-ops request stays `IN_PROGRESS` before it completes (on the next request
+    /// after this delay).
+    pub bulk_ops_delay: Duration,
+    /// The time between two steps of a FOTA job execution
+    /// (QUEUED → IN_PROGRESS → DOWNLOADING → SUCCEEDED or FAILED).
+    pub fota_step: Duration,
+    /// The share of devices (0–100) whose FOTA executions end in FAILED, chosen by a hash of the
+    /// device id (see [`crate::fota_execution_fails`]).
+    pub fota_failure_percent: u8,
+    /// When `true`, list operations answer an empty result with 404 / 40499 instead of an
+    /// empty `items` array.
+    pub empty_lists_as_40499: bool,
+    /// The JSONata engine for the `transform` query parameter (default: the project's
+    /// engine). Without one, a request that uses `transform` gets 422 / 42200.
+    pub transform: Option<TransformFn>,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            api_key: crate::ids::random_hex(40),
+            tenant_id: crate::ids::uuid_v4(),
+            team_name: "Mock Team".to_owned(),
+            devices: 0,
+            port: 0,
+            bulk_ops_delay: Duration::from_millis(200),
+            fota_step: Duration::from_millis(500),
+            fota_failure_percent: 10,
+            empty_lists_as_40499: false,
+            transform: Some(jsonata_transform()),
+        }
+    }
+}
+
+impl fmt::Debug for MockConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockConfig")
+            .field("api_key", &"<redacted>")
+            .field("tenant_id", &self.tenant_id)
+            .field("team_name", &self.team_name)
+            .field("devices", &self.devices)
+            .field("port", &self.port)
+            .field("bulk_ops_delay", &self.bulk_ops_delay)
+            .field("fota_step", &self.fota_step)
+            .field("fota_failure_percent", &self.fota_failure_percent)
+            .field("empty_lists_as_40499", &self.empty_lists_as_40499)
+            .field("transform", &self.transform.as_ref().map(|_| "<fn>"))
+            .finish()
+    }
+}

@@ -1,0 +1,134 @@
+//! `nrfcloud-mock`: runs the mock nRF Cloud on a loopback port until Ctrl-C.
+//!
+//! ```text
+//! nrfcloud-mock [--port N] [--api-key KEY] [--devices N] [--tenant-id UUID]
+//!               [--bulk-delay-ms MS] [--fota-step-ms MS] [--fota-failure-percent P]
+//! ```
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use nrfcloud_mock::{MockConfig, MockServer};
+
+const USAGE: &str = "\
+Usage: nrfcloud-mock [OPTIONS]
+
+A local mock of the nRF Cloud REST API v1 (served under <base URL>/v1).
+
+Options:
+  --port N                   loopback port to listen on (default: a free one)
+  --api-key KEY              the team's API key (default: a random one)
+  --devices N                devices to create at start (default: 0)
+  --tenant-id UUID           the team id (default: a random UUID)
+  --bulk-delay-ms MS         time a bulk-ops request stays IN_PROGRESS (default: 200)
+  --fota-step-ms MS          time between FOTA execution steps (default: 500)
+  --fota-failure-percent P   share of devices whose FOTA executions fail (default: 10)
+  -h, --help                 show this help";
+
+fn parse(args: &[String]) -> Result<Option<MockConfig>, String> {
+    let mut config = MockConfig::default();
+    let mut i = 0;
+    while i < args.len() {
+        let flag = args[i].as_str();
+        if matches!(flag, "-h" | "--help") {
+            return Ok(None);
+        }
+        let (name, inline) = match flag.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_owned())),
+            None => (flag, None),
+        };
+        let value = match inline {
+            Some(v) => v,
+            None => {
+                i += 1;
+                args.get(i)
+                    .cloned()
+                    .ok_or_else(|| format!("{name} needs a value"))?
+            }
+        };
+        let number = |v: &str| -> Result<u64, String> {
+            v.parse::<u64>()
+                .map_err(|_| format!("{name} needs a whole number, got '{v}'"))
+        };
+        match name {
+            "--port" => {
+                config.port =
+                    u16::try_from(number(&value)?).map_err(|_| "--port is at most 65535")?
+            }
+            "--api-key" => config.api_key = value,
+            "--devices" => {
+                config.devices =
+                    usize::try_from(number(&value)?).map_err(|_| "--devices is too large")?
+            }
+            "--tenant-id" => config.tenant_id = value,
+            "--bulk-delay-ms" => config.bulk_ops_delay = Duration::from_millis(number(&value)?),
+            "--fota-step-ms" => config.fota_step = Duration::from_millis(number(&value)?),
+            "--fota-failure-percent" => {
+                config.fota_failure_percent = u8::try_from(number(&value)?.min(100)).unwrap_or(100)
+            }
+            other => return Err(format!("unknown option {other}")),
+        }
+        i += 1;
+    }
+    Ok(Some(config))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match parse(&args) {
+        Ok(Some(config)) => config,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("nrfcloud-mock: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let devices = config.devices;
+    let server = match MockServer::start_with(config).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("nrfcloud-mock: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("nRF Cloud mock listening on {}", server.base_url());
+    println!("API base URL: {}", server.api_url());
+    println!("API key:      {}", server.api_key());
+    println!("Team id:      {}", server.tenant_id());
+    println!("Devices:      {devices}");
+    println!("Press Ctrl-C to stop.");
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("nrfcloud-mock: cannot wait for Ctrl-C: {e}");
+    }
+    server.shutdown().await;
+    println!("nRF Cloud mock stopped.");
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn options_are_read() {
+        let config = parse(&args(&["--port", "8080", "--api-key=k", "--devices", "3"]))
+            .expect("valid")
+            .expect("config");
+        assert_eq!(
+            (config.port, config.api_key.as_str(), config.devices),
+            (8080, "k", 3)
+        );
+        assert!(parse(&args(&["--help"])).expect("valid").is_none());
+        assert!(parse(&args(&["--port"])).is_err());
+        assert!(parse(&args(&["--port", "x"])).is_err());
+        assert!(parse(&args(&["--colour", "red"])).is_err());
+    }
+}
