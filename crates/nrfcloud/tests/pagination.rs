@@ -45,8 +45,15 @@ fn every_paginated_operation_of_the_spec_has_a_stream() {
                 .into_iter()
                 .flatten()
                 .any(|p| p["name"] == "pageNextToken" && p["in"] == "query");
-            let returns_items = op["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["items"]
-                .is_object();
+            // The page envelope is inline or a named component (PaginatedResult…).
+            let mut envelope = &op["responses"]["200"]["content"]["application/json"]["schema"];
+            if let Some(name) = envelope["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                envelope = &spec["components"]["schemas"][name];
+            }
+            let returns_items = envelope["properties"]["items"].is_object();
             if takes_token && returns_items {
                 in_spec.push(op["operationId"].as_str().unwrap().to_string());
             }
@@ -56,10 +63,18 @@ fn every_paginated_operation_of_the_spec_has_a_stream() {
     in_spec.sort();
     streamed.sort();
     assert_eq!(streamed, in_spec);
+    for id in [
+        "ListInvoices",
+        "ListApiUsage",
+        "ListAnchors",
+        "GetContributions",
+    ] {
+        assert!(PAGINATED.contains(&id), "{id} has a stream");
+    }
     assert_eq!(
         streamed.len(),
-        10,
-        "the documentation's 10 paginated operations"
+        14,
+        "the 14 paginated operations: the documentation's 10, ListInvoices, ListApiUsage, ListAnchors and GetContributions"
     );
 }
 
@@ -244,5 +259,54 @@ async fn dropping_the_stream_stops_fetching() {
         server.count() <= 2,
         "{} requests after drop",
         server.count()
+    );
+}
+
+#[tokio::test]
+async fn a_transform_goes_with_every_page_and_items_decode_as_values() {
+    let server = Recorder::start().await;
+    server.then([Reply::json(
+        200,
+        json!({"items": [{"id": "a", "type": "Generic"}], "pageNextToken": "t1"}),
+    )]);
+    server.reply(Reply::json(200, json!({"items": ["just-a-string"]})));
+    let client = client(&server).await;
+    let transform = nrfcloud::Transform::new("{ \"id\": id, \"type\": type }").unwrap();
+    let items: Vec<Value> = client
+        .paginate::<ListDevices>()
+        .transform(&transform)
+        .items_as::<Value>()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        items,
+        vec![
+            json!({"id": "a", "type": "Generic"}),
+            json!("just-a-string")
+        ]
+    );
+    for r in server.requests() {
+        assert!(
+            r.query
+                .unwrap()
+                .contains("transform=%7B+%22id%22%3A+id%2C+%22type%22%3A+type+%7D")
+        );
+    }
+    let err = client
+        .paginate::<ListFirmware>()
+        .transform(&transform)
+        .items()
+        .next()
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { ref field, .. } if field == "transform"),
+        "{err}"
+    );
+    assert!(
+        nrfcloud::Transform::new("{ \"id\": ").is_err(),
+        "syntax errors are caught before any request"
     );
 }

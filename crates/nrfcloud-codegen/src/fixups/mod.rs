@@ -123,6 +123,7 @@ pub const FIXUPS: &[Fixup] = &[
     responses::ERROR_RESPONSES_KEEP_THEIR_BODY,
     schemas::SCALAR_ANY_OF_AS_ONE_OF,
     schemas::REQUEST_ANY_OF_AS_ONE_OF,
+    schemas::EXCLUSIVE_ANY_OF_AS_ONE_OF,
     schemas::OPTIONAL_FIELDS_THE_SERVER_OMITS,
     schemas::OPEN_ENUMS,
     docs::DEPRECATED_IN_DOCS,

@@ -223,6 +223,80 @@ fn request_any_of_as_one_of(doc: &mut Value, log: &mut Rewrites) -> Result<(), S
     Ok(())
 }
 
+/// Quirk: `anyOf` of objects that exclude each other (`Device` = GenericDevice, BLEDevice or
+/// GatewayDevice, told apart by `type`, a single-value enum in each). typify's struct of
+/// flattened optional alternatives accepts any object (every alternative absent), so a
+/// transformed item or a broken device decodes as an empty `Device` and its data is lost.
+/// When every alternative requires one property whose single allowed values differ, exactly
+/// one alternative can match: `anyOf` becomes `oneOf` (an untagged enum), which is the same
+/// set of values and keeps every field of the matching alternative.
+pub const EXCLUSIVE_ANY_OF_AS_ONE_OF: Fixup = Fixup {
+    name: "exclusive_any_of_as_one_of",
+    quirk: "anyOf of objects told apart by a constant property (Device by `type`)",
+    run: exclusive_any_of_as_one_of,
+};
+
+/// The single allowed value of `prop` in an object schema that requires it, if any.
+fn constant_of(schemas: &serde_json::Map<String, Value>, alt: &Value, prop: &str) -> Option<Value> {
+    let s = super::util::resolve(schemas, alt);
+    let required = s.get("required")?.as_array()?.iter().any(|r| r == prop);
+    let p = super::util::resolve(schemas, s.get("properties")?.get(prop)?);
+    match p.get("enum").and_then(Value::as_array) {
+        Some(values) if required && values.len() == 1 => Some(values[0].clone()),
+        _ => None,
+    }
+}
+
+/// A property that tells the alternatives apart, if there is one.
+fn discriminating_property(
+    schemas: &serde_json::Map<String, Value>,
+    alts: &[Value],
+) -> Option<String> {
+    let first = super::util::resolve(schemas, alts.first()?);
+    let names: Vec<String> = first
+        .get("properties")?
+        .as_object()?
+        .keys()
+        .cloned()
+        .collect();
+    names.into_iter().find(|prop| {
+        let values: Option<Vec<Value>> =
+            alts.iter().map(|a| constant_of(schemas, a, prop)).collect();
+        values.is_some_and(|v| {
+            let mut unique = v.clone();
+            unique.dedup();
+            v.iter()
+                .enumerate()
+                .all(|(i, x)| v.iter().skip(i + 1).all(|y| x != y))
+        })
+    })
+}
+
+fn exclusive_any_of_as_one_of(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
+    let schemas = super::util::schemas_snapshot(doc);
+    let mut changed = Vec::new();
+    visit_schemas_mut(doc, &mut |schema| {
+        let Some(alts) = schema.get("anyOf").and_then(Value::as_array) else {
+            return;
+        };
+        if alts.len() < 2 {
+            return;
+        }
+        if let Some(prop) = discriminating_property(&schemas, alts) {
+            let alts = schema.remove("anyOf").expect("checked");
+            schema.insert("oneOf".into(), alts);
+            changed.push(prop);
+        }
+    });
+    for prop in changed {
+        log.note(
+            "schema",
+            format!("anyOf told apart by constant `{prop}` -> oneOf"),
+        );
+    }
+    Ok(())
+}
+
 /// Quirk: real responses leave out fields the document marked required (device `state`,
 /// the shadow's `reported`, `$meta.updatedAt`), and one missing field fails a whole page.
 /// These are removed from `required`. The May-2025 document already has them optional, so
@@ -277,7 +351,8 @@ fn optional_fields_the_server_omits(doc: &mut Value, log: &mut Rewrites) -> Resu
 /// failing a whole response. Every named string-enum schema `X` that responses use becomes
 /// `oneOf: [XKnown, string]`: known values still decode to the typed enum `XKnown`, anything
 /// else is kept as a `String`. Enums that header parameters use stay closed (headers are
-/// written with `Display`, which the open form lacks; the caller picks those values anyway).
+/// written with `Display`, which the open form lacks; the caller picks those values anyway),
+/// and so do single-value enums: they are constants that tell alternatives apart.
 pub const OPEN_ENUMS: Fixup = Fixup {
     name: "open_enums",
     quirk: "string enums stricter than the server (FOTA job statuses)",
@@ -344,7 +419,9 @@ fn open_enums(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
         .iter()
         .filter(|(n, s)| {
             s.get("type") == Some(&json!("string"))
-                && s.get("enum").is_some_and(Value::is_array)
+                && s.get("enum")
+                    .and_then(Value::as_array)
+                    .is_some_and(|e| e.len() > 1)
                 && in_responses.contains(*n)
                 && !in_headers.contains(*n)
         })
@@ -490,5 +567,36 @@ mod tests {
         assert!(!report.rewrites.is_empty());
         let code = try_generate(&doc).unwrap();
         assert!(!code.contains("pub subtype_4:") && code.contains("pub enum CreateJobBody"));
+    }
+
+    #[test]
+    fn exclusive_any_of_keeps_the_matching_alternative() {
+        // The real Device schema, which typify flattens into a struct that accepts anything.
+        let spec: Value =
+            serde_json::from_str(include_str!("../../../../spec/openapi.json")).unwrap();
+        let mut doc = tiny_spec(
+            json!({"/d": {"get": ok_json("GetDevice", json!({"$ref": "#/components/schemas/Device"}))}}),
+        );
+        doc["components"] = spec["components"].clone();
+        crate::fixups::apply(&mut doc, &[COERCE_STRING_DEFAULTS, SCALAR_ANY_OF_AS_ONE_OF]).unwrap();
+        assert!(
+            try_generate(&doc).unwrap().contains("pub struct Device {"),
+            "flattened without the fixup"
+        );
+        let report = run_one(&EXCLUSIVE_ANY_OF_AS_ONE_OF, &mut doc);
+        assert!(!report.rewrites.is_empty());
+        let code = try_generate(&doc).unwrap();
+        assert!(
+            code.contains("pub enum Device {"),
+            "an untagged enum of the three kinds"
+        );
+        // Alternatives without a distinguishing constant are left alone.
+        let mut doc2 = tiny_spec(json!({}));
+        doc2["components"]["schemas"]["X"] =
+            json!({"anyOf": [{"type": "object"}, {"type": "object"}]});
+        assert_eq!(
+            run_one(&EXCLUSIVE_ANY_OF_AS_ONE_OF, &mut doc2).no_ops.len(),
+            1
+        );
     }
 }
