@@ -1,49 +1,336 @@
-//! Quickstart: what the client covers. For now it prints the operation table that the build
-//! generated from `spec/openapi.json` (operationId, method, path, accepted credentials,
-//! deprecated, paginated). Later steps of the project turn this into a walk through the
-//! client against the embedded mock server.
+//! Quickstart: a walk through the client against an embedded mock nRF Cloud (no account).
 //!
-//! Run: `cargo run -p nrfcloud --example quickstart`
+//! ```text
+//! cargo run -p nrfcloud --example quickstart                        # embedded mock
+//! cargo run -p nrfcloud --example quickstart -- --base-url URL      # another server (needs NRFCLOUD_API_KEY)
+//! NRFCLOUD_API_KEY=... cargo run -p nrfcloud --example quickstart -- --live   # read-only steps, real API
+//! ```
+//!
+//! Steps: account info; bulk-onboard 2,500 devices with a progress bar; list them through a
+//! pagination stream with a JSONata transform; send and list messages; upload firmware,
+//! create, apply and wait for a FOTA job; a ground fix with a device JWT; an A-GNSS download;
+//! location anchors and the system status.
 
-use nrfcloud::operations::OPERATIONS;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-fn main() {
-    println!(
-        "nrfcloud-rs: {} operations of the nRF Cloud REST API v1\n",
-        OPERATIONS.len()
-    );
-    println!(
-        "{:<40} {:<6} {:<58} credentials / notes",
-        "operation", "method", "path"
-    );
-    for op in OPERATIONS {
-        let creds = if op.security.is_empty() {
-            "none".to_string()
-        } else {
-            op.security
-                .iter()
-                .map(|alt| alt.join("+"))
-                .collect::<Vec<_>>()
-                .join(" | ")
-        };
-        let mut notes = Vec::new();
-        if op.deprecated {
-            notes.push("deprecated");
-        }
-        if op.paginated {
-            notes.push("paginated");
-        }
-        let notes = if notes.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", notes.join(", "))
-        };
-        println!(
-            "{:<40} {:<6} {:<58} {creds}{notes}",
-            op.operation_id, op.method, op.path
-        );
+use futures::TryStreamExt;
+use nrfcloud::agnss::AgnssDownload;
+use nrfcloud::firmware::{FileType, FirmwareBundle};
+use nrfcloud::fota::{FotaJob, FotaTarget, WaitOptions};
+use nrfcloud::onboarding::{BulkOptions, DeviceCredential, OnboardingRow, Progress};
+use nrfcloud::pagination::{ListAnchors, ListDevices, ListMessages};
+use nrfcloud::{Client, DeviceKey, ServiceKey, Transform, types};
+use serde_json::{Value, json};
+
+const DEVICES: usize = 2500;
+
+/// Where the quickstart runs.
+enum Target {
+    /// The embedded mock (the default).
+    Mock,
+    /// Another server (a mock elsewhere, a staging host), with full steps.
+    Server(String),
+    /// The real API, read-only steps only.
+    Live,
+}
+
+fn parse_args() -> Result<Target, String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.as_slice() {
+        [] => Ok(Target::Mock),
+        [flag] if flag == "--live" => Ok(Target::Live),
+        [flag, url] if flag == "--base-url" => Ok(Target::Server(url.clone())),
+        _ => Err("usage: quickstart [--base-url URL | --live]".into()),
     }
-    let paginated = OPERATIONS.iter().filter(|o| o.paginated).count();
-    let deprecated = OPERATIONS.iter().filter(|o| o.deprecated).count();
-    println!("\n{paginated} paginated, {deprecated} deprecated");
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("\nquickstart failed: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let target = parse_args()?;
+    let api_key = std::env::var("NRFCLOUD_API_KEY").ok();
+    // Keeps the embedded mock alive for the whole run.
+    let mut _mock = None;
+    let (base_url, key, live) = match target {
+        Target::Mock => {
+            let server = nrfcloud_mock::MockServer::start_with(nrfcloud_mock::MockConfig {
+                bulk_ops_delay: Duration::from_millis(100),
+                fota_step: Duration::from_millis(150),
+                ..Default::default()
+            })
+            .await?;
+            let (url, key) = (server.base_url().to_string(), server.api_key().to_string());
+            println!("embedded mock nRF Cloud at {url}/v1");
+            _mock = Some(server);
+            (url, key, false)
+        }
+        Target::Server(url) => (
+            url,
+            api_key.ok_or("set NRFCLOUD_API_KEY for --base-url")?,
+            false,
+        ),
+        Target::Live => (
+            nrfcloud::DEFAULT_BASE_URL.to_string(),
+            api_key.ok_or("set NRFCLOUD_API_KEY for --live")?,
+            true,
+        ),
+    };
+    let client = Client::builder().base_url(&base_url).api_key(key).build()?;
+    let started = Instant::now();
+
+    // 1. Account.
+    let account = client.execute(|api| api.fetch_account_info()).await?;
+    let role = serde_json::to_value(&account.role)?;
+    let team = account.team.name.as_deref().unwrap_or("(unnamed)");
+    step(
+        "account",
+        format!(
+            "team {team:?} ({}), role {}",
+            account.team.tenant_id.as_str(),
+            role.as_str().unwrap_or("?")
+        ),
+    );
+    let status = client.execute(|api| api.get_system_status()).await?;
+    step("system status", compact(&status));
+
+    if live {
+        let devices: Vec<Value> = client
+            .paginate::<ListDevices>()
+            .transform(&Transform::new("{ \"id\": id, \"type\": type }")?)
+            .max_items(10)
+            .items_as::<Value>()
+            .try_collect()
+            .await?;
+        step(
+            "devices",
+            format!(
+                "first {} of your devices: {}",
+                devices.len(),
+                compact(&json!(devices))
+            ),
+        );
+        println!(
+            "\nread-only live run done in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
+
+    // 2. Bulk onboarding with a progress bar.
+    let device_key = DeviceKey::from_pem("nrf-quickstart-00000", &example_private_key())?;
+    let public = device_key.public_key_pem();
+    let rows: Vec<OnboardingRow> = (0..DEVICES)
+        .map(|i| {
+            OnboardingRow::new(
+                format!("nrf-quickstart-{i:05}"),
+                DeviceCredential::PublicKey(public.clone()),
+            )
+            .tags(["quickstart"])
+            .firmware_types(["APP", "MODEM"])
+        })
+        .collect();
+    let bar = Arc::new(|p: &Progress| {
+        if let Progress::Finished { done, total, .. } = p {
+            let width = 40 * done / total.max(&1);
+            print!(
+                "\r  onboarding [{}{}] {done}/{total}",
+                "#".repeat(width),
+                ".".repeat(40 - width)
+            );
+            let _ = std::io::stdout().flush();
+        }
+    });
+    let options = BulkOptions {
+        chunk_size: 500,
+        on_progress: Some(bar),
+        ..Default::default()
+    };
+    let report = client.onboard_devices(rows, options).await?;
+    println!();
+    step(
+        "onboarding",
+        format!(
+            "{} devices in {} bulk requests, {} failed",
+            report.succeeded.len(),
+            report.requests.len(),
+            report.failed.len()
+        ),
+    );
+
+    // 3. A pagination stream with a JSONata transform.
+    let transform = Transform::new("{ \"id\": id, \"type\": type }")?;
+    let listed: Vec<Value> = client
+        .paginate::<ListDevices>()
+        .transform(&transform)
+        .items_as()
+        .try_collect()
+        .await?;
+    step(
+        "listing",
+        format!(
+            "{} devices streamed with `{}`; first: {}",
+            listed.len(),
+            transform,
+            compact(&listed[0])
+        ),
+    );
+
+    // 4. Messages.
+    let device_id = "nrf-quickstart-00000";
+    let message: types::SendDeviceMessageBody = serde_json::from_value(json!({
+        "message": [{"temp": 21.5, "ts": 1_764_000_000_000u64, "units": "C"}],
+        "topic": format!("m/d/{device_id}/d2c/bulk")
+    }))?;
+    client
+        .execute(|api| api.send_device_message().device_id(device_id).body(message))
+        .await?;
+    let messages: Vec<_> = client
+        .paginate::<ListMessages>()
+        .with(move |api| api.list_messages().device_id(device_id))
+        .items()
+        .try_collect()
+        .await?;
+    step(
+        "messages",
+        format!("sent 1, listed {} for {device_id}", messages.len()),
+    );
+
+    // 5. Firmware and a FOTA job.
+    let bundle = FirmwareBundle::new("1.1.0").name("quickstart app").file(
+        "app_update.bin",
+        FileType::Application,
+        vec![0xA5; 16 * 1024],
+    );
+    let uploaded = client.upload_firmware(&bundle).await?;
+    let bundle_id = uploaded
+        .bundle_id
+        .ok_or("no bundle id in the upload's URIs")?;
+    let targets = (0..10).map(|i| format!("nrf-quickstart-{i:05}")).collect();
+    let job = FotaJob {
+        auto_apply: false,
+        name: Some("quickstart".into()),
+        ..FotaJob::new(&bundle_id, FotaTarget::Devices(targets))
+    };
+    let job_id = client.create_fota_job(&job).await?;
+    client.apply_fota_job(&job_id).await?;
+    let wait = WaitOptions {
+        poll_interval: Duration::from_millis(200),
+        timeout: Duration::from_secs(60),
+    };
+    let mut statuses: Vec<String> = Vec::new();
+    let done = client
+        .wait_fota_job(&job_id, wait, |s| {
+            if statuses.last() != Some(&s.status) {
+                statuses.push(s.status.clone());
+            }
+        })
+        .await?;
+    let stat = |k: &str| done.execution_stats[k].as_f64().unwrap_or(0.0) as u64;
+    step(
+        "fota",
+        format!(
+            "bundle {bundle_id}, job {job_id}: {} ({} succeeded, {} failed of {})",
+            statuses.join(" -> "),
+            stat("succeeded"),
+            stat("failed"),
+            stat("executions")
+        ),
+    );
+
+    // 6. A ground fix signed by the device's own key.
+    let device = Client::builder()
+        .base_url(&base_url)
+        .device_key(device_key)
+        .build()?;
+    let cells: types::GetLocationFromCellsOrWifiNetworksBody = serde_json::from_value(
+        json!({"lte": [{"mcc": 242, "mnc": 2, "tac": 2305, "eci": 33703712, "rsrp": -97}]}),
+    )?;
+    let fix = device
+        .execute(|api| api.get_location_from_cells_or_wifi_networks().body(cells))
+        .await?;
+    step(
+        "ground fix",
+        format!(
+            "{:.5}, {:.5} ± {} m (device JWT)",
+            fix.lat.0, fix.lon.0, fix.uncertainty.0
+        ),
+    );
+
+    // 7. A-GNSS with a service-key JWT.
+    let service = client
+        .execute(|api| api.generate_service_key_and_token())
+        .await?;
+    let agnss_client = Client::builder()
+        .base_url(&base_url)
+        .service_key(ServiceKey::from_pem(
+            account.team.tenant_id.as_str(),
+            &service.key,
+        )?)
+        .build()?;
+    let request: types::GetAssistanceDataBody = serde_json::from_value(
+        json!({"types": [1, 2, 3, 4, 6, 7, 8, 9], "mcc": 242, "mnc": 2, "tac": 2305, "eci": 33703712}),
+    )?;
+    let bytes = agnss_client
+        .download_agnss(request, AgnssDownload::new())
+        .await?;
+    let data = nrfcloud::AgnssData::parse(&bytes).map_err(|e| e.to_string())?;
+    let parts: Vec<String> = data
+        .entries()
+        .iter()
+        .map(|(t, n)| format!("{n} {}", t.name()))
+        .collect();
+    step(
+        "a-gnss",
+        format!(
+            "{} bytes in 1,700-byte fragments: {}",
+            bytes.len(),
+            parts.join(", ")
+        ),
+    );
+
+    // 8. Location anchors.
+    let anchor: types::AnchorInput = serde_json::from_value(
+        json!({"macAddress": "40:01:7a:c9:10:22", "lat": 63.4214, "lon": 10.4377, "name": "lab"}),
+    )?;
+    client
+        .execute(|api| api.create_anchor().body(anchor))
+        .await?;
+    let anchors: Vec<_> = client
+        .paginate::<ListAnchors>()
+        .items()
+        .try_collect()
+        .await?;
+    step("anchors", format!("{} anchor(s) stored", anchors.len()));
+
+    println!("\ndone in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn step(name: &str, text: String) {
+    println!("  {name:<14} {text}");
+}
+
+fn compact(v: &Value) -> String {
+    let s = v.to_string();
+    if s.len() > 100 {
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(99).map_or(s.len(), |(i, _)| i)]
+        )
+    } else {
+        s
+    }
+}
+
+/// A fixed example device key (a P-256 key made for this example; never use it for real).
+fn example_private_key() -> String {
+    nrfcloud_mock::DeviceKey::from_seed(b"nrfcloud-rs quickstart device").private_key_pem()
 }

@@ -229,6 +229,11 @@ impl Client {
         &self.inner.raw
     }
 
+    /// The configured `User-Agent`, for requests sent outside the generated client.
+    pub(crate) fn user_agent(&self) -> &HeaderValue {
+        &self.inner.state.user_agent
+    }
+
     /// Builds a request with the generated client and sends it:
     ///
     /// ```no_run

@@ -56,6 +56,11 @@ impl DeviceKey {
         DeviceKey(Arc::new(self.0.rebuilt_with_margin(margin)))
     }
 
+    /// The matching public key (PEM), to register with OnboardDevices or RegisterPublicKeys.
+    pub fn public_key_pem(&self) -> String {
+        self.0.public_key_pem()
+    }
+
     /// The minter (token cache) behind this key.
     pub fn minter(&self) -> &JwtMinter {
         &self.0

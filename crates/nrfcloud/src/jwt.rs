@@ -166,6 +166,11 @@ impl JwtMinter {
             .with_refresh_margin(margin)
     }
 
+    /// The public key matching the signing key (PEM).
+    pub fn public_key_pem(&self) -> String {
+        self.key.public_key_pem()
+    }
+
     /// The claims this minter signs.
     pub fn claims(&self) -> &Claims {
         &self.claims

@@ -15,25 +15,31 @@
 //! - Credentials: an API key, a [`DeviceKey`] or [`ServiceKey`] (ES256 JWTs minted and
 //!   cached), an opaque JWT or evaluation token.
 
+pub mod agnss;
 mod client;
 pub mod credentials;
+pub mod downloads;
 pub mod error;
+pub mod firmware;
+pub mod fota;
 pub mod jwt;
 mod middleware;
+pub mod onboarding;
 pub mod pagination;
 pub mod retry;
 mod secret;
 
+pub use agnss::{AgnssData, AgnssDownload, AgnssParseError};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
 };
 pub use credentials::{Credentials, DeviceKey, ServiceKey};
 pub use error::{ApiError, CredentialError, Error, NrfCode};
 pub use middleware::CallOptions;
-pub use retry::RetryPolicy;
-pub use secret::Secret;
 pub use nrfcloud_jsonata as transform;
 pub use nrfcloud_jsonata::Transform;
+pub use retry::RetryPolicy;
+pub use secret::Secret;
 
 /// The generated client, its request builders and types, and the operation table.
 pub use nrfcloud_api as api;

@@ -588,15 +588,28 @@ impl std::io::Write for Logs {
     }
 }
 
+/// The process-wide log sink. A global subscriber (not a thread-local default) because
+/// `tracing` caches per-callsite interest process-wide: a callsite first hit by a test thread
+/// without a subscriber would stay disabled for a thread-local one.
+fn logs() -> &'static Logs {
+    static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Logs::default();
+        let sink = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || sink.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("only this test installs a subscriber");
+        tracing::callsite::rebuild_interest_cache();
+        logs
+    })
+}
+
 #[tokio::test]
 async fn no_secret_appears_in_debug_errors_or_logs() {
-    let logs = Logs::default();
-    let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = logs();
 
     let server = Recorder::start().await;
     let (pem, _) = key(13);

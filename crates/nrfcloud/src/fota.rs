@@ -1,0 +1,263 @@
+//! FOTA jobs: create one for tags or up to 100 devices, apply it, wait for a terminal status
+//! (including the statuses the API document's enum lacks, such as `SUCCEEDED`), cancel it.
+//! Executions are listed with [`crate::pagination::ListFotaJobExecutionStatuses`].
+
+use std::time::{Duration, Instant};
+
+use nrfcloud_api::types;
+use serde_json::{Value, json};
+
+use crate::{Client, Error};
+
+/// The most device ids one job may target.
+pub const MAX_JOB_DEVICES: usize = 100;
+
+/// Which devices a job updates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FotaTarget {
+    /// Devices carrying any of these tags.
+    Tags(Vec<String>),
+    /// These devices (at most 100).
+    Devices(Vec<String>),
+}
+
+/// A job to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FotaJob {
+    /// The firmware bundle to deploy.
+    pub bundle_id: String,
+    /// The target devices.
+    pub target: FotaTarget,
+    /// Optional name (at most 64 characters).
+    pub name: Option<String>,
+    /// Optional description (at most 1,024 characters).
+    pub description: Option<String>,
+    /// Start at once (the API's default) or wait for [`Client::apply_fota_job`].
+    pub auto_apply: bool,
+}
+
+impl FotaJob {
+    /// A job that deploys `bundle_id` to `target` and starts at once.
+    pub fn new(bundle_id: impl Into<String>, target: FotaTarget) -> Self {
+        FotaJob {
+            bundle_id: bundle_id.into(),
+            target,
+            name: None,
+            description: None,
+            auto_apply: true,
+        }
+    }
+
+    fn body(&self) -> Result<types::CreateFotaJobBody, Error> {
+        let bad =
+            |field: &str, reason: &str| Err(Error::invalid(Some("CreateFOTAJob"), field, reason));
+        let mut body = json!({"bundleId": self.bundle_id, "autoApply": self.auto_apply});
+        match &self.target {
+            FotaTarget::Tags(tags) if tags.is_empty() || tags.len() > 100 => {
+                return bad("tags", "1 to 100 tags");
+            }
+            FotaTarget::Devices(ids) if ids.is_empty() || ids.len() > MAX_JOB_DEVICES => {
+                return bad("deviceIds", "1 to 100 device ids");
+            }
+            FotaTarget::Tags(tags) => body["tags"] = json!(tags),
+            FotaTarget::Devices(ids) => body["deviceIds"] = json!(ids),
+        }
+        if let Some(n) = &self.name {
+            if n.chars().count() > 64 {
+                return bad("name", "at most 64 characters");
+            }
+            body["name"] = json!(n);
+        }
+        if let Some(d) = &self.description {
+            if d.chars().count() > 1024 {
+                return bad("description", "at most 1024 characters");
+            }
+            body["description"] = json!(d);
+        }
+        serde_json::from_value(body.clone())
+            .map_err(|e| Error::invalid(Some("CreateFOTAJob"), "body", format!("{e} (in {body})")))
+    }
+}
+
+/// Job statuses after which nothing changes any more.
+pub const TERMINAL_STATUSES: [&str; 7] = [
+    "COMPLETED",
+    "SUCCEEDED",
+    "FAILED",
+    "CANCELLED",
+    "TIMED_OUT",
+    "REJECTED",
+    "DELETION_IN_PROGRESS",
+];
+
+/// A job's state as seen by a poll.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobState {
+    /// The status, as the server sent it (known to the document or not).
+    pub status: String,
+    /// `executionStats` (counts per execution status), when present.
+    pub execution_stats: Value,
+    /// The whole job document.
+    pub job: Value,
+}
+
+impl JobState {
+    /// Whether the status is terminal.
+    pub fn is_terminal(&self) -> bool {
+        TERMINAL_STATUSES.contains(&self.status.as_str())
+    }
+}
+
+/// How [`Client::wait_fota_job`] polls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitOptions {
+    /// Time between polls.
+    pub poll_interval: Duration,
+    /// Give up after this long.
+    pub timeout: Duration,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        WaitOptions {
+            poll_interval: Duration::from_secs(5),
+            timeout: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl Client {
+    /// Creates a job; returns its id.
+    pub async fn create_fota_job(&self, job: &FotaJob) -> Result<String, Error> {
+        let body = job.body()?;
+        let created = self.execute(|api| api.create_fota_job().body(body)).await?;
+        Ok(created.job_id.to_string())
+    }
+
+    /// Starts a job created with `auto_apply: false`.
+    pub async fn apply_fota_job(&self, job_id: &str) -> Result<(), Error> {
+        let id = job_id_of(job_id)?;
+        self.execute(|api| api.apply_fota_job().job_id(id)).await
+    }
+
+    /// Cancels a job.
+    pub async fn cancel_fota_job(&self, job_id: &str, reason: Option<&str>) -> Result<(), Error> {
+        let id = job_id_of(job_id)?;
+        let reason = reason.map(str::to_owned);
+        self.execute(|api| {
+            let b = api.cancel_fota_job().job_id(id);
+            match reason {
+                Some(r) => b.reason(r),
+                None => b,
+            }
+        })
+        .await
+    }
+
+    /// The job's current state.
+    pub async fn fota_job_state(&self, job_id: &str) -> Result<JobState, Error> {
+        let id = job_id_of(job_id)?;
+        let job = self.execute(|api| api.fetch_fota_job().job_id(id)).await?;
+        let job = serde_json::to_value(&job)
+            .map_err(|e| Error::decode("FetchFOTAJob", None, e.to_string(), b""))?;
+        Ok(JobState {
+            status: job["status"].as_str().unwrap_or_default().to_string(),
+            execution_stats: job.get("executionStats").cloned().unwrap_or(Value::Null),
+            job,
+        })
+    }
+
+    /// Polls until the job reaches a terminal status, calling `on_progress` with each state.
+    pub async fn wait_fota_job(
+        &self,
+        job_id: &str,
+        options: WaitOptions,
+        mut on_progress: impl FnMut(&JobState) + Send,
+    ) -> Result<JobState, Error> {
+        let started = Instant::now();
+        loop {
+            let state = self.fota_job_state(job_id).await?;
+            on_progress(&state);
+            if state.is_terminal() {
+                return Ok(state);
+            }
+            if started.elapsed() + options.poll_interval > options.timeout {
+                return Err(Error::Timeout {
+                    operation: "FetchFOTAJob",
+                });
+            }
+            tokio::time::sleep(options.poll_interval).await;
+        }
+    }
+}
+
+fn job_id_of(job_id: &str) -> Result<types::JobId, Error> {
+    job_id
+        .parse()
+        .map_err(|_| Error::invalid(None, "jobId", format!("{job_id:?} is not a job id (UUID)")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_by_tags_and_by_devices() {
+        let job = FotaJob::new("APP*1e29dfa3*v1.0.0", FotaTarget::Tags(vec!["east".into()]));
+        let v = serde_json::to_value(job.body().unwrap()).unwrap();
+        assert_eq!(
+            v,
+            json!({"bundleId": "APP*1e29dfa3*v1.0.0", "autoApply": true, "tags": ["east"]})
+        );
+        let job = FotaJob {
+            auto_apply: false,
+            ..FotaJob::new(
+                "APP*1e29dfa3*v1.0.0",
+                FotaTarget::Devices(vec!["nrf-1".into()]),
+            )
+        };
+        let v = serde_json::to_value(job.body().unwrap()).unwrap();
+        assert_eq!(
+            v,
+            json!({"bundleId": "APP*1e29dfa3*v1.0.0", "autoApply": false, "deviceIds": ["nrf-1"]})
+        );
+    }
+
+    #[test]
+    fn limits_are_checked_before_sending() {
+        let many = FotaTarget::Devices((0..101).map(|i| format!("nrf-{i}")).collect());
+        assert!(
+            matches!(FotaJob::new("APP*1e29dfa3*v1", many).body(), Err(Error::InvalidInput { field, .. }) if field == "deviceIds")
+        );
+        assert!(
+            FotaJob::new("APP*1e29dfa3*v1", FotaTarget::Tags(vec![]))
+                .body()
+                .is_err()
+        );
+        let long = FotaJob {
+            name: Some("n".repeat(65)),
+            ..FotaJob::new("APP*1e29dfa3*v1", FotaTarget::Tags(vec!["t".into()]))
+        };
+        assert!(long.body().is_err());
+        assert!(job_id_of("not-a-uuid").is_err());
+    }
+
+    #[test]
+    fn statuses_the_enum_lacks_are_terminal_too() {
+        let s = |status: &str| JobState {
+            status: status.into(),
+            execution_stats: Value::Null,
+            job: Value::Null,
+        };
+        assert!(
+            s("SUCCEEDED").is_terminal()
+                && s("COMPLETED").is_terminal()
+                && s("FAILED").is_terminal()
+        );
+        assert!(
+            !s("IN_PROGRESS").is_terminal()
+                && !s("QUEUED").is_terminal()
+                && !s("CREATED").is_terminal()
+        );
+    }
+}

@@ -1,0 +1,809 @@
+//! Bulk onboarding and key/certificate registration: typed rows checked against the
+//! documentation's patterns before anything is sent, CSV written with a real CSV library,
+//! requests of at most 1,000 rows sent with bounded concurrency, every bulk-ops request
+//! polled until it ends, and failed rows mapped back to device ids.
+//!
+//! ```no_run
+//! # async fn f(client: nrfcloud::Client, pem: String) -> Result<(), nrfcloud::Error> {
+//! use nrfcloud::onboarding::{BulkOptions, DeviceCredential, OnboardingRow};
+//! let rows = vec![OnboardingRow::new("nrf-352656100000001", DeviceCredential::PublicKey(pem))
+//!     .tags(["warehouse-east"])
+//!     .firmware_types(["APP", "MODEM"])];
+//! let report = client.onboard_devices(rows, BulkOptions::default()).await?;
+//! println!("{} onboarded, {} failed", report.succeeded.len(), report.failed.len());
+//! # Ok(()) }
+//! ```
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use nrfcloud_api::types;
+
+use crate::{Client, Error};
+
+/// The most rows one bulk request may hold.
+pub const MAX_ROWS_PER_REQUEST: usize = 1000;
+
+/// How a device proves who it is.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DeviceCredential {
+    /// An ES256 X.509 device certificate (PEM).
+    Certificate(String),
+    /// An ES256 public key (PEM), for devices that only sign JWTs.
+    PublicKey(String),
+    /// An onboarding token instead of a certificate (needs a header row; the CSV writer adds it).
+    OnboardingToken(String),
+}
+
+impl std::fmt::Debug for DeviceCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeviceCredential::Certificate(_) => f.write_str("Certificate(..)"),
+            DeviceCredential::PublicKey(_) => f.write_str("PublicKey(..)"),
+            DeviceCredential::OnboardingToken(_) => f.write_str("OnboardingToken(***)"),
+        }
+    }
+}
+
+/// One OnboardDevices row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnboardingRow {
+    /// The device id.
+    pub device_id: String,
+    /// Optional device type (`subType`).
+    pub sub_type: Option<String>,
+    /// Tags (device groups).
+    pub tags: Vec<String>,
+    /// Firmware types the device supports for FOTA (APP, MODEM, BOOT, SOFTDEVICE, BOOTLOADER,
+    /// MDM_FULL).
+    pub firmware_types: Vec<String>,
+    /// Certificate, public key or onboarding token.
+    pub credential: DeviceCredential,
+}
+
+impl OnboardingRow {
+    /// A row with no sub-type, tags or firmware types.
+    pub fn new(device_id: impl Into<String>, credential: DeviceCredential) -> Self {
+        OnboardingRow {
+            device_id: device_id.into(),
+            sub_type: None,
+            tags: Vec::new(),
+            firmware_types: Vec::new(),
+            credential,
+        }
+    }
+
+    /// Sets the sub-type.
+    pub fn sub_type(mut self, sub_type: impl Into<String>) -> Self {
+        self.sub_type = Some(sub_type.into());
+        self
+    }
+
+    /// Sets the tags.
+    pub fn tags<S: Into<String>>(mut self, tags: impl IntoIterator<Item = S>) -> Self {
+        self.tags = tags.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the supported firmware types.
+    pub fn firmware_types<S: Into<String>>(mut self, types: impl IntoIterator<Item = S>) -> Self {
+        self.firmware_types = types.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Checks every field against the documentation's patterns. The error names the field.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        check_device_id(&self.device_id)?;
+        if let Some(s) = &self.sub_type {
+            check_chars("subType", s, 0, 799, |c| {
+                c.is_ascii_alphanumeric() || "_.,@/:#-".contains(c)
+            })?;
+        }
+        for (i, tag) in self.tags.iter().enumerate() {
+            check_chars(&format!("tags[{i}]"), tag, 1, usize::MAX, |c| {
+                c.is_ascii_alphanumeric() || "_.@:#-".contains(c)
+            })?;
+        }
+        for (i, t) in self.firmware_types.iter().enumerate() {
+            if !FIRMWARE_TYPES.contains(&t.as_str()) {
+                return Err(FieldError::new(
+                    format!("supportedFirmwareTypes[{i}]"),
+                    format!("{t:?} is not one of {}", FIRMWARE_TYPES.join(", ")),
+                ));
+            }
+        }
+        match &self.credential {
+            DeviceCredential::Certificate(pem) => check_pem("certificate", pem, "CERTIFICATE"),
+            DeviceCredential::PublicKey(pem) => check_pem("certificate", pem, "PUBLIC KEY"),
+            DeviceCredential::OnboardingToken(t) => {
+                check_chars("onboardingToken", t, 1, 8192, |c| c.is_ascii_graphic())
+            }
+        }
+    }
+}
+
+/// The firmware types a CSV row may list.
+pub const FIRMWARE_TYPES: [&str; 6] = [
+    "APP",
+    "MODEM",
+    "BOOT",
+    "SOFTDEVICE",
+    "BOOTLOADER",
+    "MDM_FULL",
+];
+
+/// A field that breaks a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field (`deviceId`, `tags[2]`, …).
+    pub field: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl FieldError {
+    fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// `^[a-z0-9:_-]{1,128}$`, case-insensitive.
+fn check_device_id(id: &str) -> Result<(), FieldError> {
+    check_chars("deviceId", id, 1, 128, |c| {
+        c.is_ascii_alphanumeric() || ":_-".contains(c)
+    })
+}
+
+fn check_chars(
+    field: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+    ok: impl Fn(char) -> bool,
+) -> Result<(), FieldError> {
+    let len = value.chars().count();
+    if len < min || len > max {
+        let limits = if max == usize::MAX {
+            format!("at least {min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(FieldError::new(
+            field,
+            format!("length {len}, must be {limits} characters"),
+        ));
+    }
+    if let Some(bad) = value.chars().find(|c| !ok(*c)) {
+        return Err(FieldError::new(
+            field,
+            format!("character {bad:?} is not allowed"),
+        ));
+    }
+    Ok(())
+}
+
+/// `-----BEGIN <label>-----`, a line break, a body without `-`, a line break, the END line
+/// and a final line break (added here when missing, as the pattern requires it).
+fn check_pem(field: &str, pem: &str, label: &str) -> Result<(), FieldError> {
+    let text = normalized_pem(pem);
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let body = text
+        .strip_prefix(&begin)
+        .and_then(|t| t.trim_end().strip_suffix(&end))
+        .ok_or_else(|| FieldError::new(field, format!("not a PEM {}", label.to_lowercase())))?;
+    let inner = body.trim_matches(['\r', '\n']);
+    if inner.is_empty()
+        || inner.contains('-')
+        || !body.starts_with(['\r', '\n'])
+        || !body.ends_with(['\r', '\n'])
+    {
+        return Err(FieldError::new(
+            field,
+            format!("malformed PEM {}", label.to_lowercase()),
+        ));
+    }
+    Ok(())
+}
+
+/// The PEM with surrounding blanks removed and exactly one final line break.
+fn normalized_pem(pem: &str) -> String {
+    format!("{}\n", pem.trim())
+}
+
+/// Which bulk operation to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkKind {
+    /// OnboardDevices.
+    OnboardDevices,
+    /// RegisterPublicKeys.
+    RegisterPublicKeys,
+    /// RegisterCertificates.
+    RegisterCertificates,
+}
+
+/// Writes OnboardDevices CSV: the default column order without a header row, or with a header
+/// row when any row uses an onboarding token. Rows are checked first.
+pub fn onboarding_csv(rows: &[OnboardingRow]) -> Result<String, Error> {
+    check_rows(rows)?;
+    let with_token = rows
+        .iter()
+        .any(|r| matches!(r.credential, DeviceCredential::OnboardingToken(_)));
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let mut write = |record: &[&str]| {
+        w.write_record(record)
+            .map_err(|e| Error::invalid(None, "csv", e.to_string()))
+    };
+    if with_token {
+        write(&[
+            "deviceId",
+            "subType",
+            "tags",
+            "supportedFirmwareTypes",
+            "certificate",
+            "onboardingToken",
+        ])?;
+    }
+    for r in rows {
+        let tags = r.tags.join("|");
+        let fw = r.firmware_types.join("|");
+        let (cert, token) = match &r.credential {
+            DeviceCredential::Certificate(p) | DeviceCredential::PublicKey(p) => {
+                (normalized_pem(p), String::new())
+            }
+            DeviceCredential::OnboardingToken(t) => (String::new(), t.clone()),
+        };
+        let sub = r.sub_type.clone().unwrap_or_default();
+        if with_token {
+            write(&[&r.device_id, &sub, &tags, &fw, &cert, &token])?;
+        } else {
+            write(&[&r.device_id, &sub, &tags, &fw, &cert])?;
+        }
+    }
+    finish_csv(w)
+}
+
+/// Writes RegisterPublicKeys / RegisterCertificates CSV: `deviceId,"pem"`, no header row.
+pub fn key_csv(rows: &[(String, String)], label: &str) -> Result<String, Error> {
+    for (i, (id, pem)) in rows.iter().enumerate() {
+        let at = |e: FieldError| Error::invalid(None, format!("rows[{i}].{}", e.field), e.reason);
+        check_device_id(id).map_err(at)?;
+        check_pem(
+            if label == "CERTIFICATE" {
+                "certificate"
+            } else {
+                "publicKey"
+            },
+            pem,
+            label,
+        )
+        .map_err(at)?;
+    }
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    for (id, pem) in rows {
+        w.write_record([id.as_str(), normalized_pem(pem).as_str()])
+            .map_err(|e| Error::invalid(None, "csv", e.to_string()))?;
+    }
+    finish_csv(w)
+}
+
+fn finish_csv(w: csv::Writer<Vec<u8>>) -> Result<String, Error> {
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::invalid(None, "csv", e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| Error::invalid(None, "csv", e.to_string()))
+}
+
+fn check_rows(rows: &[OnboardingRow]) -> Result<(), Error> {
+    let mut seen = std::collections::HashSet::new();
+    for (i, r) in rows.iter().enumerate() {
+        r.validate().map_err(|e| {
+            Error::invalid(
+                Some("OnboardDevices"),
+                format!("rows[{i}].{}", e.field),
+                e.reason,
+            )
+        })?;
+        if !seen.insert(r.device_id.to_ascii_lowercase()) {
+            return Err(Error::invalid(
+                Some("OnboardDevices"),
+                format!("rows[{i}].deviceId"),
+                "duplicate device id",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Progress of a bulk run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Progress {
+    /// A request of `rows` rows was accepted.
+    Submitted {
+        /// The bulk-ops request id.
+        request_id: String,
+        /// Rows in it.
+        rows: usize,
+    },
+    /// A request ended.
+    Finished {
+        /// The bulk-ops request id.
+        request_id: String,
+        /// SUCCEEDED or FAILED.
+        status: String,
+        /// Rows of it that failed.
+        failed: usize,
+        /// Rows finished so far over all requests.
+        done: usize,
+        /// Rows in all.
+        total: usize,
+    },
+}
+
+/// A progress callback.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// How a bulk run behaves.
+#[derive(Clone)]
+pub struct BulkOptions {
+    /// Rows per request, at most 1,000.
+    pub chunk_size: usize,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// First poll delay; doubles up to `max_poll_interval`.
+    pub poll_interval: Duration,
+    /// Largest poll delay.
+    pub max_poll_interval: Duration,
+    /// Give up waiting for one request after this long.
+    pub timeout: Duration,
+    /// Called for every [`Progress`] event.
+    pub on_progress: Option<ProgressFn>,
+}
+
+impl Default for BulkOptions {
+    fn default() -> Self {
+        BulkOptions {
+            chunk_size: MAX_ROWS_PER_REQUEST,
+            concurrency: 4,
+            poll_interval: Duration::from_millis(250),
+            max_poll_interval: Duration::from_secs(5),
+            timeout: Duration::from_secs(600),
+            on_progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for BulkOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BulkOptions")
+            .field("chunk_size", &self.chunk_size)
+            .field("concurrency", &self.concurrency)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A row that failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedRow {
+    /// Its device id.
+    pub device_id: String,
+    /// Why, as the error summary says.
+    pub reason: String,
+    /// The bulk-ops request it was in.
+    pub request_id: String,
+}
+
+/// The outcome of a bulk run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkReport {
+    /// Device ids whose rows succeeded.
+    pub succeeded: Vec<String>,
+    /// Rows that failed, with reasons.
+    pub failed: Vec<FailedRow>,
+    /// The bulk-ops request ids, in submission order.
+    pub requests: Vec<String>,
+}
+
+impl Client {
+    /// Onboards any number of devices (OnboardDevices), 1,000 rows per request.
+    pub async fn onboard_devices(
+        &self,
+        rows: Vec<OnboardingRow>,
+        options: BulkOptions,
+    ) -> Result<BulkReport, Error> {
+        check_rows(&rows)?;
+        let ids: Vec<String> = rows.iter().map(|r| r.device_id.clone()).collect();
+        let chunk = options.chunk_size.clamp(1, MAX_ROWS_PER_REQUEST);
+        let bodies = rows
+            .chunks(chunk)
+            .map(onboarding_csv)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.run_bulk(BulkKind::OnboardDevices, ids, bodies, options)
+            .await
+    }
+
+    /// Registers device public keys (RegisterPublicKeys): `(device id, PEM)` pairs.
+    pub async fn register_public_keys(
+        &self,
+        rows: Vec<(String, String)>,
+        options: BulkOptions,
+    ) -> Result<BulkReport, Error> {
+        self.register_keys(BulkKind::RegisterPublicKeys, "PUBLIC KEY", rows, options)
+            .await
+    }
+
+    /// Registers device certificates (RegisterCertificates): `(device id, PEM)` pairs.
+    pub async fn register_certificates(
+        &self,
+        rows: Vec<(String, String)>,
+        options: BulkOptions,
+    ) -> Result<BulkReport, Error> {
+        self.register_keys(BulkKind::RegisterCertificates, "CERTIFICATE", rows, options)
+            .await
+    }
+
+    async fn register_keys(
+        &self,
+        kind: BulkKind,
+        label: &str,
+        rows: Vec<(String, String)>,
+        options: BulkOptions,
+    ) -> Result<BulkReport, Error> {
+        key_csv(&rows, label)?;
+        let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+        let chunk = options.chunk_size.clamp(1, MAX_ROWS_PER_REQUEST);
+        let bodies = rows
+            .chunks(chunk)
+            .map(|c| key_csv(c, label))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.run_bulk(kind, ids, bodies, options).await
+    }
+
+    async fn run_bulk(
+        &self,
+        kind: BulkKind,
+        ids: Vec<String>,
+        bodies: Vec<String>,
+        options: BulkOptions,
+    ) -> Result<BulkReport, Error> {
+        let chunk = options.chunk_size.clamp(1, MAX_ROWS_PER_REQUEST);
+        let total = ids.len();
+        let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let jobs = bodies.into_iter().enumerate().map(|(i, body)| {
+            let chunk_ids = ids[i * chunk..((i + 1) * chunk).min(total)].to_vec();
+            let options = options.clone();
+            let done = done.clone();
+            async move {
+                let request_id = self.submit(kind, body).await?;
+                emit(
+                    &options,
+                    Progress::Submitted {
+                        request_id: request_id.clone(),
+                        rows: chunk_ids.len(),
+                    },
+                );
+                let outcome = self.wait_bulk(&request_id, &options).await?;
+                let failures = match &outcome.error_summary_url {
+                    Some(url) => {
+                        let bytes = self.download_url(url).await?;
+                        map_failures(&bytes, &chunk_ids)
+                    }
+                    None => BTreeMap::new(),
+                };
+                let finished = done.fetch_add(chunk_ids.len(), std::sync::atomic::Ordering::SeqCst)
+                    + chunk_ids.len();
+                emit(
+                    &options,
+                    Progress::Finished {
+                        request_id: request_id.clone(),
+                        status: outcome.status.clone(),
+                        failed: failures.len(),
+                        done: finished,
+                        total,
+                    },
+                );
+                Ok::<_, Error>((i, request_id, outcome.status, chunk_ids, failures))
+            }
+        });
+        let mut results: Vec<_> = stream::iter(jobs)
+            .buffer_unordered(options.concurrency.max(1))
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+        results.sort_by_key(|r| r.0);
+        let mut report = BulkReport::default();
+        for (_, request_id, status, chunk_ids, failures) in results {
+            let failed_request = status == "FAILED";
+            for id in chunk_ids {
+                match failures.get(&id.to_ascii_lowercase()) {
+                    Some(reason) => report.failed.push(FailedRow {
+                        device_id: id,
+                        reason: reason.clone(),
+                        request_id: request_id.clone(),
+                    }),
+                    None if failed_request && failures.is_empty() => {
+                        report.failed.push(FailedRow {
+                            device_id: id,
+                            reason: "the bulk-ops request failed without an error summary".into(),
+                            request_id: request_id.clone(),
+                        })
+                    }
+                    None => report.succeeded.push(id),
+                }
+            }
+            report.requests.push(request_id);
+        }
+        Ok(report)
+    }
+
+    async fn submit(&self, kind: BulkKind, body: String) -> Result<String, Error> {
+        use types::RestApiPayloadContentTypeWithCsv as Ct;
+        let id = match kind {
+            BulkKind::OnboardDevices => self
+                .execute(|api| {
+                    api.onboard_devices()
+                        .content_type(Ct::ApplicationOctetStream)
+                        .body(body)
+                })
+                .await?
+                .bulk_ops_request_id
+                .to_string(),
+            BulkKind::RegisterPublicKeys => self
+                .execute(|api| {
+                    api.register_public_keys()
+                        .content_type(Ct::ApplicationOctetStream)
+                        .body(body)
+                })
+                .await?
+                .bulk_ops_request_id
+                .to_string(),
+            BulkKind::RegisterCertificates => self
+                .execute(|api| {
+                    api.register_certificates()
+                        .content_type(Ct::ApplicationOctetStream)
+                        .body(body)
+                })
+                .await?
+                .bulk_ops_request_id
+                .to_string(),
+        };
+        Ok(id)
+    }
+
+    /// Polls a bulk-ops request with backoff until it is SUCCEEDED or FAILED.
+    pub async fn wait_bulk(
+        &self,
+        request_id: &str,
+        options: &BulkOptions,
+    ) -> Result<BulkOutcome, Error> {
+        let started = Instant::now();
+        let mut delay = options.poll_interval;
+        let id: types::Ulid = request_id.parse().map_err(|_| {
+            Error::invalid(
+                Some("FetchBulkOpsRequest"),
+                "bulkOpsRequestId",
+                "not a ULID",
+            )
+        })?;
+        loop {
+            let details = self
+                .execute(|api| api.fetch_bulk_ops_request().bulk_ops_request_id(id.clone()))
+                .await?;
+            let status = serde_json::to_value(&details.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            if status == "SUCCEEDED" || status == "FAILED" {
+                return Ok(BulkOutcome {
+                    status,
+                    error_summary_url: details.error_summary_url,
+                });
+            }
+            if started.elapsed() + delay > options.timeout {
+                return Err(Error::Timeout {
+                    operation: "FetchBulkOpsRequest",
+                });
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(options.max_poll_interval);
+        }
+    }
+}
+
+/// How a bulk-ops request ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkOutcome {
+    /// SUCCEEDED or FAILED.
+    pub status: String,
+    /// Where the rows that failed are listed.
+    pub error_summary_url: Option<String>,
+}
+
+fn emit(options: &BulkOptions, p: Progress) {
+    if let Some(f) = &options.on_progress {
+        f(&p);
+    }
+}
+
+/// Reads an error summary (its shape is not documented: an array, or an object holding one,
+/// of entries naming a device id and/or a row number, and a reason) and maps it to the
+/// chunk's device ids (lower-cased keys).
+pub fn map_failures(summary: &[u8], chunk_ids: &[String]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(summary) else {
+        return out;
+    };
+    let entries: Vec<&serde_json::Value> = match &value {
+        serde_json::Value::Array(a) => a.iter().collect(),
+        serde_json::Value::Object(o) => ["errors", "items", "rows", "failures"]
+            .iter()
+            .find_map(|k| o.get(*k).and_then(|v| v.as_array()))
+            .map(|a| a.iter().collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    for e in entries {
+        let reason = ["message", "error", "reason", "errors"]
+            .iter()
+            .find_map(|k| e.get(*k))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .unwrap_or_else(|| e.to_string());
+        let by_id = e
+            .get("deviceId")
+            .and_then(|v| v.as_str())
+            .map(str::to_ascii_lowercase);
+        let by_row = ["row", "rowNumber", "line"]
+            .iter()
+            .find_map(|k| e.get(*k).and_then(|v| v.as_u64()))
+            .and_then(|n| chunk_ids.get((n as usize).checked_sub(1)?))
+            .map(|id| id.to_ascii_lowercase());
+        if let Some(id) = by_id
+            .filter(|id| chunk_ids.iter().any(|c| c.eq_ignore_ascii_case(id)))
+            .or(by_row)
+        {
+            out.insert(id, reason);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIB7DCCAZMCFDabc\n-----END CERTIFICATE-----";
+    const KEY: &str = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQ\n-----END PUBLIC KEY-----\n";
+
+    #[test]
+    fn rows_are_checked_field_by_field() {
+        let ok = OnboardingRow::new("nrf-1", DeviceCredential::Certificate(CERT.into()))
+            .tags(["a.b@c:d#e-f_g"])
+            .firmware_types(["APP"]);
+        assert!(ok.validate().is_ok());
+        let bad = |r: OnboardingRow| r.validate().unwrap_err().field;
+        assert_eq!(
+            bad(OnboardingRow::new(
+                "bad id",
+                DeviceCredential::PublicKey(KEY.into())
+            )),
+            "deviceId"
+        );
+        assert_eq!(bad(ok.clone().tags(["ok", "no|pipes"])), "tags[1]");
+        assert_eq!(
+            bad(ok.clone().firmware_types(["APP", "SMP"])),
+            "supportedFirmwareTypes[1]"
+        );
+        assert_eq!(
+            bad(OnboardingRow::new(
+                "d",
+                DeviceCredential::Certificate(KEY.into())
+            )),
+            "certificate"
+        );
+        assert_eq!(
+            bad(OnboardingRow::new(
+                "d",
+                DeviceCredential::OnboardingToken(String::new())
+            )),
+            "onboardingToken"
+        );
+        assert_eq!(bad(ok.clone().sub_type("x".repeat(800))), "subType");
+        assert!(
+            OnboardingRow::new("NRF-UPPER-1", DeviceCredential::PublicKey(KEY.into()))
+                .validate()
+                .is_ok(),
+            "case-insensitive"
+        );
+    }
+
+    #[test]
+    fn csv_quotes_pem_blocks_and_adds_a_header_only_for_tokens() {
+        let rows = vec![
+            OnboardingRow::new("nrf-1", DeviceCredential::Certificate(CERT.into()))
+                .sub_type("my,type")
+                .tags(["t1", "t2"])
+                .firmware_types(["APP", "MODEM"]),
+        ];
+        let csv = onboarding_csv(&rows).unwrap();
+        assert_eq!(
+            csv,
+            "nrf-1,\"my,type\",t1|t2,APP|MODEM,\"-----BEGIN CERTIFICATE-----\nMIIB7DCCAZMCFDabc\n-----END CERTIFICATE-----\n\"\n"
+        );
+        let mut with_token = rows.clone();
+        with_token.push(OnboardingRow::new(
+            "nrf-2",
+            DeviceCredential::OnboardingToken("tok.en".into()),
+        ));
+        let csv = onboarding_csv(&with_token).unwrap();
+        assert!(csv.starts_with(
+            "deviceId,subType,tags,supportedFirmwareTypes,certificate,onboardingToken\n"
+        ));
+        assert!(csv.ends_with("nrf-2,,,,,tok.en\n"));
+        let back: Vec<csv::StringRecord> = csv::Reader::from_reader(csv.as_bytes())
+            .records()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            &back[0][4],
+            "-----BEGIN CERTIFICATE-----\nMIIB7DCCAZMCFDabc\n-----END CERTIFICATE-----\n",
+            "the PEM round-trips"
+        );
+    }
+
+    #[test]
+    fn a_bad_row_is_named_and_duplicates_are_refused() {
+        let mut rows: Vec<_> = (0..5)
+            .map(|i| {
+                OnboardingRow::new(format!("nrf-{i}"), DeviceCredential::PublicKey(KEY.into()))
+            })
+            .collect();
+        rows[3].tags = vec!["bad tag".into()];
+        match onboarding_csv(&rows).unwrap_err() {
+            Error::InvalidInput { field, .. } => assert_eq!(field, "rows[3].tags[0]"),
+            e => panic!("{e:?}"),
+        }
+        rows[3].tags.clear();
+        rows[4].device_id = "NRF-0".into();
+        assert!(
+            matches!(onboarding_csv(&rows).unwrap_err(), Error::InvalidInput { field, .. } if field == "rows[4].deviceId")
+        );
+    }
+
+    #[test]
+    fn key_csv_has_no_header() {
+        let csv = key_csv(&[("nrf-1".into(), KEY.into())], "PUBLIC KEY").unwrap();
+        assert_eq!(csv, format!("nrf-1,\"{KEY}\"\n"));
+        assert!(key_csv(&[("nrf-1".into(), CERT.into())], "PUBLIC KEY").is_err());
+    }
+
+    #[test]
+    fn failures_map_back_by_device_id_or_row() {
+        let ids: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let summary = br#"{"errors": [{"row": 2, "message": "bad key"}, {"deviceId": "C", "error": "exists"}]}"#;
+        let m = map_failures(summary, &ids);
+        assert_eq!(m.get("b").map(String::as_str), Some("bad key"));
+        assert_eq!(m.get("c").map(String::as_str), Some("exists"));
+        assert!(!m.contains_key("a"));
+        assert!(map_failures(b"not json", &ids).is_empty());
+        assert_eq!(
+            map_failures(br#"[{"deviceId": "a", "reason": "x"}]"#, &ids).len(),
+            1
+        );
+    }
+}

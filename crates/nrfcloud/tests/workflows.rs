@@ -1,0 +1,329 @@
+//! The workflows against the local mock nRF Cloud: bulk onboarding with failed rows mapped
+//! back, device JWTs accepted after onboarding, firmware upload and a FOTA job to a terminal
+//! status, listings with a JSONata transform, and an A-GNSS download that parses.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use nrfcloud::agnss::AgnssDownload;
+use nrfcloud::firmware::{FileType, FirmwareBundle};
+use nrfcloud::fota::{FotaJob, FotaTarget, WaitOptions};
+use nrfcloud::onboarding::{BulkOptions, DeviceCredential, OnboardingRow, Progress};
+use nrfcloud::pagination::{ListDevices, ListFotaJobExecutionStatuses};
+use nrfcloud::{Client, DeviceKey, Error, Transform};
+use nrfcloud_mock::{MockConfig, MockServer};
+use serde_json::{Value, json};
+
+async fn mock() -> MockServer {
+    MockServer::start_with(MockConfig {
+        bulk_ops_delay: Duration::from_millis(20),
+        fota_step: Duration::from_millis(20),
+        ..Default::default()
+    })
+    .await
+    .expect("mock starts")
+}
+
+fn client(server: &MockServer) -> Client {
+    Client::builder()
+        .base_url(server.base_url())
+        .api_key(server.api_key())
+        .build()
+        .unwrap()
+}
+
+fn fast() -> BulkOptions {
+    BulkOptions {
+        poll_interval: Duration::from_millis(10),
+        max_poll_interval: Duration::from_millis(50),
+        timeout: Duration::from_secs(30),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn bulk_onboarding_in_chunks_with_failed_rows_mapped_back() {
+    let server = mock().await;
+    let client = client(&server);
+    let key = DeviceKey::from_pem(
+        "seed",
+        &nrfcloud_mock::DeviceKey::from_seed(b"bulk").private_key_pem(),
+    )
+    .unwrap();
+    let public = key.public_key_pem();
+    let rows: Vec<OnboardingRow> = (0..2500)
+        .map(|i| {
+            OnboardingRow::new(
+                format!("nrf-bulk-{i:05}"),
+                DeviceCredential::PublicKey(public.clone()),
+            )
+            .tags(["bulk"])
+            .firmware_types(["APP", "MODEM"])
+        })
+        .collect();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let options = BulkOptions {
+        concurrency: 2,
+        on_progress: Some(Arc::new(move |p: &Progress| {
+            sink.lock().unwrap().push(p.clone())
+        })),
+        ..fast()
+    };
+    let report = client.onboard_devices(rows, options).await.unwrap();
+    assert_eq!(
+        (
+            report.succeeded.len(),
+            report.failed.len(),
+            report.requests.len()
+        ),
+        (2500, 0, 3)
+    );
+    assert_eq!(server.state().device_count(), 2500);
+    let events = events.lock().unwrap().clone();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, Progress::Submitted { .. }))
+            .count(),
+        3
+    );
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Progress::Finished {
+            done: 2500,
+            total: 2500,
+            ..
+        }
+    )));
+
+    // Three already exist: the server rejects those rows, the report says which and why.
+    let again: Vec<OnboardingRow> = [
+        "nrf-bulk-00001",
+        "nrf-new-1",
+        "nrf-bulk-00007",
+        "nrf-new-2",
+        "nrf-bulk-02499",
+    ]
+    .iter()
+    .map(|id| OnboardingRow::new(*id, DeviceCredential::PublicKey(public.clone())))
+    .collect();
+    let report = client.onboard_devices(again, fast()).await.unwrap();
+    assert_eq!(report.succeeded, vec!["nrf-new-1", "nrf-new-2"]);
+    let failed: Vec<&str> = report.failed.iter().map(|f| f.device_id.as_str()).collect();
+    assert_eq!(
+        failed,
+        vec!["nrf-bulk-00001", "nrf-bulk-00007", "nrf-bulk-02499"]
+    );
+    assert!(
+        report.failed[0].reason.contains("already"),
+        "{}",
+        report.failed[0].reason
+    );
+}
+
+#[tokio::test]
+async fn a_bad_row_fails_before_anything_is_sent() {
+    let server = mock().await;
+    let rows = vec![
+        OnboardingRow::new(
+            "nrf-ok",
+            DeviceCredential::PublicKey(nrfcloud_mock::DeviceKey::generate().public_key_pem()),
+        ),
+        OnboardingRow::new("nrf bad", DeviceCredential::OnboardingToken("t".into())),
+    ];
+    let err = client(&server)
+        .onboard_devices(rows, fast())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput { ref field, .. } if field == "rows[1].deviceId"),
+        "{err}"
+    );
+    assert_eq!(server.state().bulk_ops_request_count(), 0);
+}
+
+#[tokio::test]
+async fn an_onboarded_device_calls_location_services_with_its_own_jwt() {
+    let server = mock().await;
+    let admin = client(&server);
+    let key = DeviceKey::from_pem(
+        "nrf-jwt-1",
+        &nrfcloud_mock::DeviceKey::from_seed(b"jwt").private_key_pem(),
+    )
+    .unwrap();
+    let row = OnboardingRow::new(
+        "nrf-jwt-1",
+        DeviceCredential::PublicKey(key.public_key_pem()),
+    );
+    admin.onboard_devices(vec![row], fast()).await.unwrap();
+
+    let device = Client::builder()
+        .base_url(server.base_url())
+        .device_key(key)
+        .build()
+        .unwrap();
+    let body: nrfcloud::types::GetLocationFromCellsOrWifiNetworksBody = serde_json::from_value(
+        json!({"lte": [{"mcc": 242, "mnc": 2, "tac": 2305, "eci": 33703712}]}),
+    )
+    .unwrap();
+    let fix = device
+        .execute(|api| api.get_location_from_cells_or_wifi_networks().body(body))
+        .await
+        .unwrap();
+    assert!(
+        (fix.lat.0 - 63.4).abs() < 1.0,
+        "Trondheim, deterministically: {fix:?}"
+    );
+
+    // A key the server does not know is refused with an nRF 401.
+    let stranger = DeviceKey::from_pem(
+        "nrf-jwt-1",
+        &nrfcloud_mock::DeviceKey::from_seed(b"other").private_key_pem(),
+    )
+    .unwrap();
+    let stranger = Client::builder()
+        .base_url(server.base_url())
+        .device_key(stranger)
+        .build()
+        .unwrap();
+    let body: nrfcloud::types::GetLocationFromCellsOrWifiNetworksBody = serde_json::from_value(
+        json!({"lte": [{"mcc": 242, "mnc": 2, "tac": 2305, "eci": 33703712}]}),
+    )
+    .unwrap();
+    let err = stranger
+        .execute(|api| api.get_location_from_cells_or_wifi_networks().body(body))
+        .await
+        .unwrap_err();
+    assert_eq!(err.api().map(|e| e.status), Some(401), "{err}");
+}
+
+#[tokio::test]
+async fn firmware_upload_then_a_fota_job_to_a_terminal_status() {
+    let server = mock().await;
+    let client = client(&server);
+    let public = nrfcloud_mock::DeviceKey::generate().public_key_pem();
+    let rows = (0..5)
+        .map(|i| {
+            OnboardingRow::new(
+                format!("nrf-fota-{i}"),
+                DeviceCredential::PublicKey(public.clone()),
+            )
+            .firmware_types(["APP"])
+            .tags(["fleet"])
+        })
+        .collect();
+    client.onboard_devices(rows, fast()).await.unwrap();
+
+    let bundle = FirmwareBundle::new("2.0.1").name("sensor").file(
+        "app_update.bin",
+        FileType::Application,
+        vec![7u8; 4096],
+    );
+    let uploaded = client.upload_firmware(&bundle).await.unwrap();
+    let bundle_id = uploaded.bundle_id.expect("bundle id in the URIs");
+    assert!(bundle_id.starts_with("APP*"), "{bundle_id}");
+
+    let job = FotaJob {
+        auto_apply: false,
+        ..FotaJob::new(
+            &bundle_id,
+            FotaTarget::Devices((0..5).map(|i| format!("nrf-fota-{i}")).collect()),
+        )
+    };
+    let job_id = client.create_fota_job(&job).await.unwrap();
+    assert_eq!(
+        client.fota_job_state(&job_id).await.unwrap().status,
+        "CREATED"
+    );
+    client.apply_fota_job(&job_id).await.unwrap();
+    let mut seen = Vec::new();
+    let wait = WaitOptions {
+        poll_interval: Duration::from_millis(20),
+        timeout: Duration::from_secs(30),
+    };
+    let done = client
+        .wait_fota_job(&job_id, wait, |s| seen.push(s.status.clone()))
+        .await
+        .unwrap();
+    assert!(done.is_terminal(), "{}", done.status);
+    assert!(seen.len() >= 2, "progress was reported: {seen:?}");
+
+    let executions: Vec<_> = client
+        .paginate::<ListFotaJobExecutionStatuses>()
+        .with(move |api| {
+            api.list_fota_job_execution_statuses()
+                .job_id(job_id.parse::<nrfcloud::types::JobId>().unwrap())
+        })
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(executions.len(), 5);
+}
+
+#[tokio::test]
+async fn listing_with_a_transform_returns_the_transformed_items() {
+    let server = MockServer::start_with(MockConfig {
+        devices: 250,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let client = client(&server);
+    let transform = Transform::new("{ \"id\": id, \"type\": type }").unwrap();
+    let items: Vec<Value> = client
+        .paginate::<ListDevices>()
+        .transform(&transform)
+        .items_as::<Value>()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 250);
+    assert_eq!(items[0], json!({"id": items[0]["id"], "type": "Generic"}));
+    // The same expression evaluated locally gives the same answer as the server.
+    let device: Value = client
+        .execute(|api| {
+            api.fetch_device()
+                .device_id(items[3]["id"].as_str().unwrap())
+        })
+        .await
+        .map(|d| serde_json::to_value(d).unwrap())
+        .unwrap();
+    assert_eq!(transform.evaluate(&device).unwrap(), items[3]);
+}
+
+#[tokio::test]
+async fn an_agnss_download_in_fragments_parses() {
+    let server = mock().await;
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .service_key(
+            nrfcloud::ServiceKey::from_pem(
+                server.tenant_id(),
+                &generate_service_key(&server).await,
+            )
+            .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let body = serde_json::from_value(json!({"types": [1, 2, 3, 4, 6, 7, 8, 9], "mcc": 242, "mnc": 2, "tac": 2305, "eci": 33703712})).unwrap();
+    let bytes = client
+        .download_agnss(body, AgnssDownload::new().fragment_size(1700))
+        .await
+        .unwrap();
+    let data = nrfcloud::AgnssData::parse(&bytes).unwrap();
+    assert!(!data.entries().is_empty());
+}
+
+/// GenerateServiceKeyAndToken through the API key; returns the private key PEM.
+async fn generate_service_key(server: &MockServer) -> String {
+    let admin = client(server);
+    admin
+        .execute(|api| api.generate_service_key_and_token())
+        .await
+        .unwrap()
+        .key
+        .to_string()
+}
