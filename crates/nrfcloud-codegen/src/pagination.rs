@@ -30,7 +30,10 @@ pub struct PaginatedOp {
 /// Token text without spaces, and without the trailing comma that a wrapped generic argument
 /// list keeps (`Vec<LongName,>`).
 fn tokens(t: &impl ToTokens) -> String {
-    t.to_token_stream().to_string().replace(' ', "").replace(",>", ">")
+    t.to_token_stream()
+        .to_string()
+        .replace(' ', "")
+        .replace(",>", ">")
 }
 
 /// Finds the paginated operations in generated code.
