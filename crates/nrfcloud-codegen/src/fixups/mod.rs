@@ -109,6 +109,7 @@ pub struct FixupError {
 pub const FIXUPS: &[Fixup] = &[
     version::CONVERT_OPENAPI_31,
     schemas::COERCE_STRING_DEFAULTS,
+    schemas::INTEGER_ENUMS_ARE_INTEGERS,
     operation_ids::RENAME_DUPLICATE_OPERATION_IDS,
     parameters::TRANSFORM_PARAMETER_IS_A_STRING,
     parameters::DECLARE_IF_MATCH_ON_UPDATE_DEVICE_STATE,

@@ -297,6 +297,41 @@ fn exclusive_any_of_as_one_of(doc: &mut Value, log: &mut Rewrites) -> Result<(),
     Ok(())
 }
 
+/// Quirk: enums of whole numbers without a `type` (the A-GNSS `types` lists, NrfMessageType
+/// and NrfGpsMessageType). typify makes them `f64`, so the query string says `types=1.0`
+/// where the documentation's examples say `types=1`. They get `type: integer`, which admits
+/// exactly the same values.
+pub const INTEGER_ENUMS_ARE_INTEGERS: Fixup = Fixup {
+    name: "integer_enums_are_integers",
+    quirk: "untyped enums of whole numbers (A-GNSS element types)",
+    run: integer_enums_are_integers,
+};
+
+fn integer_enums_are_integers(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
+    let mut count = 0;
+    visit_schemas_mut(doc, &mut |schema| {
+        let Some(values) = schema.get("enum").and_then(Value::as_array) else {
+            return;
+        };
+        let integral = !values.is_empty() && values.iter().all(|v| v.is_i64() || v.is_u64());
+        let untyped_or_number = matches!(
+            schema.get("type").and_then(Value::as_str),
+            None | Some("number")
+        );
+        if integral && untyped_or_number {
+            schema.insert("type".into(), json!("integer"));
+            count += 1;
+        }
+    });
+    if count > 0 {
+        log.note(
+            "schema",
+            format!("{count} enums of whole numbers typed integer"),
+        );
+    }
+    Ok(())
+}
+
 /// Quirk: real responses leave out fields the document marked required (device `state`,
 /// the shadow's `reported`, `$meta.updatedAt`), and one missing field fails a whole page.
 /// These are removed from `required`. The May-2025 document already has them optional, so
@@ -598,5 +633,22 @@ mod tests {
             run_one(&EXCLUSIVE_ANY_OF_AS_ONE_OF, &mut doc2).no_ops.len(),
             1
         );
+    }
+
+    #[test]
+    fn whole_number_enums_are_sent_without_a_fraction() {
+        let mut op = ok_json("Size", json!({}));
+        op["parameters"] = json!([{"name": "types", "in": "query", "schema": {"type": "array", "items": {"enum": [1, 2, 8]}}}]);
+        let mut doc = tiny_spec(json!({"/agnss": {"get": op}}));
+        assert!(
+            !try_generate(&doc).unwrap().contains("i64"),
+            "typed as a float without the fixup"
+        );
+        run_one(&INTEGER_ENUMS_ARE_INTEGERS, &mut doc);
+        assert_eq!(
+            doc["paths"]["/agnss"]["get"]["parameters"][0]["schema"]["items"]["type"],
+            "integer"
+        );
+        try_generate(&doc).unwrap();
     }
 }
