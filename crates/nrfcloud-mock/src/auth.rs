@@ -45,8 +45,13 @@ impl Caller {
     }
 }
 
-/// Identifies the caller from an `Authorization` header value.
-pub(crate) fn identify(state: &MockState, authorization: Option<&str>) -> Result<Caller, ApiError> {
+/// Identifies the caller from an `Authorization` header value; `now_secs` is the server's
+/// time (seconds since the epoch) for the expiry of JWTs.
+pub(crate) fn identify(
+    state: &MockState,
+    authorization: Option<&str>,
+    now_secs: i64,
+) -> Result<Caller, ApiError> {
     let Some(value) = authorization else {
         return Ok(Caller::Anonymous);
     };
@@ -64,7 +69,7 @@ pub(crate) fn identify(state: &MockState, authorization: Option<&str>) -> Result
     let decoded = jwt::decode(token).ok_or_else(|| {
         ApiError::unauthorized("Invalid credentials: not this team's API key, nor a JWT")
     })?;
-    if decoded.is_expired(chrono::Utc::now().timestamp()) {
+    if decoded.is_expired(now_secs) {
         return Err(ApiError::unauthorized("The JWT has expired"));
     }
     let tenant = state.settings.tenant_id.clone();

@@ -77,7 +77,7 @@ async fn prepare(app: &App, req: Request) -> Result<(Request, StatusCode), ApiEr
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let caller = match auth::identify(&app.state, authorization) {
+    let caller = match auth::identify(&app.state, authorization, app.faults.now_secs()) {
         Ok(caller) => caller,
         Err(_) if op.security.is_empty() => Caller::Anonymous,
         Err(e) => return Err(e),

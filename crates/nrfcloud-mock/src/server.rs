@@ -1,9 +1,11 @@
 //! The server: binds a loopback port, serves HTTP/1.1 connections in a background task (each
-//! connection can be closed on purpose by the "drop" fault), and shuts down gracefully when
-//! the [`MockServer`] is dropped or [`MockServer::shutdown`] is awaited.
+//! connection can be closed or reset on purpose by the "drop" and "reset" faults), and shuts
+//! down gracefully when the [`MockServer`] is dropped or [`MockServer::shutdown`] is awaited.
 
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -11,8 +13,9 @@ use axum::body::Body;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio::sync::{Notify, watch};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::app::{App, AppInner};
@@ -144,29 +147,85 @@ async fn serve(listener: TcpListener, router: Router, mut signal: watch::Receive
     }
 }
 
-async fn connection(
-    stream: tokio::net::TcpStream,
-    router: Router,
-    mut signal: watch::Receiver<bool>,
-) {
-    let kill = Arc::new(Notify::new());
-    let handle = ConnectionKill(Arc::clone(&kill));
+async fn connection(stream: TcpStream, router: Router, mut signal: watch::Receiver<bool>) {
+    let kill = ConnectionKill::default();
+    let handle = kill.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(handle.clone());
         let mut router = router.clone();
         async move { tower_service::Service::call(&mut router, req.map(Body::new)).await }
     });
+    let io = Io {
+        stream,
+        kill: kill.clone(),
+    };
     let conn = http1::Builder::new()
         .keep_alive(true)
-        .serve_connection(TokioIo::new(stream), service);
+        .serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
-        // A "drop" fault: the connection (and the request in flight) is dropped unanswered.
-        _ = kill.notified() => {}
+        // A "drop" or "reset" fault: the connection (and the request in flight) is dropped
+        // unanswered; `Io` resets it on the way out if asked to.
+        _ = kill.killed() => {}
         _ = signal.changed() => {
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(Duration::from_secs(5), conn.as_mut()).await;
         }
+    }
+}
+
+/// A connection's socket: closed normally when dropped, or reset (zero linger, so the kernel
+/// sends RST) after a "reset" fault.
+struct Io {
+    stream: TcpStream,
+    kill: ConnectionKill,
+}
+
+impl Drop for Io {
+    fn drop(&mut self) {
+        if self.kill.resets() {
+            let _ = self.stream.set_zero_linger();
+        }
+    }
+}
+
+impl AsyncRead for Io {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Io {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
     }
 }

@@ -1,7 +1,7 @@
 //! The client and its builder: base URL (a path prefix works), credentials, timeouts, user
-//! agent, retry policy, or a `reqwest::Client` of your own. Every generated operation is
-//! reachable through [`Client::execute`], with the right credential attached and errors
-//! turned into [`Error`].
+//! agent, retry policy, the largest response accepted, or a `reqwest::Client` of your own.
+//! Every generated operation is reachable through [`Client::execute`], with the right
+//! credential attached and errors turned into [`Error`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use reqwest::header::HeaderValue;
 use crate::credentials::{Credentials, DeviceKey, ServiceKey};
 use crate::error::{ApiError, Error};
 use crate::jwt::{Clock, SystemClock};
-use crate::middleware::{CALL, CallOptions, State};
+use crate::middleware::{CALL, CallOptions, State, TooLarge};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 
@@ -24,6 +24,8 @@ pub const DEFAULT_BASE_URL: &str = "https://api.nrfcloud.com";
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default request timeout: generous, for firmware uploads.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+/// Default largest response body: 64 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The nRF Cloud client. Cheap to clone (an `Arc`); `Send + Sync`.
 #[derive(Clone)]
@@ -58,6 +60,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     http: Option<reqwest::Client>,
     clock: Arc<dyn Clock>,
+    max_response_bytes: u64,
 }
 
 impl Default for ClientBuilder {
@@ -71,6 +74,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::none(),
             http: None,
             clock: Arc::new(SystemClock),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -143,6 +147,18 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest response body a call reads, in bytes (default 64 MiB, which no answer of
+    /// the API comes near). A response announcing more in `Content-Length` fails at once
+    /// without reading its body; one of unknown length (chunked) fails as soon as it passes the
+    /// limit. Either way the call ends with [`Error::ResponseTooLarge`], so memory stays
+    /// bounded whatever the server sends. Applies to every call of the generated client,
+    /// byte streams included (their reader gets the error past the limit), with this or your
+    /// own [`ClientBuilder::http_client`].
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
     /// Use this `reqwest::Client` (its timeouts, proxies, TLS settings) instead of building one.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
@@ -199,6 +215,7 @@ impl ClientBuilder {
             clock: self.clock,
             origin,
             user_agent,
+            max_response_bytes: self.max_response_bytes,
         });
         let hooks = nrfcloud_api::hooks::Hooks::new(state.clone());
         let raw = nrfcloud_api::Client::new_with_client(&format!("{trimmed}/v1"), http, hooks);
@@ -300,8 +317,9 @@ pub(crate) async fn convert_error<E: serde::Serialize>(
     use progenitor_client::Error as P;
     match e {
         P::InvalidRequest(reason) => Error::invalid(Some(operation), "request", reason),
-        P::CommunicationError(e) | P::InvalidUpgrade(e) => Error::transport(operation, e),
-        P::ResponseBodyError(e) => Error::transport(operation, e),
+        P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
+            reqwest_error(operation, e)
+        }
         P::InvalidResponsePayload(body, e) => Error::decode(operation, None, e.to_string(), &body),
         P::ErrorResponse(rv) => {
             let status = rv.status().as_u16();
@@ -318,10 +336,23 @@ pub(crate) async fn convert_error<E: serde::Serialize>(
                     &body,
                 ),
                 Ok(body) => Error::Api(ApiError::from_body(operation, status, &body)),
-                Err(e) => Error::transport(operation, e),
+                Err(e) => reqwest_error(operation, e),
             }
         }
         // The middleware refused before sending; the credential check above normally catches it.
         P::Custom(message) => Error::invalid(Some(operation), "credentials", message),
+    }
+}
+
+/// A `reqwest::Error` -> [`Error`]: a body cut at the size limit, a timeout, or a transport
+/// failure.
+fn reqwest_error(operation: &'static str, e: reqwest::Error) -> Error {
+    match TooLarge::find(&e) {
+        Some(TooLarge { status, limit }) => Error::ResponseTooLarge {
+            operation,
+            status,
+            limit,
+        },
+        None => Error::transport(operation, e),
     }
 }

@@ -1,12 +1,32 @@
-//! Files the API points to on other hosts: P-GPS prediction files
-//! ([`Client::download_pgps`], from GetPredictedAssistanceData's `{host, path}`) and any URL
-//! the API returns ([`Client::download_url`], e.g. firmware or presigned links).
+//! Files the API points to, on its own host or others: one helper for every URL the API
+//! hands out.
+//!
+//! - P-GPS prediction files ([`Client::download_pgps`], from GetPredictedAssistanceData's
+//!   `{host, path}`; [`prediction_url`] builds the URL);
+//! - firmware URIs (a bundle's `uris`, FOTA job documents' file locations);
+//! - binary-log zips (the `downloadUrl` of a binary-log request);
+//! - bulk-ops error summaries (`errorSummaryUrl`) and any other presigned link.
+//!
+//! [`Client::download_to`] streams the body chunk by chunk into any
+//! [`tokio::io::AsyncWrite`] (a file, a `Vec<u8>`, a hasher), never holding more than one
+//! chunk in memory, and checks its size against [`DownloadLimits`]: a `Content-Length` over
+//! the limit or different from the expected length fails before anything is written, a body
+//! that runs past the limit stops there, one that ends short of the expected length fails.
+//! [`Client::download_url`] and [`Client::download_pgps`] go through the same code into
+//! memory.
 //!
 //! ```no_run
-//! # async fn f(client: nrfcloud::Client) -> Result<(), nrfcloud::Error> {
+//! # async fn f(client: nrfcloud::Client, url: &str) -> Result<(), nrfcloud::Error> {
+//! use nrfcloud::downloads::DownloadLimits;
+//!
+//! // Any tokio AsyncWrite: a file, a socket, or memory.
+//! let mut image: Vec<u8> = Vec::new();
+//! let limits = DownloadLimits::new(16 << 20).with_expected_len(409_600);
+//! let written = client.download_to(url, &mut image, limits).await?;
+//!
 //! let location = client.execute(|api| api.get_predicted_assistance_data()).await?;
 //! let predictions = client.download_pgps(&location).await?;
-//! # Ok(()) }
+//! # let _ = (written, predictions); Ok(()) }
 //! ```
 //!
 //! These downloads never carry the API credential: they are plain `GET`s with the client's
@@ -19,15 +39,63 @@ use bytes::Bytes;
 use nrfcloud_api::{ClientInfo, types};
 use reqwest::Url;
 use reqwest::header::USER_AGENT;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tracing::Instrument;
 
 use crate::client::Client;
 use crate::error::{ApiError, Error};
 
-/// The operation name in the errors of [`Client::download_url`].
+/// The operation name in the errors of [`Client::download_url`] and [`Client::download_to`].
 pub const DOWNLOAD_URL: &str = "download_url";
 /// The operation name in the errors of [`Client::download_pgps`].
 pub const DOWNLOAD_PGPS: &str = "download_pgps";
+
+/// The default [`DownloadLimits::max_bytes`]: 256 MiB.
+pub const DEFAULT_MAX_DOWNLOAD: u64 = 256 << 20;
+
+/// At most this much of an error answer's body is read (it goes into [`ApiError::body`]).
+const ERROR_BODY_LIMIT: usize = 16 << 10;
+
+/// Size checks of a download.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DownloadLimits {
+    /// The largest body accepted, in bytes. A larger `Content-Length` fails before anything
+    /// is written; a body without one that grows past it stops the download there.
+    pub max_bytes: u64,
+    /// The exact size the body must have, when known (e.g. from a firmware bundle's
+    /// metadata). A different `Content-Length` fails before anything is written; a body that
+    /// runs longer stops there, one that ends shorter fails at its end.
+    pub expected_len: Option<u64>,
+}
+
+impl Default for DownloadLimits {
+    /// At most [`DEFAULT_MAX_DOWNLOAD`] bytes, any length.
+    fn default() -> Self {
+        DownloadLimits::new(DEFAULT_MAX_DOWNLOAD)
+    }
+}
+
+impl DownloadLimits {
+    /// At most `max_bytes`, any length.
+    pub const fn new(max_bytes: u64) -> Self {
+        DownloadLimits {
+            max_bytes,
+            expected_len: None,
+        }
+    }
+
+    /// The body must be exactly `len` bytes.
+    pub const fn with_expected_len(mut self, len: u64) -> Self {
+        self.expected_len = Some(len);
+        self
+    }
+
+    /// The most bytes that may be written.
+    fn allowed(&self) -> u64 {
+        self.expected_len
+            .map_or(self.max_bytes, |e| e.min(self.max_bytes))
+    }
+}
 
 /// The URL of a P-GPS prediction file: `https://{host}/{path}`.
 ///
@@ -78,44 +146,92 @@ pub fn prediction_url(host: &str, path: &str) -> Result<Url, Error> {
 
 impl Client {
     /// Downloads a P-GPS prediction file from the `{host, path}` GetPredictedAssistanceData
-    /// returned (see [`prediction_url`]), without the API credential.
+    /// returned (see [`prediction_url`]), without the API credential, into memory (at most
+    /// [`DEFAULT_MAX_DOWNLOAD`] bytes). Use [`Client::download_to`] with the
+    /// [`prediction_url`] to stream it instead.
     pub async fn download_pgps(
         &self,
         location: &types::GetPredictedAssistanceDataResponse,
     ) -> Result<Bytes, Error> {
         let url = prediction_url(&location.host, &location.path)?;
-        self.get_without_credentials(DOWNLOAD_PGPS, url).await
+        self.download_to_memory(DOWNLOAD_PGPS, url).await
     }
 
-    /// Downloads an `http(s)` URL with a plain `GET`, without the API credential.
+    /// Downloads an `http(s)` URL with a plain `GET`, without the API credential, into memory
+    /// (at most [`DEFAULT_MAX_DOWNLOAD`] bytes; [`Client::download_to`] streams instead and
+    /// takes other limits).
+    ///
+    /// Errors: as [`Client::download_to`].
+    pub async fn download_url(&self, url: &str) -> Result<Bytes, Error> {
+        let parsed = parse_download_url(url)?;
+        self.download_to_memory(DOWNLOAD_URL, parsed).await
+    }
+
+    /// Streams an `http(s)` URL the API handed out (a P-GPS file, a firmware URI, a
+    /// binary-log zip, an `errorSummaryUrl`, …) into `writer` with a plain `GET`, without the
+    /// API credential, chunk by chunk; returns the number of bytes written. The writer is
+    /// flushed at the end, not shut down.
+    ///
+    /// Checks, in order: the status (2xx); the `Content-Length`, when given, against
+    /// `limits` before anything is written; every chunk against `limits` before it is written
+    /// (a body that runs past [`DownloadLimits::max_bytes`] or
+    /// [`DownloadLimits::expected_len`] is not read further); the total at the end
+    /// (shorter than `expected_len` or the `Content-Length` fails). After an error the writer
+    /// may hold part of the body: discard it.
     ///
     /// Errors: [`Error::InvalidInput`] for a URL that is not `http(s)` or has a user name or
-    /// password; [`Error::Api`] for a non-2xx answer (its body kept, e.g. an S3 XML error;
-    /// [`Error::is_not_found`] for 404); [`Error::Timeout`] and [`Error::Transport`]. The
-    /// operation name in errors is [`DOWNLOAD_URL`].
-    pub async fn download_url(&self, url: &str) -> Result<Bytes, Error> {
-        let parsed = Url::parse(url.trim())
-            .map_err(|e| Error::invalid(Some(DOWNLOAD_URL), "url", e.to_string()))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(Error::invalid(
-                Some(DOWNLOAD_URL),
-                "url",
-                "must be an http(s) URL with a host",
-            ));
-        }
-        self.get_without_credentials(DOWNLOAD_URL, parsed).await
+    /// password, or an `expected_len` over `max_bytes` (nothing is sent); [`Error::Api`] for a
+    /// non-2xx answer, with the first 16 KiB of its body (e.g. an S3 XML error;
+    /// [`Error::is_not_found`] for 404); [`Error::Decode`] for a size that breaks the limits;
+    /// [`Error::Write`] when the writer fails; [`Error::Timeout`] and [`Error::Transport`].
+    /// The operation name in errors is [`DOWNLOAD_URL`].
+    pub async fn download_to<W>(
+        &self,
+        url: &str,
+        writer: &mut W,
+        limits: DownloadLimits,
+    ) -> Result<u64, Error>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        let parsed = parse_download_url(url)?;
+        self.stream_without_credentials(DOWNLOAD_URL, parsed, writer, limits)
+            .await
     }
 
-    async fn get_without_credentials(
+    async fn download_to_memory(&self, operation: &'static str, url: Url) -> Result<Bytes, Error> {
+        let mut body = Vec::new();
+        self.stream_without_credentials(operation, url, &mut body, DownloadLimits::default())
+            .await?;
+        Ok(Bytes::from(body))
+    }
+
+    /// The one implementation of every download.
+    async fn stream_without_credentials<W>(
         &self,
         operation: &'static str,
         url: Url,
-    ) -> Result<Bytes, Error> {
+        writer: &mut W,
+        limits: DownloadLimits,
+    ) -> Result<u64, Error>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(Error::invalid(
                 Some(operation),
                 "url",
                 "must not carry a user name or password (they would be sent as credentials)",
+            ));
+        }
+        if let Some(expected) = limits.expected_len.filter(|&e| e > limits.max_bytes) {
+            return Err(Error::invalid(
+                Some(operation),
+                "limits.expected_len",
+                format!(
+                    "{expected} bytes expected, more than max_bytes ({})",
+                    limits.max_bytes
+                ),
             ));
         }
         let span = tracing::info_span!(
@@ -124,6 +240,7 @@ impl Client {
             host = url.host_str().unwrap_or_default(),
             path = url.path(),
             status = tracing::field::Empty,
+            bytes = tracing::field::Empty,
         );
         // The generated client's middleware is not involved: nothing adds Authorization.
         let request = self
@@ -131,27 +248,100 @@ impl Client {
             .client()
             .get(url)
             .header(USER_AGENT, self.user_agent().clone());
-        let (status, body) = async {
-            let response = request
+        async move {
+            let mut response = request
                 .send()
                 .await
                 .map_err(|e| Error::transport(operation, e))?;
             let status = response.status().as_u16();
             tracing::Span::current().record("status", status);
-            let body = response
-                .bytes()
+            if !(200..300).contains(&status) {
+                let mut body = Vec::new();
+                while body.len() < ERROR_BODY_LIMIT {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                        Ok(None) => break,
+                        Err(e) => return Err(Error::transport(operation, e)),
+                    }
+                }
+                body.truncate(ERROR_BODY_LIMIT);
+                return Err(Error::Api(ApiError::from_body(operation, status, &body)));
+            }
+            let size_error = |reason: String| Error::decode(operation, Some(status), reason, &[]);
+            let announced = response.content_length();
+            if let Some(len) = announced {
+                if len > limits.max_bytes {
+                    return Err(size_error(format!(
+                        "Content-Length {len} is over the limit of {} bytes",
+                        limits.max_bytes
+                    )));
+                }
+                if let Some(expected) = limits.expected_len.filter(|&e| e != len) {
+                    return Err(size_error(format!(
+                        "Content-Length {len}, {expected} bytes expected"
+                    )));
+                }
+            }
+            let allowed = limits.allowed();
+            let mut written: u64 = 0;
+            while let Some(chunk) = response
+                .chunk()
                 .await
-                .map_err(|e| Error::transport(operation, e))?;
-            Ok::<_, Error>((status, body))
+                .map_err(|e| Error::transport(operation, e))?
+            {
+                let total = written.saturating_add(chunk.len() as u64);
+                if total > allowed {
+                    let reason = match limits.expected_len {
+                        Some(expected) if expected <= limits.max_bytes => format!(
+                            "the body runs past the {expected} bytes expected (stopped at {total})"
+                        ),
+                        _ => format!(
+                            "the body runs past the limit of {} bytes (stopped at {total})",
+                            limits.max_bytes
+                        ),
+                    };
+                    return Err(size_error(reason));
+                }
+                writer
+                    .write_all(&chunk)
+                    .await
+                    .map_err(|source| Error::Write { operation, source })?;
+                written = total;
+            }
+            writer
+                .flush()
+                .await
+                .map_err(|source| Error::Write { operation, source })?;
+            tracing::Span::current().record("bytes", written);
+            if let Some(expected) = limits.expected_len.filter(|&e| e != written) {
+                return Err(size_error(format!(
+                    "the body ended after {written} bytes, {expected} expected"
+                )));
+            }
+            if let Some(len) = announced.filter(|&l| l != written) {
+                return Err(size_error(format!(
+                    "the body ended after {written} bytes, Content-Length {len}"
+                )));
+            }
+            Ok(written)
         }
         .instrument(span)
-        .await?;
-        if (200..300).contains(&status) {
-            Ok(body)
-        } else {
-            Err(Error::Api(ApiError::from_body(operation, status, &body)))
-        }
+        .await
     }
+}
+
+/// An `http(s)` URL with a host.
+fn parse_download_url(url: &str) -> Result<Url, Error> {
+    let parsed = Url::parse(url.trim())
+        .map_err(|e| Error::invalid(Some(DOWNLOAD_URL), "url", e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(Error::invalid(
+            Some(DOWNLOAD_URL),
+            "url",
+            "must be an http(s) URL with a host",
+        ));
+    }
+    Ok(parsed)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The one error type of the client: API errors with their nRF codes, transport failures,
-//! timeouts, undecodable responses, invalid input and credential problems. No variant ever
-//! holds a token, a key or an `Authorization` header.
+//! timeouts, undecodable or oversized responses, invalid input and credential problems. No
+//! variant ever holds a token, a key or an `Authorization` header.
 
 use std::fmt;
 
@@ -38,6 +38,19 @@ pub enum Error {
         /// The first bytes of the body, lossily as text.
         excerpt: String,
     },
+    /// A response whose body is larger than
+    /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes) allows
+    /// (64 MiB by default). It was not read past the limit: not at all when `Content-Length`
+    /// announced more, else up to the limit. The connection is closed, not reused.
+    #[error("{operation}: the response (HTTP {status}) is larger than the limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// The operationId.
+        operation: &'static str,
+        /// HTTP status.
+        status: u16,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The caller's input breaks a rule of the API; nothing was sent.
     #[error("invalid {field}{}: {reason}", operation.map(|o| format!(" for {o}")).unwrap_or_default())]
     InvalidInput {
@@ -51,6 +64,16 @@ pub enum Error {
     /// Credentials are missing for an operation, or a key is unusable.
     #[error(transparent)]
     Credentials(#[from] CredentialError),
+    /// Writing a download to the caller's writer failed (see
+    /// [`Client::download_to`](crate::Client::download_to)).
+    #[error("{operation}: cannot write the body: {source}")]
+    Write {
+        /// The operation name.
+        operation: &'static str,
+        /// The writer's error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Error {

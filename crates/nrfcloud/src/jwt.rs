@@ -140,7 +140,8 @@ impl JwtMinter {
         }
     }
 
-    /// Sets the token lifetime; at most [`MAX_LIFETIME`], at least one second.
+    /// Sets the token lifetime; at most [`MAX_LIFETIME`], at least one second. The refresh
+    /// margin is capped at half of it, so a short-lived token is still reused for a while.
     pub fn with_lifetime(mut self, lifetime: Duration) -> Result<Self, CredentialError> {
         if lifetime > MAX_LIFETIME || lifetime < Duration::from_secs(1) {
             return Err(CredentialError::BadToken {
@@ -149,6 +150,7 @@ impl JwtMinter {
             });
         }
         self.lifetime = lifetime;
+        self.margin = self.margin.min(lifetime / 2);
         Ok(self)
     }
 
@@ -379,5 +381,26 @@ pub(crate) mod tests {
             m.with_lifetime(MAX_LIFETIME + Duration::from_secs(1))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_short_lifetime_caps_the_default_margin_so_tokens_are_reused() {
+        let (pem, _) = test_key();
+        let start = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let clock = ManualClock(Mutex::new(start));
+        let minter = JwtMinter::new(
+            Es256Key::from_pem(&pem, "device key").unwrap(),
+            Claims::Device {
+                device_id: "d".into(),
+            },
+        )
+        .with_lifetime(Duration::from_secs(60))
+        .unwrap();
+        let first = minter.token(&clock);
+        *clock.0.lock().unwrap() = start + Duration::from_secs(29);
+        assert_eq!(minter.token(&clock), first, "reused: margin 30 s, not 60 s");
+        *clock.0.lock().unwrap() = start + Duration::from_secs(31);
+        assert_ne!(minter.token(&clock), first, "refreshed inside the margin");
+        assert_eq!(minter.mint_count(), 2);
     }
 }

@@ -8,7 +8,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! - [`Client`] / [`ClientBuilder`]: base URL, credentials, timeouts, retries.
+//! - [`Client`] / [`ClientBuilder`]: base URL, credentials, timeouts, retries, the largest
+//!   response accepted.
 //! - [`Client::execute`]: any operation of the generated client ([`api`], its [`types`]), with
 //!   the credential its security accepts, typed [`Error`]s, retries and a `tracing` span.
 //! - [`Client::paginate`]: streams of pages and items for every paginated operation.
@@ -22,6 +23,7 @@ pub mod downloads;
 pub mod error;
 pub mod firmware;
 pub mod fota;
+pub mod ground_fix;
 pub mod jwt;
 mod middleware;
 pub mod onboarding;
@@ -31,10 +33,13 @@ mod secret;
 
 pub use agnss::{AgnssData, AgnssDownload, AgnssParseError};
 pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
 };
 pub use credentials::{Credentials, DeviceKey, ServiceKey};
+pub use downloads::DownloadLimits;
 pub use error::{ApiError, CredentialError, Error, NrfCode};
+pub use ground_fix::{GroundFix, GroundFixOptions};
 pub use middleware::CallOptions;
 pub use nrfcloud_jsonata as transform;
 pub use nrfcloud_jsonata::Transform;

@@ -1,12 +1,15 @@
 //! What every generated call runs through (the raw crate's `Middleware`): the user agent and
-//! the bearer token on the way out (only to the API's own origin), retries with backoff and a
-//! `tracing` span on the way back.
+//! the bearer token on the way out (only to the API's own origin), retries with backoff, a
+//! bound on the size of response bodies and a `tracing` span on the way back.
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use bytes::Bytes;
+use futures::StreamExt;
 use nrfcloud_api::hooks::{BoxFuture, Middleware};
 use nrfcloud_api::operations::Operation;
+use reqwest::ResponseBuilderExt;
 use reqwest::header::{AUTHORIZATION, HeaderValue, USER_AGENT};
 use tracing::Instrument;
 
@@ -38,6 +41,8 @@ pub(crate) struct State {
     /// Scheme, host and port of the base URL: the only origin that gets the bearer token.
     pub origin: (String, String, Option<u16>),
     pub user_agent: HeaderValue,
+    /// The largest response body read, in bytes.
+    pub max_response_bytes: u64,
 }
 
 impl State {
@@ -119,7 +124,10 @@ impl State {
                 None
             };
             let sent = Instant::now();
-            let result = client.execute(request).await;
+            let result = client
+                .execute(request)
+                .await
+                .map(|r| bounded(r, self.max_response_bytes));
             let span = tracing::Span::current();
             span.record("attempt", attempt);
             span.record("duration_ms", sent.elapsed().as_millis() as u64);
@@ -160,6 +168,95 @@ impl State {
     }
 }
 
+/// The error a response body yields once it passes the limit (the source of the
+/// `reqwest::Error` the reader gets; `Client::execute` turns it into
+/// [`crate::Error::ResponseTooLarge`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooLarge {
+    pub status: u16,
+    pub limit: u64,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the response is larger than {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+impl TooLarge {
+    /// The [`TooLarge`] somewhere in the sources of `e`, if any.
+    pub(crate) fn find(e: &(dyn std::error::Error + 'static)) -> Option<TooLarge> {
+        let mut current = Some(e);
+        while let Some(e) = current {
+            if let Some(t) = e.downcast_ref::<TooLarge>() {
+                return Some(*t);
+            }
+            current = e.source();
+        }
+        None
+    }
+}
+
+/// The response with a body that fails past `limit` bytes. A `Content-Length` over the limit
+/// fails at once, without reading a byte (dropping the original body closes the connection);
+/// a body of unknown length (chunked, or until close) is counted as it streams and fails on
+/// the chunk that crosses the limit. A known length within the limit is left alone (hyper
+/// never delivers more than `Content-Length`).
+pub(crate) fn bounded(response: reqwest::Response, limit: u64) -> reqwest::Response {
+    let announced = response.content_length();
+    if announced.is_some_and(|n| n <= limit) {
+        return response;
+    }
+    let too_large = TooLarge {
+        status: response.status().as_u16(),
+        limit,
+    };
+    let mut head = http::Response::builder()
+        .status(response.status())
+        .version(response.version())
+        .url(response.url().clone());
+    if let Some(headers) = head.headers_mut() {
+        *headers = response.headers().clone();
+    }
+    let body = if announced.is_some() {
+        drop(response);
+        reqwest::Body::wrap_stream(futures::stream::once(async move {
+            Err::<Bytes, BoxError>(Box::new(too_large))
+        }))
+    } else {
+        let mut seen: u64 = 0;
+        let mut failed = false;
+        let chunks = response.bytes_stream().scan((), move |_, chunk| {
+            if failed {
+                return futures::future::ready(None);
+            }
+            let item = match chunk {
+                Ok(chunk) => {
+                    seen = seen.saturating_add(chunk.len() as u64);
+                    if seen > limit {
+                        failed = true;
+                        Err(Box::new(too_large) as BoxError)
+                    } else {
+                        Ok(chunk)
+                    }
+                }
+                Err(e) => {
+                    failed = true;
+                    Err(Box::new(e) as BoxError)
+                }
+            };
+            futures::future::ready(Some(item))
+        });
+        reqwest::Body::wrap_stream(chunks)
+    };
+    let head = head.body(()).unwrap_or_default();
+    reqwest::Response::from(head.map(|()| body))
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Reads a 429 body to see whether it is the monthly quota (40005), and gives back an
 /// equivalent response.
 async fn peek_quota(response: reqwest::Response) -> (bool, reqwest::Result<reqwest::Response>) {
@@ -195,5 +292,83 @@ impl WithoutUrlRef for reqwest::Error {
             );
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: reqwest::Body) -> reqwest::Response {
+        let mut r = http::Response::new(body);
+        *r.status_mut() = http::StatusCode::from_u16(status).unwrap();
+        r.headers_mut()
+            .insert("x-kept", HeaderValue::from_static("yes"));
+        reqwest::Response::from(r)
+    }
+
+    /// A body of unknown length, in these chunks.
+    fn chunked(chunks: &[&'static [u8]]) -> reqwest::Body {
+        let chunks: Vec<Result<Bytes, std::io::Error>> =
+            chunks.iter().map(|c| Ok(Bytes::from_static(c))).collect();
+        reqwest::Body::wrap_stream(futures::stream::iter(chunks))
+    }
+
+    #[tokio::test]
+    async fn a_body_of_unknown_length_is_counted_up_to_the_limit() {
+        let at_limit = bounded(response(200, chunked(&[b"abc", b"def"])), 6);
+        assert_eq!(at_limit.headers()["x-kept"], "yes");
+        assert_eq!(&at_limit.bytes().await.unwrap()[..], b"abcdef");
+
+        let over = bounded(response(200, chunked(&[b"abc", b"defg", b"h"])), 6);
+        assert_eq!(over.status(), 200);
+        let err = over.bytes().await.unwrap_err();
+        assert_eq!(
+            TooLarge::find(&err),
+            Some(TooLarge {
+                status: 200,
+                limit: 6
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_known_length_over_the_limit_fails_and_one_within_is_untouched() {
+        let within = bounded(response(200, reqwest::Body::from("abcdef")), 6);
+        assert_eq!(within.content_length(), Some(6), "left as it was");
+        assert_eq!(&within.bytes().await.unwrap()[..], b"abcdef");
+
+        let over = bounded(response(503, reqwest::Body::from("abcdefg")), 6);
+        assert_eq!(over.status(), 503);
+        assert_eq!(over.headers()["x-kept"], "yes");
+        let err = over.bytes().await.unwrap_err();
+        assert_eq!(
+            TooLarge::find(&err),
+            Some(TooLarge {
+                status: 503,
+                limit: 6
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn other_body_errors_pass_through_and_end_the_stream() {
+        let failing: Vec<Result<Bytes, std::io::Error>> = vec![
+            Ok(Bytes::from_static(b"ab")),
+            Err(std::io::Error::other("broken")),
+            Ok(Bytes::from_static(b"cd")),
+        ];
+        let r = bounded(
+            response(
+                200,
+                reqwest::Body::wrap_stream(futures::stream::iter(failing)),
+            ),
+            100,
+        );
+        let mut stream = r.bytes_stream();
+        assert_eq!(&stream.next().await.unwrap().unwrap()[..], b"ab");
+        let err = stream.next().await.unwrap().unwrap_err();
+        assert!(TooLarge::find(&err).is_none());
+        assert!(stream.next().await.is_none(), "nothing after the error");
     }
 }

@@ -228,3 +228,356 @@ async fn bad_urls_are_refused_before_sending() {
     ));
     assert_eq!(api.count(), 0, "nothing was sent");
 }
+
+// ---------------------------------------------------------------------------------------------
+// download_to: streaming into a writer, with size limits
+// ---------------------------------------------------------------------------------------------
+
+/// A writer that counts what it gets and keeps nothing (or fails every write).
+#[derive(Default)]
+struct Counting {
+    bytes: u64,
+    writes: usize,
+    largest_write: usize,
+    fail: bool,
+}
+
+impl tokio::io::AsyncWrite for Counting {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if self.fail {
+            return std::task::Poll::Ready(Err(std::io::Error::other("disk full")));
+        }
+        self.bytes += buf.len() as u64;
+        self.writes += 1;
+        self.largest_write = self.largest_write.max(buf.len());
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// A server that answers every request with `body` in chunked transfer encoding (no
+/// `Content-Length`), 64 KiB per chunk; returns its base URL.
+async fn chunked_server(body: Vec<u8>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let body = std::sync::Arc::new(body);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\n\
+                            transfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                for chunk in body.chunks(64 * 1024) {
+                    let mut frame = format!("{:x}\r\n", chunk.len()).into_bytes();
+                    frame.extend_from_slice(chunk);
+                    frame.extend_from_slice(b"\r\n");
+                    if socket.write_all(&frame).await.is_err() {
+                        return; // the client hung up
+                    }
+                }
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    base
+}
+
+fn decode_reason(e: &Error) -> &str {
+    match e {
+        Error::Decode {
+            operation: "download_url",
+            reason,
+            ..
+        } => reason,
+        other => panic!("not a Decode error of download_url: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn download_to_streams_into_a_writer_without_credentials() {
+    use nrfcloud::DownloadLimits;
+    let api = Recorder::start().await;
+    let files = Recorder::start().await;
+    let client = client(&api);
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    files.reply(Reply::bytes(200, "application/zip", body.clone()));
+
+    let mut out: Vec<u8> = Vec::new();
+    let written = client
+        .download_to(
+            &format!("{}/logs/binary-logs.zip", files.base),
+            &mut out,
+            DownloadLimits::new(1 << 20).with_expected_len(300_000),
+        )
+        .await
+        .unwrap();
+    assert_eq!(written, 300_000);
+    assert_eq!(out, body);
+    let r = files.last();
+    assert!(r.headers.get("authorization").is_none(), "{:?}", r.headers);
+    assert_eq!(r.header("user-agent"), "downloads-test/1");
+
+    // The API's own host gets no credentials from a download either (an errorSummaryUrl
+    // may point there).
+    api.reply(Reply::json(200, json!({"errors": []})));
+    let mut out = Vec::new();
+    client
+        .download_to(
+            &format!("{}/v1/bulk-ops-requests/x/summary", api.base),
+            &mut out,
+            DownloadLimits::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out, br#"{"errors":[]}"#);
+    assert!(api.last().headers.get("authorization").is_none());
+
+    // Without Content-Length: streamed chunk by chunk too.
+    let base = chunked_server(body.clone()).await;
+    let mut out = Vec::new();
+    let written = client
+        .download_to(
+            &format!("{base}/x.bin"),
+            &mut out,
+            DownloadLimits::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((written, out == body), (300_000, true));
+}
+
+#[tokio::test]
+async fn a_size_other_than_the_expected_one_fails() {
+    use nrfcloud::DownloadLimits;
+    let api = Recorder::start().await;
+    let files = Recorder::start().await;
+    let client = client(&api);
+    let url = format!("{}/firmware.bin", files.base);
+    files.reply(Reply::bytes(200, "application/octet-stream", vec![7; 5000]));
+
+    // Content-Length says otherwise: nothing is written.
+    for expected in [6000, 4000] {
+        let mut out = Vec::new();
+        let e = client
+            .download_to(
+                &url,
+                &mut out,
+                DownloadLimits::new(1 << 20).with_expected_len(expected),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            decode_reason(&e).contains(&format!("Content-Length 5000, {expected} bytes expected")),
+            "{e}"
+        );
+        assert!(out.is_empty(), "nothing written before the check");
+    }
+
+    // No Content-Length: too short fails at the end, too long stops at the expected length.
+    let base = chunked_server(vec![7; 200_000]).await;
+    let url = format!("{base}/firmware.bin");
+    let mut out = Vec::new();
+    let e = client
+        .download_to(
+            &url,
+            &mut out,
+            DownloadLimits::new(1 << 20).with_expected_len(250_000),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        decode_reason(&e).contains("ended after 200000 bytes, 250000 expected"),
+        "{e}"
+    );
+    assert_eq!(out.len(), 200_000);
+    let mut out = Vec::new();
+    let e = client
+        .download_to(
+            &url,
+            &mut out,
+            DownloadLimits::new(1 << 20).with_expected_len(100_000),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        decode_reason(&e).contains("past the 100000 bytes expected"),
+        "{e}"
+    );
+    assert!(out.len() <= 100_000, "{}", out.len());
+
+    // An expected length over the limit is refused before sending.
+    let before = files.count();
+    let e = client
+        .download_to(
+            &format!("{}/x", files.base),
+            &mut Vec::new(),
+            DownloadLimits::new(10).with_expected_len(11),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput { field, .. } if field == "limits.expected_len"),
+        "{e:?}"
+    );
+    assert_eq!(files.count(), before);
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_stops_early() {
+    use nrfcloud::DownloadLimits;
+    const BIG: usize = 8 << 20;
+    const LIMIT: u64 = 1 << 20;
+    let api = Recorder::start().await;
+    let files = Recorder::start().await;
+    let client = client(&api);
+
+    // Content-Length over the limit: fails before writing a byte.
+    files.reply(Reply::bytes(200, "application/octet-stream", vec![1; BIG]));
+    let mut sink = Counting::default();
+    let e = client
+        .download_to(
+            &format!("{}/big.bin", files.base),
+            &mut sink,
+            DownloadLimits::new(LIMIT),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        decode_reason(&e).contains("Content-Length 8388608 is over the limit of 1048576 bytes"),
+        "{e}"
+    );
+    assert_eq!(sink.bytes, 0);
+
+    // No Content-Length: written chunk by chunk up to the limit, then stopped.
+    let base = chunked_server(vec![1; BIG]).await;
+    let mut sink = Counting::default();
+    let e = client
+        .download_to(
+            &format!("{base}/big.bin"),
+            &mut sink,
+            DownloadLimits::new(LIMIT),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        decode_reason(&e).contains("runs past the limit of 1048576 bytes"),
+        "{e}"
+    );
+    assert!(sink.bytes <= LIMIT, "{}", sink.bytes);
+    assert!(
+        sink.writes > 1,
+        "streamed, not buffered: {} writes",
+        sink.writes
+    );
+
+    // Within the limit, the whole 8 MiB streams in pieces, never held at once.
+    let mut sink = Counting::default();
+    let written = client
+        .download_to(
+            &format!("{base}/big.bin"),
+            &mut sink,
+            DownloadLimits::new(16 << 20),
+        )
+        .await
+        .unwrap();
+    assert_eq!(written, BIG as u64);
+    assert!(
+        sink.writes > 8 && sink.largest_write < (1 << 20),
+        "{} writes, the largest {} bytes",
+        sink.writes,
+        sink.largest_write
+    );
+}
+
+#[tokio::test]
+async fn download_to_errors() {
+    use nrfcloud::DownloadLimits;
+    let api = Recorder::start().await;
+    let files = Recorder::start().await;
+    let client = client(&api);
+
+    // A non-2xx answer: an API error with a bounded excerpt of the body; nothing written.
+    let mut huge = b"<Error><Code>AccessDenied</Code>".to_vec();
+    huge.resize(200_000, b' ');
+    files.reply(Reply::bytes(403, "application/xml", huge));
+    let mut out = Vec::new();
+    let e = client
+        .download_to(
+            &format!("{}/expired.zip", files.base),
+            &mut out,
+            DownloadLimits::default(),
+        )
+        .await
+        .unwrap_err();
+    let api_error = e.api().expect("an API error");
+    assert_eq!(
+        (api_error.status, api_error.operation),
+        (403, "download_url")
+    );
+    assert!(api_error.body.contains("AccessDenied"));
+    assert!(
+        api_error.body.len() <= 16 * 1024,
+        "{}",
+        api_error.body.len()
+    );
+    assert!(out.is_empty());
+
+    // The writer fails: Error::Write.
+    files.reply(Reply::bytes(200, "application/octet-stream", vec![1; 10]));
+    let mut broken = Counting {
+        fail: true,
+        ..Counting::default()
+    };
+    let e = client
+        .download_to(
+            &format!("{}/a.bin", files.base),
+            &mut broken,
+            DownloadLimits::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Write { operation: "download_url", source } if source.to_string() == "disk full"),
+        "{e:?}"
+    );
+
+    // Bad URLs are refused before sending, as with download_url.
+    let before = files.count();
+    for url in ["ftp://example.com/a.bin", "not a url"] {
+        let e = client
+            .download_to(url, &mut Vec::new(), DownloadLimits::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::InvalidInput { .. }), "{url}: {e:?}");
+    }
+    assert_eq!(files.count(), before);
+}

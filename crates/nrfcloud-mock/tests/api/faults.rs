@@ -1,5 +1,6 @@
-//! Fault injection: latency, errors, 429 with Retry-After, dropped connections and broken
-//! bodies, changed while the server runs.
+//! Fault injection: latency, a fast clock, errors, 429 with Retry-After, dropped and reset
+//! connections, broken, empty, non-JSON and oversized bodies, repeated page tokens, changed
+//! while the server runs.
 
 use std::time::{Duration, Instant};
 
@@ -90,4 +91,126 @@ async fn dropped_connections_and_broken_bodies() {
     let second: Vec<u16> = futures_free_sequence(&api, 10).await;
     assert_eq!(first, second, "seeded faults repeat");
     assert!(first.contains(&502) && first.contains(&200));
+}
+
+#[tokio::test]
+async fn resets_empty_foreign_and_oversized_bodies() {
+    let api = Api::with(fast(1)).await;
+    let faults = api.server.faults();
+    let before = faults.requests();
+
+    faults.reset_next(1);
+    let err = api
+        .key(Method::GET, "/account")
+        .send()
+        .await
+        .expect_err("reset without an answer");
+    assert!(format!("{err:?}").contains("ConnectionReset"), "{err:?}");
+
+    faults.truncate_next(1, Truncation::Reset);
+    let response = api
+        .key(Method::GET, "/account")
+        .send()
+        .await
+        .expect("headers arrive");
+    assert_eq!(response.status(), 200);
+    let err = response.bytes().await.expect_err("reset mid-body");
+    assert!(format!("{err:?}").contains("ConnectionReset"), "{err:?}");
+
+    faults.inject_next(1, Fault::EmptyBody);
+    let r = send(api.key(Method::GET, "/account")).await;
+    assert_eq!((r.status, r.bytes.len()), (200, 0));
+    assert_eq!(r.header("content-length").as_deref(), Some("0"));
+
+    faults.inject_next(1, Fault::NotJson);
+    let r = send(api.key(Method::GET, "/account")).await;
+    assert_eq!(r.status, 200);
+    let content_type = r.header("content-type").unwrap_or_default();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    assert!(r.bytes.starts_with(b"<!DOCTYPE html>"));
+
+    for chunked in [false, true] {
+        faults.inject_next(
+            1,
+            Fault::Oversized {
+                bytes: 300_000,
+                chunked,
+            },
+        );
+        let r = send(api.key(Method::GET, "/account")).await;
+        assert_eq!((r.status, r.bytes.len()), (200, 300_000));
+        let length = r.header("content-length");
+        assert_eq!(length.is_none(), chunked, "{length:?}");
+        assert_eq!(r.header("transfer-encoding").is_some(), chunked);
+        let padding = r.json()["padding"].as_str().map(str::len);
+        assert_eq!(
+            padding,
+            Some(300_000 - 14),
+            "valid JSON of exactly that size"
+        );
+    }
+    assert_eq!(faults.oversized_bytes_sent(), 600_000);
+    assert_eq!(faults.requests() - before, 6);
+    assert_eq!(send(api.key(Method::GET, "/account")).await.status, 200);
+}
+
+#[tokio::test]
+async fn repeated_page_tokens_and_a_fast_clock() {
+    let api = Api::with(fast(3)).await;
+    let faults = api.server.faults();
+    faults.add(FaultRule {
+        fault: Fault::RepeatPageToken,
+        trigger: Trigger::Always,
+        path_prefix: Some("/v1/devices".into()),
+    });
+    let first = send(api.key(Method::GET, "/devices?pageLimit=1"))
+        .await
+        .json();
+    let token = first["pageNextToken"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    for _ in 0..3 {
+        let page = send(
+            api.key(Method::GET, "/devices")
+                .query(&[("pageLimit", "1"), ("pageNextToken", token.as_str())]),
+        )
+        .await
+        .json();
+        assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+        assert_eq!(
+            page["pageNextToken"],
+            token.as_str(),
+            "the same token again"
+        );
+    }
+    faults.clear();
+
+    let device = api.server.state().device_ids()[0].clone();
+    let key = api.server.state().device_key(&device).expect("seeded key");
+    let jwt = key.device_jwt(&device, Duration::from_secs(300));
+    let path = format!("/devices/{device}");
+    assert_eq!(send(api.bearer(Method::GET, &path, &jwt)).await.status, 200);
+    faults.set_clock_skew(Duration::from_secs(299));
+    assert_eq!(send(api.bearer(Method::GET, &path, &jwt)).await.status, 200);
+    faults.set_clock_skew(Duration::from_secs(302));
+    let r = send(api.bearer(Method::GET, &path, &jwt)).await;
+    assert_eq!((r.status, r.code()), (401, Some(40100)));
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("expired")
+    );
+    assert_eq!(
+        send(api.key(Method::GET, &path)).await.status,
+        200,
+        "API keys do not expire"
+    );
+    faults.clear();
+    assert_eq!(faults.clock_skew(), Duration::ZERO);
+    assert_eq!(send(api.bearer(Method::GET, &path, &jwt)).await.status, 200);
 }

@@ -1,0 +1,398 @@
+//! Ground fix: the body the builder puts on the wire (recorded), checks that stop a request
+//! before it is sent (a single access point, bad MAC addresses, ranges), and calls against
+//! the local mock that answer deterministic fixes.
+
+use nrfcloud::ground_fix::{AccessPoint, GroundFix, GroundFixOptions, LteCell, NeighbourCell};
+use nrfcloud::types::{self, GroundFixServiceType};
+use nrfcloud::{Client, Error};
+use nrfcloud_mock::{MockConfig, MockServer};
+use nrfcloud_testkit::{Recorder, Reply};
+use serde_json::{Value, json};
+
+const JWT: &str = "test.jwt.token";
+
+fn recorded_client(server: &Recorder) -> Client {
+    Client::builder()
+        .base_url(&server.base)
+        .jwt(JWT)
+        .user_agent("ground-fix-test/1")
+        .build()
+        .unwrap()
+}
+
+fn fix_reply() -> Reply {
+    Reply::json(
+        200,
+        json!({"lat": 63.42, "lon": 10.41, "uncertainty": 440, "fulfilledWith": "MCELL"}),
+    )
+}
+
+fn two_aps() -> GroundFix {
+    GroundFix::new()
+        .wifi(AccessPoint::new("40:01:7a:c9:10:22").signal_strength(-42))
+        .wifi(
+            AccessPoint::new("80-E0-1D-2A-92-F2")
+                .ssid("office")
+                .frequency(2412),
+        )
+}
+
+fn invalid_field(e: &Error) -> &str {
+    match e {
+        Error::InvalidInput {
+            operation: Some("GetLocationFromCellsOrWifiNetworks"),
+            field,
+            ..
+        } => field,
+        other => panic!("not an InvalidInput of the ground fix: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_builder_body_goes_on_the_wire_as_built() {
+    let server = Recorder::start().await;
+    server.reply(fix_reply());
+    let client = recorded_client(&server);
+    let fix = GroundFix::new()
+        .lte(
+            LteCell::new(242, "02", 2305, 33703712)
+                .earfcn(6300)
+                .adv(65535)
+                .rsrp(-97)
+                .rsrq(-9.5)
+                .pci(426)
+                .neighbour(NeighbourCell::new(6300, 194).rsrp(-104).rsrq(-18))
+                .neighbour(NeighbourCell::new(100, 419).time_diff(300)),
+        )
+        .wifi(
+            AccessPoint::new("40:01:7a:c9:10:22")
+                .signal_strength(-42)
+                .age(500),
+        )
+        .wifi(
+            AccessPoint::new("80-E0-1D-2A-92-F2")
+                .channel(6)
+                .signal_to_noise_ratio(0.1),
+        );
+    let options = GroundFixOptions::new()
+        .hi_conf(true)
+        .alt(true)
+        .dist(500.0)
+        .custom_device_id(types::CustomDeviceId::try_from("my-device-1").unwrap());
+    let location = client.ground_fix(&fix, &options).await.unwrap();
+    assert_eq!(
+        (location.lat.0, location.lon.0, location.uncertainty.0),
+        (63.42, 10.41, 440)
+    );
+    assert!(matches!(
+        location.fulfilled_with,
+        GroundFixServiceType::Mcell(_)
+    ));
+
+    let r = server.last();
+    assert_eq!(r.method, "POST");
+    assert_eq!(r.path, "/v1/location/ground-fix");
+    assert_eq!(r.query.as_deref(), Some("hiConf=true&alt=true&dist=500"));
+    assert_eq!(r.header("authorization"), format!("Bearer {JWT}"));
+    assert_eq!(r.header("content-type"), "application/json");
+    assert_eq!(r.header("x-custom-device-id"), "my-device-1");
+    assert_eq!(r.header("user-agent"), "ground-fix-test/1");
+    assert_eq!(
+        std::str::from_utf8(&r.body).unwrap(),
+        concat!(
+            r#"{"lte":[{"mcc":242,"mnc":"02","eci":33703712,"tac":2305,"earfcn":6300,"adv":65535,"#,
+            r#""rsrp":-97,"rsrq":-9.5,"pci":426,"nmr":[{"earfcn":6300,"pci":194,"rsrp":-104,"rsrq":-18},"#,
+            r#"{"earfcn":100,"pci":419,"timeDiff":300}]}],"#,
+            r#""wifi":[{"macAddress":"40:01:7a:c9:10:22","signalStrength":-42,"age":500},"#,
+            r#"{"macAddress":"80-E0-1D-2A-92-F2","signalToNoiseRatio":0.1,"channel":6}]}"#
+        )
+    );
+    assert_eq!(r.body.as_ref(), fix.to_vec().unwrap().as_slice());
+}
+
+#[tokio::test]
+async fn without_reply_sends_do_reply_false_and_takes_an_empty_answer() {
+    let server = Recorder::start().await;
+    server.reply(Reply::empty(200));
+    let client = recorded_client(&server);
+    client
+        .ground_fix_without_reply(&two_aps(), &GroundFixOptions::new().fallback(false))
+        .await
+        .unwrap();
+    assert_eq!(
+        server.last().query.as_deref(),
+        Some("doReply=false&fallback=false")
+    );
+}
+
+#[tokio::test]
+async fn a_single_access_point_is_refused_before_sending() {
+    let server = Recorder::start().await;
+    let client = recorded_client(&server);
+    let one = GroundFix::new().wifi(AccessPoint::new("40:01:7a:c9:10:22"));
+    let e = client
+        .ground_fix(&one, &GroundFixOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(invalid_field(&e), "wifi", "{e}");
+    assert!(e.to_string().contains("at least two access points"), "{e}");
+    // The older form, as a device would send it: refused too, naming its field.
+    let one_wrapped = GroundFix::from_json(
+        &json!({"wifi": {"accessPoints": [{"macAddress": "40:01:7a:c9:10:22"}]}}),
+    )
+    .unwrap();
+    let e = client
+        .ground_fix(&one_wrapped, &GroundFixOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(invalid_field(&e), "wifi.accessPoints", "{e}");
+    // Two access points of which one is locally administered: one usable, refused.
+    let one_usable = GroundFix::new()
+        .wifi(AccessPoint::new("40:01:7a:c9:10:22"))
+        .wifi(AccessPoint::new("aa:15:44:ac:6c:3a"));
+    let e = client
+        .ground_fix(&one_usable, &GroundFixOptions::new())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("2 given, 1 usable"), "{e}");
+    assert_eq!(server.count(), 0, "nothing was sent");
+
+    // With a cell, one access point is fine (the service falls back to the cell).
+    server.reply(fix_reply());
+    let with_cell = GroundFix::new()
+        .lte(LteCell::new(242, 2, 2305, 33703712))
+        .wifi(AccessPoint::new("40:01:7a:c9:10:22"));
+    client
+        .ground_fix(&with_cell, &GroundFixOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(server.count(), 1);
+}
+
+#[tokio::test]
+async fn bad_input_names_the_field_and_sends_nothing() {
+    let server = Recorder::start().await;
+    let client = recorded_client(&server);
+    let cases = [
+        (
+            GroundFix::new()
+                .wifi(AccessPoint::new("40:01:7a:c9:10:22"))
+                .wifi(AccessPoint::new("80:e0:1d:2a:92")),
+            "wifi[1].macAddress",
+        ),
+        (
+            two_aps().wifi(AccessPoint::new("40:01:7a:c9:10:23").signal_strength(-130)),
+            "wifi[2].signalStrength",
+        ),
+        (GroundFix::new(), "body"),
+        (
+            GroundFix::new().lte(LteCell::new(242, 2, 2305, 268_435_456)),
+            "lte[0].eci",
+        ),
+        (
+            GroundFix::new()
+                .ltecatm(LteCell::new(242, 2, 2305, 1).neighbour(NeighbourCell::new(262_144, 1))),
+            "ltecatm[0].nmr[0].earfcn",
+        ),
+    ];
+    for (fix, field) in cases {
+        let e = client
+            .ground_fix(&fix, &GroundFixOptions::new())
+            .await
+            .unwrap_err();
+        assert_eq!(invalid_field(&e), field, "{e}");
+    }
+    let e = client
+        .ground_fix(&two_aps(), &GroundFixOptions::new().dist(100.0))
+        .await
+        .unwrap_err();
+    assert_eq!(invalid_field(&e), "dist", "{e}");
+    assert_eq!(server.count(), 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn the_api_key_alone_is_not_enough() {
+    let server = Recorder::start().await;
+    let client = Client::builder()
+        .base_url(&server.base)
+        .api_key("an-api-key")
+        .build()
+        .unwrap();
+    let e = client
+        .ground_fix(&two_aps(), &GroundFixOptions::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Credentials(_)), "{e:?}");
+    assert_eq!(server.count(), 0);
+}
+
+#[tokio::test]
+async fn error_answers_become_errors() {
+    let server = Recorder::start().await;
+    let client = recorded_client(&server);
+    server.then([
+        Reply::json(
+            422,
+            json!({"code": 42200, "message": "Validation failed: wifi"}),
+        ),
+        Reply::bytes(200, "application/json", "not json"),
+        Reply::json(404, json!({"code": 40410, "message": "no fix"})),
+    ]);
+    let e = client
+        .ground_fix(&two_aps(), &GroundFixOptions::new())
+        .await
+        .unwrap_err();
+    let api = e.api().expect("an API error");
+    assert_eq!(
+        (api.status, api.operation, api.code.map(|c| c.as_u32())),
+        (422, "GetLocationFromCellsOrWifiNetworks", Some(42200))
+    );
+    let e = client
+        .ground_fix(&two_aps(), &GroundFixOptions::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Decode {
+                status: Some(200),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let e = client
+        .ground_fix(&two_aps(), &GroundFixOptions::new().fallback(false))
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e:?}");
+}
+
+async fn mock_device() -> (MockServer, Client) {
+    let server = MockServer::start_with(MockConfig {
+        devices: 1,
+        ..Default::default()
+    })
+    .await
+    .expect("mock starts");
+    let id = "nrf-352656100000000";
+    let pem = server
+        .state()
+        .device_key(id)
+        .expect("seeded device")
+        .private_key_pem();
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .device_key(nrfcloud::DeviceKey::from_pem(id, &pem).unwrap())
+        .build()
+        .unwrap();
+    (server, client)
+}
+
+#[tokio::test]
+async fn the_mock_answers_deterministic_fixes() {
+    let (server, client) = mock_device().await;
+    let cell = LteCell::new(242, 2, 2305, 33703712)
+        .earfcn(6300)
+        .rsrp(-97)
+        .rsrq(-9);
+    let single = GroundFix::new().lte(cell.clone());
+    let a = client
+        .ground_fix(&single, &GroundFixOptions::new())
+        .await
+        .unwrap();
+    let b = client
+        .ground_fix(&single, &GroundFixOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&a).unwrap(),
+        serde_json::to_value(&b).unwrap()
+    );
+    assert!(
+        matches!(a.fulfilled_with, GroundFixServiceType::Scell(_)),
+        "{a:?}"
+    );
+    assert!(
+        (a.lat.0 - 63.42).abs() < 0.5 && (a.lon.0 - 10.41).abs() < 0.5,
+        "Trondheim for mcc 242: {a:?}"
+    );
+
+    let multi = GroundFix::new().lte(cell.neighbour(NeighbourCell::new(6300, 426).rsrp(-104)));
+    let m = client
+        .ground_fix(&multi, &GroundFixOptions::new())
+        .await
+        .unwrap();
+    assert!(
+        matches!(m.fulfilled_with, GroundFixServiceType::Mcell(_)),
+        "{m:?}"
+    );
+    let wide = client
+        .ground_fix(&multi, &GroundFixOptions::new().hi_conf(true))
+        .await
+        .unwrap();
+    assert_eq!(wide.uncertainty.0, m.uncertainty.0 * 2, "95 % is wider");
+
+    // Wi-Fi wins over the cell when two access points are usable; alt gives the cell fix.
+    let both = multi
+        .clone()
+        .wifi(AccessPoint::new("40:01:7a:c9:10:22"))
+        .wifi(AccessPoint::new("80:e0:1d:2a:92:f2").signal_strength(-60));
+    let w = client
+        .ground_fix(&both, &GroundFixOptions::new().alt(true))
+        .await
+        .unwrap();
+    assert!(
+        matches!(w.fulfilled_with, GroundFixServiceType::Wifi(_)),
+        "{w:?}"
+    );
+    let alt = w.alt.expect("alt=true gives the other fix");
+    assert!(matches!(
+        alt.loc.fulfilled_with,
+        GroundFixServiceType::Mcell(_)
+    ));
+
+    // doReply=false: stored in the location history, no body.
+    let before = server.state().location_count();
+    client
+        .ground_fix_without_reply(&two_aps(), &GroundFixOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(server.state().location_count(), before + 1);
+}
+
+#[tokio::test]
+async fn what_the_local_check_prevents_is_a_422_from_the_mock() {
+    let (server, client) = mock_device().await;
+    let one = json!({"wifi": {"accessPoints": [{"macAddress": "40:01:7a:c9:10:22"}]}});
+    // Sent around the builder, the mock (like the service) answers 422.
+    let body: types::GetLocationFromCellsOrWifiNetworksBody =
+        serde_json::from_value(one.clone()).unwrap();
+    let e = client
+        .execute(|api| api.get_location_from_cells_or_wifi_networks().body(body))
+        .await
+        .unwrap_err();
+    assert_eq!(e.api().map(|a| a.status), Some(422), "{e}");
+    let before = server.state().location_count();
+    // Through the builder it never leaves the client.
+    let fix = GroundFix::from_json(&one).unwrap();
+    let e = client
+        .ground_fix(&fix, &GroundFixOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(invalid_field(&e), "wifi.accessPoints");
+    assert_eq!(server.state().location_count(), before);
+    // And with a second access point the same form is located.
+    let two: Value = json!({"wifi": {"accessPoints": [
+        {"macAddress": "40:01:7a:c9:10:22"}, {"macAddress": "80:e0:1d:2a:92:f2"}
+    ]}});
+    let fix = GroundFix::from_json(&two).unwrap();
+    let w = client
+        .ground_fix(&fix, &GroundFixOptions::new())
+        .await
+        .unwrap();
+    assert!(
+        matches!(w.fulfilled_with, GroundFixServiceType::Wifi(_)),
+        "{w:?}"
+    );
+}
