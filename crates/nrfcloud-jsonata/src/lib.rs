@@ -55,6 +55,8 @@
 //! inside a name), [`Transform::new`] still succeeds, since the server will run it, and
 //! local evaluation fails with [`ErrorKind::Unsupported`].
 
+#![warn(missing_docs)]
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;

@@ -59,7 +59,7 @@ mod spec;
 mod state;
 mod validate;
 
-pub use config::{MockConfig, TransformFn};
+pub use config::{MockConfig, TransformFn, jsonata_transform};
 pub use faults::{Fault, FaultRule, Faults, Trigger, Truncation};
 pub use fota_engine::fota_execution_fails;
 pub use keys::DeviceKey;

@@ -16,6 +16,8 @@
 //! - Credentials: an API key, a [`DeviceKey`] or [`ServiceKey`] (ES256 JWTs minted and
 //!   cached), an opaque JWT or evaluation token.
 
+#![warn(missing_docs)]
+
 pub mod agnss;
 mod client;
 pub mod credentials;
