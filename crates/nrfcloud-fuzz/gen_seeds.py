@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets into seeds/<target>/ (run from anywhere).
+
+Every seed is made here, from the formats the targets document; none is copied from
+elsewhere. The A-GNSS seeds follow the binary format of schema version 1 (see the docs of
+nrfcloud::agnss), with deterministic filler bytes as record contents.
+"""
+
+import hashlib
+import json
+import pathlib
+import shutil
+import struct
+
+ROOT = pathlib.Path(__file__).resolve().parent / "seeds"
+
+
+def write(target, seeds):
+    folder = ROOT / target
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for name, data in seeds.items():
+        if isinstance(data, str):
+            data = data.encode()
+        (folder / name).write_bytes(data)
+
+
+# --- error_body: 2 bytes of status (big-endian), then the body ---------------------------------
+
+def body(status, payload):
+    if not isinstance(payload, bytes):
+        payload = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+    return struct.pack(">H", status) + payload
+
+
+write("error_body", {
+    "empty-result": body(404, {"code": 40499, "message": "not found, but no error"}),
+    "quota": body(429, {"code": 40005, "message": "monthly usage limit exceeded"}),
+    "throttled": body(429, {"code": 42900, "message": "slow down"}),
+    "string-code": body(400, {"code": " 40001 ", "message": None}),
+    "huge-code": body(400, {"code": 4294967296, "message": "x"}),
+    "negative-code": body(422, {"code": -1}),
+    "float-code": body(400, {"code": 40400.5, "message": 7}),
+    "array": body(400, ["deviceId is required", "tags[0] is invalid", 3, None]),
+    "empty-array": body(400, []),
+    "html": body(502, "<html><body>Bad Gateway</body></html>"),
+    "empty": body(500, b""),
+    "invalid-utf8": body(400, b'{"message": "\xff\xfe"}\xc3'),
+    "long": body(503, "\u00e9\u20ac" * 300),
+    "nested": body(500, {"code": {"code": 1}, "message": ["a"], "extra": [[[]]]}),
+    "short": b"\x01",
+})
+
+
+# --- csv_rows: see fuzz_targets/csv_rows.rs ---------------------------------------------------
+
+RS, US, GS = "\x1e", "\x1f", "\x1d"
+CERT_BODY = "MIIB7DCCAZMCFDabc"
+KEY_BODY = "MFkwEwYHKoZIzj0CAQ"
+
+
+def row(*fields):
+    return US.join(fields)
+
+
+write("csv_rows", {
+    "cert-row": "O" + row("C", "nrf-352656100000001", "my,type", "t1" + GS + "t2",
+                          "APP" + GS + "MODEM", CERT_BODY),
+    "key-rows": "O" + RS.join([
+        row("K", "nrf-1", "", "", "", KEY_BODY),
+        row("K", "nrf-2", "sub:type#1", "a.b@c:d#e-f_g", "BOOT" + GS + "MDM_FULL", KEY_BODY),
+    ]),
+    "token-rows": "O" + RS.join([
+        row("C", "nrf-1", "x", "t", "APP", CERT_BODY),
+        row("T", "nrf-2", "", "", "", "tok.en\"quoted\""),
+    ]),
+    "no-subtype": "O" + row("C", "NRF-UPPER_1:2"),
+    "duplicate": "O" + RS.join([row("K", "nrf-1", "", "", "", KEY_BODY),
+                                row("K", "NRF-1", "", "", "", KEY_BODY)]),
+    "bad-tag": "O" + row("C", "nrf-1", "", "no|pipes", "", CERT_BODY),
+    "crlf-pem": "O" + row("C", "nrf-1", "", "", "",
+                          "-----BEGIN CERTIFICATE-----\r\nMIIB\r\n-----END CERTIFICATE-----\r\n  "),
+    "public-keys": "P" + RS.join(["nrf-1" + US + KEY_BODY, "nrf-2" + US + "MFkw\nEwYH"]),
+    "certificates": "X" + "nrf-1" + US + CERT_BODY,
+    "failures-object": "F" + US.join(["a", "B", "c"]) + RS
+    + json.dumps({"errors": [{"row": 2, "message": "bad key"}, {"deviceId": "C", "error": "exists"}]}),
+    "failures-array": "F" + US.join(["nrf-1", "nrf-2"]) + RS
+    + json.dumps([{"deviceId": "nrf-1", "reason": {"why": 1}}, {"line": 0}, {"rowNumber": 9}]),
+})
+
+
+# --- agnss_parse: schema version 1, then (type u8, count u16 LE, count x record) ---------------
+
+RECORD_LEN = {1: 14, 2: 62, 3: 31, 4: 8, 6: 4, 7: 16, 8: 15, 9: 4}
+
+
+def filler(n, salt):
+    out = b""
+    counter = 0
+    while len(out) < n:
+        out += hashlib.sha256(f"{salt}/{counter}".encode()).digest()
+        counter += 1
+    return out[:n]
+
+
+def element(type_id, count, salt="x"):
+    return struct.pack("<BH", type_id, count) + filler(count * RECORD_LEN[type_id], f"{type_id}/{salt}")
+
+
+full = b"\x01" + b"".join(element(t, n) for t, n in
+                          [(1, 1), (2, 3), (3, 2), (4, 1), (6, 2), (7, 1), (8, 1), (9, 1)])
+mangled = bytes(0xFD if b >= 0x80 else b for b in full)
+write("agnss_parse", {
+    "all-types": full,
+    "ephemerides": b"\x01" + element(2, 32, "eph"),
+    "almanac": b"\x01" + element(3, 31, "alm"),
+    "zero-count": b"\x01" + struct.pack("<BH", 9, 0) + element(8, 1),
+    "version-only": b"\x01",
+    "empty": b"",
+    "version-2": b"\x02" + element(1, 1),
+    "nequick-type-5": b"\x01" + element(1, 1) + struct.pack("<BH", 5, 1) + bytes(16),
+    "unknown-type": b"\x01" + struct.pack("<BH", 200, 1),
+    "truncated-header": b"\x01" + element(4, 1) + b"\x02\x01",
+    "truncated-records": (b"\x01" + element(2, 2))[:-5],
+    "huge-count": b"\x01" + struct.pack("<BH", 2, 0xFFFF) + bytes(62),
+    "legacy-mangled": mangled,
+})
+
+
+# --- jsonata_parse: expression text ------------------------------------------------------------
+
+expressions = [
+    '{ "id": id, "type": type }',
+    '{ "id": id "type": type }',
+    '$count(tags)',
+    'tags[0] & "-" & tags[-1]',
+    'state.reported.device.networkInfo.rsrp > -100 ? "good" : "bad"',
+    '$map(n, function($v, $i) { $v * $i })',
+    'n[$ > 1]',
+    '$sum(n) / $count(n)',
+    '**.rsrp',
+    'tags#$i.{ "t": $, "i": $i }',
+    '$sort(n, function($a, $b) { $a < $b })',
+    '$reduce(n, function($a, $b) { $a + $b }, 0)',
+    '[1..5].($ * $)',
+    '( $x := 3; $f := function($n) { $n <= 1 ? 1 : $n * $f($n - 1) }; $f($x) )',
+    '$match(id, /[0-9]+/).match',
+    '$replace(id, /nrf-(\\d+)/, "$1")',
+    'id ~> $uppercase() ~> $substring(0, 3)',
+    '$formatNumber(1234.5, "#,##0.00")',
+    '$string({"a": [1, 2.0, true, null]})',
+    'firmware.app.version in ["1.2.3", "2.0.0"]',
+    '$exists(none) and flag',
+    'type = "Generic" ? $keys($) : $error("no")',
+    '$$.tags@$t#$i[$i = 0].$t',
+    'Account.Order[0].Product."Product Name"',
+    '`a b`.c',
+    '$eval("1 + 1")',
+    '"unterminated',
+    '{"a": 1,}',
+    '(',
+    '1 +',
+    '[1, 2',
+    'function($x) { $x }',
+    'a.b.c[0][1]{"k": v}',
+    '$lookup($, "id") & \u00e9\u00e8 & "\U0001f600"',
+    '/* comment */ id',
+    '/* unterminated comment',
+    '$ != null ~> |$|{"x": 1}, ["type"]|',
+    '?',
+    '',
+]
+write("jsonata_parse", {f"expr-{i:02}": e for i, e in enumerate(expressions)})
