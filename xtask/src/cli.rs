@@ -15,6 +15,11 @@ commands:
   jsonata-suite --suite DIR [--min-pass N]
           run the official JSONata test suite through nrfcloud::Transform; prints
           `N passed, N failed`; exit 1 below N passes (default 1680), 2 if DIR is missing
+  bench-report [--check] [--quick] [--only GROUP,...]
+          run the side-by-side benchmarks (interleaved rounds, medians) and print a table of
+          ratios; also written to target/bench-report.md. Run it in release mode:
+          `cargo run --release -p xtask -- bench-report`. Groups: calls, pagination, memory,
+          jsonata, onboarding, jwt, build. Exit 0, or with --check 1 when a target is missed
   help    show this text
 
 options:
@@ -89,8 +94,91 @@ pub enum Command {
         /// Fewest passing cases accepted.
         min_pass: usize,
     },
+    /// `bench-report`.
+    BenchReport(BenchArgs),
     /// `help`, `--help`, `-h`, or nothing.
     Help,
+}
+
+/// `cargo xtask bench-report`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BenchArgs {
+    /// Exit 1 when a target is missed or a benchmark fails.
+    pub check: bool,
+    /// Fewer rounds and smaller bulk runs, for trying the command out.
+    pub quick: bool,
+    /// Only these groups (all when empty).
+    pub only: Vec<String>,
+    /// Run as a memory probe (the report starts itself this way).
+    pub probe: Option<Probe>,
+}
+
+/// `bench-report --memory-probe CASE --url URL --api-key KEY --devices N`: one peak-memory
+/// measurement, run in a child process by the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// `stream` or `onboard`.
+    pub case: String,
+    /// The server's base URL.
+    pub url: String,
+    /// Its API key.
+    pub api_key: String,
+    /// How many devices.
+    pub devices: usize,
+}
+
+fn parse_bench_report(rest: &[String]) -> Result<Command, String> {
+    let mut args = BenchArgs::default();
+    let (mut case, mut url, mut api_key, mut devices) = (None, None, None, None);
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match name {
+            "--check" => args.check = true,
+            "--quick" => args.quick = true,
+            "--only" => {
+                for group in value()?.split(',').map(str::trim).filter(|g| !g.is_empty()) {
+                    if !crate::bench_report::GROUPS.contains(&group) {
+                        return Err(format!(
+                            "bench-report: unknown group {group:?} (groups: {})",
+                            crate::bench_report::GROUPS.join(", ")
+                        ));
+                    }
+                    args.only.push(group.to_string());
+                }
+            }
+            "--memory-probe" => case = Some(value()?),
+            "--url" => url = Some(value()?),
+            "--api-key" => api_key = Some(value()?),
+            "--devices" => {
+                let v = value()?;
+                devices = Some(
+                    v.parse::<usize>()
+                        .map_err(|_| format!("--devices: {v:?} is not a whole number"))?,
+                );
+            }
+            "--help" | "-h" => return Ok(Command::Help),
+            other => return Err(format!("bench-report: unknown option {other:?}")),
+        }
+    }
+    if let Some(case) = case {
+        args.probe = Some(Probe {
+            case,
+            url: url.ok_or("--memory-probe needs --url")?,
+            api_key: api_key.unwrap_or_default(),
+            devices: devices.ok_or("--memory-probe needs --devices")?,
+        });
+    }
+    Ok(Command::BenchReport(args))
 }
 
 /// The default `--min-pass` of `jsonata-suite`: the best Rust engines' score.
@@ -149,6 +237,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     let allowed: &[&str] = match command.as_str() {
         "help" | "--help" | "-h" => return Ok(Command::Help),
         "jsonata-suite" => return parse_jsonata_suite(rest),
+        "bench-report" => return parse_bench_report(rest),
         "fetch" => &["--base-url", "--timeout-secs", "--out"],
         "regen" => &["--base-url", "--timeout-secs", "--spec", "--surface"],
         "drift" => &["--base-url", "--timeout-secs", "--spec", "--json"],
@@ -268,6 +357,27 @@ mod tests {
             panic!("not drift")
         };
         assert!(d.json);
+    }
+
+    #[test]
+    fn bench_report_arguments() {
+        let Command::BenchReport(b) =
+            parse(&args("bench-report --check --only calls,jwt")).unwrap()
+        else {
+            panic!("not bench-report")
+        };
+        assert!(b.check && !b.quick && b.probe.is_none());
+        assert_eq!(b.only, vec!["calls".to_string(), "jwt".to_string()]);
+        let Command::BenchReport(b) = parse(&args(
+            "bench-report --memory-probe stream --url http://127.0.0.1:1/n10 --devices 10",
+        ))
+        .unwrap() else {
+            panic!("not bench-report")
+        };
+        let probe = b.probe.unwrap();
+        assert_eq!((probe.case.as_str(), probe.devices), ("stream", 10));
+        assert!(parse(&args("bench-report --only bogus")).is_err());
+        assert!(parse(&args("bench-report --memory-probe stream")).is_err());
     }
 
     #[test]

@@ -5,10 +5,15 @@
 //!   succeeds replace `spec/openapi.json` and `spec/generated-surface.txt`.
 //! - `drift`: fetch into memory and report how upstream differs from the snapshot.
 //! - `jsonata-suite`: run the official JSONata suite through `nrfcloud::Transform`.
+//! - `bench-report`: the side-by-side benchmarks, as a table of ratios (run it with
+//!   `cargo run --release -p xtask -- bench-report`).
 //!
 //! Exit codes: 0 success (no drift), 1 drift found, 2 the document could not be fetched or a
 //! file could not be read or written (also bad arguments), 3 the generator rejected the document.
 
+#[path = "../../crates/nrfcloud/benches/common/mod.rs"]
+mod bench_common;
+mod bench_report;
 mod cli;
 mod commands;
 mod fetch;
@@ -24,6 +29,10 @@ pub const EXIT_FETCH: u8 = 2;
 /// Exit code of `regen` when code generation fails on the fetched document.
 pub const EXIT_GENERATE: u8 = 3;
 
+/// Counts heap bytes only inside `bench-report --memory-probe` (otherwise it forwards).
+#[global_allocator]
+static ALLOCATOR: bench_report::CountingAlloc = bench_report::CountingAlloc;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match cli::parse(&args) {
@@ -37,6 +46,7 @@ fn main() -> ExitCode {
         Ok(cli::Command::JsonataSuite { suite, min_pass }) => {
             jsonata_suite::command(&suite, min_pass)
         }
+        Ok(cli::Command::BenchReport(a)) => bench_report::command(&a),
         Err(message) => {
             eprintln!("xtask: {message} (see `cargo xtask help`)");
             EXIT_FETCH
