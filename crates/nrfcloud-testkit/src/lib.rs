@@ -190,3 +190,20 @@ impl Recorder {
         self.log.lock().unwrap().len()
     }
 }
+
+/// The folder `subdir` of the shared reference data (`$NRFCLOUD_SHARED`, default `../shared`
+/// beside the workspace), for the conformance tests `.ci/run` runs. Panics with a clear message
+/// when it is missing: such a test must fail loudly, never pass on no data.
+pub fn shared_dir(subdir: &str) -> std::path::PathBuf {
+    let shared = match std::env::var_os("NRFCLOUD_SHARED") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+    };
+    let dir = shared.join(subdir);
+    assert!(
+        dir.is_dir(),
+        "conformance data: directory {} not found (set NRFCLOUD_SHARED to the shared directory that holds {subdir})",
+        dir.display()
+    );
+    dir
+}

@@ -33,19 +33,7 @@ const DOCUMENTED: [&str; 9] = [
 ];
 
 fn fixtures_dir() -> PathBuf {
-    let shared = match std::env::var_os("NRFCLOUD_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-    };
-    let dir = shared.join("fixtures/location-services");
-    if !dir.is_dir() {
-        panic!(
-            "ground-fix fixtures: directory {} not found (set NRFCLOUD_SHARED to the shared \
-             directory that holds fixtures/location-services)",
-            dir.display()
-        );
-    }
-    dir
+    nrfcloud_testkit::shared_dir("fixtures/location-services")
 }
 
 fn read(dir: &Path, name: &str) -> String {
