@@ -13,21 +13,8 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use nrfcloud::jwt::SystemClock;
 
-fn runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => Some(rt),
-        Err(e) => {
-            eprintln!("no tokio runtime: {e}");
-            None
-        }
-    }
-}
-
 fn per_call(c: &mut Criterion) {
-    let Some(rt) = runtime() else { return };
+    let Some(rt) = common::runtime() else { return };
     let server = match rt.block_on(common::BenchServer::start()) {
         Ok(s) => s,
         Err(e) => return eprintln!("server: {e}"),
@@ -87,7 +74,7 @@ fn jwt(c: &mut Criterion) {
     });
     group.finish();
 
-    let Some(rt) = runtime() else { return };
+    let Some(rt) = common::runtime() else { return };
     let server = match rt.block_on(common::BenchServer::start()) {
         Ok(s) => s,
         Err(e) => return eprintln!("server: {e}"),

@@ -15,21 +15,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 const DEVICES: usize = 10_000;
 const PAGE_LATENCY: Duration = Duration::from_millis(2);
 
-fn runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => Some(rt),
-        Err(e) => {
-            eprintln!("no tokio runtime: {e}");
-            None
-        }
-    }
-}
-
 fn no_latency(c: &mut Criterion) {
-    let Some(rt) = runtime() else { return };
+    let Some(rt) = common::runtime() else { return };
     let server = match rt.block_on(common::BenchServer::start()) {
         Ok(s) => s,
         Err(e) => return eprintln!("server: {e}"),
@@ -59,7 +46,7 @@ fn no_latency(c: &mut Criterion) {
 }
 
 fn with_latency(c: &mut Criterion) {
-    let Some(rt) = runtime() else { return };
+    let Some(rt) = common::runtime() else { return };
     let config = nrfcloud_mock::MockConfig {
         devices: DEVICES,
         ..Default::default()

@@ -560,3 +560,17 @@ pub fn bulk_options(concurrency: usize) -> BulkOptions {
         ..Default::default()
     }
 }
+
+/// A multi-threaded tokio runtime for a bench, or `None` (with a message) if one cannot be built.
+pub fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => Some(rt),
+        Err(e) => {
+            eprintln!("no tokio runtime: {e}");
+            None
+        }
+    }
+}
