@@ -38,6 +38,13 @@ fn main() {
     // Visible with `cargo build -vv`; the no-ops say which upstream quirks are gone.
     println!("nrfcloud-codegen: fixups applied: {applied}");
     println!("nrfcloud-codegen: fixups that no longer apply: {no_ops}");
+    let u = &generated.unions;
+    println!(
+        "nrfcloud-codegen: fast union decoders: {} tagged, {} or-value, {} string-or",
+        u.tagged.len(),
+        u.or_value.len(),
+        u.string_or.len()
+    );
 
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
     write(&out.join("codegen.rs"), &generated.code);

@@ -19,6 +19,7 @@ pub mod hooks;
 pub mod operations;
 pub mod pagination;
 pub mod sendable;
+mod unions;
 
 /// The plain-text summary of the generated surface, as built (compare `spec/generated-surface.txt`).
 pub const GENERATED_SURFACE: &str = include_str!(concat!(env!("OUT_DIR"), "/surface.txt"));

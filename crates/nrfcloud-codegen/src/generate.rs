@@ -28,6 +28,8 @@ pub struct Generated {
     pub sendable: String,
     /// Markers and `Paginated` impls of the paginated operations (see [`crate::pagination`]).
     pub pagination: String,
+    /// The untagged enums given a faster `Deserialize` (see [`crate::unions`]).
+    pub unions: crate::unions::FastUnions,
 }
 
 /// Why generation failed.
@@ -79,8 +81,8 @@ pub fn generate(text: &str) -> Result<Generated, GenerateError> {
 /// failure a fixup prevents).
 pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
     let api = spec::to_openapiv3(doc)?;
-    let code = match run_progenitor(&api) {
-        Ok(code) => code,
+    let (code, unions) = match run_progenitor(&api) {
+        Ok(done) => done,
         Err(message) => {
             let culprit = isolate_failing_component(doc).or_else(|| isolate_failing_operation(doc));
             return Err(GenerateError::Progenitor {
@@ -103,11 +105,12 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
         surface,
         sendable,
         pagination,
+        unions,
     })
 }
 
 /// progenitor + syn + prettyplease; panics inside progenitor become errors.
-fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<String, String> {
+fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<(String, crate::unions::FastUnions), String> {
     let deprecated: Vec<String> = api
         .operations()
         .filter(|(_, _, op)| op.deprecated)
@@ -133,7 +136,8 @@ fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<String, String> {
     if !crate::postprocess::install_crypto_provider_in_new(&mut file) {
         return Err("generated code has no Client::new".into());
     }
-    Ok(prettyplease::unparse(&file))
+    let unions = crate::unions::fast_unions(&mut file);
+    Ok((prettyplease::unparse(&file), unions))
 }
 
 /// Runs `f`, turning a panic into its message.

@@ -16,5 +16,6 @@ pub mod report;
 pub mod sendable;
 pub mod spec;
 pub mod surface;
+pub mod unions;
 
 pub use generate::{GenerateError, Generated, generate};

@@ -1,0 +1,583 @@
+//! Faster decoding of the untagged enums typify emits for `oneOf`/`anyOf`.
+//!
+//! serde's untagged derive copies the whole value into a private buffer and tries every
+//! variant against it; for a device document (oneOf Generic/BLE/Gateway, and inside
+//! ListDevices items oneOf [Device, JSONata result]) that made decoding a third slower than a
+//! hand-written struct. Three shapes, recognised on the generated code, get a `Deserialize`
+//! that calls the raw crate's `unions` module instead of the derive (same results, see that
+//! module):
+//!
+//! - **tagged**: every variant wraps a struct of this file that has the same required
+//!   property, typed by an enum with exactly one value, and the values differ (`type`:
+//!   `Generic` / `BLE` / `Gateway`);
+//! - **or value**: two variants, the second wrapping a transparent `serde_json::Value`
+//!   newtype or `serde_json::Value` itself (the catch-all of a JSONata `transform`);
+//! - **string or**: two variants, the second `String`, the first a plain string enum or
+//!   another union of this shape (enums that keep values they do not know).
+//!
+//! Everything else keeps the derive.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use quote::quote;
+use syn::punctuated::Punctuated;
+
+/// Which enums were rewritten, and as which shape.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FastUnions {
+    /// `(enum, tag property, tag values)`.
+    pub tagged: Vec<(String, String, Vec<String>)>,
+    /// Enums decoded as their first variant or else a JSON value.
+    pub or_value: Vec<String>,
+    /// Enums decoded as a known string value or else the string.
+    pub string_or: Vec<String>,
+}
+
+enum Shape {
+    Tagged {
+        tag: String,
+        variants: Vec<(syn::Ident, syn::Type, String)>,
+    },
+    OrValue {
+        primary: (syn::Ident, Box<syn::Type>),
+        other: syn::Ident,
+        wrapper: Option<Box<syn::Type>>,
+    },
+    StringOr {
+        known: (syn::Ident, Box<syn::Type>),
+        other: syn::Ident,
+    },
+}
+
+/// Rewrites the untagged enums of `mod types` that have one of the three shapes. Returns
+/// what was rewritten.
+pub fn fast_unions(file: &mut syn::File) -> FastUnions {
+    let mut done = FastUnions::default();
+    let Some(items) = types_module(file) else {
+        return done;
+    };
+    let facts = Facts::collect(items);
+
+    // String unions may nest (`[[Known, String], String]`): repeat until nothing new.
+    let mut string_unions: BTreeSet<String> = BTreeSet::new();
+    loop {
+        let before = string_unions.len();
+        for (name, variants) in &facts.untagged {
+            if string_or_shape(variants, &facts, &string_unions).is_some() {
+                string_unions.insert(name.clone());
+            }
+        }
+        if string_unions.len() == before {
+            break;
+        }
+    }
+
+    let mut shapes: BTreeMap<String, Shape> = BTreeMap::new();
+    for (name, variants) in &facts.untagged {
+        let shape = if let Some(s) = tagged_shape(variants, &facts) {
+            s
+        } else if let Some(s) = or_value_shape(variants, &facts) {
+            s
+        } else if let Some(s) = string_or_shape(variants, &facts, &string_unions) {
+            s
+        } else {
+            continue;
+        };
+        shapes.insert(name.clone(), shape);
+    }
+
+    let mut added: Vec<syn::Item> = Vec::new();
+    for item in items.iter_mut() {
+        let syn::Item::Enum(e) = item else { continue };
+        let name = e.ident.to_string();
+        let Some(shape) = shapes.get(&name) else {
+            continue;
+        };
+        drop_derived_deserialize(&mut e.attrs);
+        let ident = &e.ident;
+        match shape {
+            Shape::Tagged { tag, variants } => {
+                let tags: Vec<&String> = variants.iter().map(|(_, _, t)| t).collect();
+                let arms = variants.iter().map(|(v, ty, t)| {
+                    quote! { #t => <#ty as ::serde::Deserialize>::deserialize(de).map(Self::#v), }
+                });
+                added.push(syn::parse_quote! {
+                    impl<'de> ::serde::Deserialize<'de> for #ident {
+                        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+                        where
+                            D: ::serde::Deserializer<'de>,
+                        {
+                            crate::unions::tagged(deserializer)
+                        }
+                    }
+                });
+                added.push(syn::parse_quote! {
+                    impl crate::unions::TaggedUnion for #ident {
+                        const NAME: &'static str = #name;
+                        const TAG: &'static str = #tag;
+                        const TAGS: &'static [&'static str] = &[#(#tags),*];
+                        fn variant<'de, D>(
+                            tag: &str,
+                            de: D,
+                        ) -> ::std::option::Option<::std::result::Result<Self, D::Error>>
+                        where
+                            D: ::serde::Deserializer<'de>,
+                        {
+                            ::std::option::Option::Some(match tag {
+                                #(#arms)*
+                                _ => return ::std::option::Option::None,
+                            })
+                        }
+                    }
+                });
+                done.tagged.push((
+                    name.clone(),
+                    tag.clone(),
+                    tags.into_iter().cloned().collect(),
+                ));
+            }
+            Shape::OrValue {
+                primary: (pv, pty),
+                other,
+                wrapper,
+            } => {
+                let wrap = match wrapper {
+                    Some(w) => quote!(|v| Self::#other(#w(v))),
+                    None => quote!(Self::#other),
+                };
+                added.push(syn::parse_quote! {
+                    impl<'de> ::serde::Deserialize<'de> for #ident {
+                        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+                        where
+                            D: ::serde::Deserializer<'de>,
+                        {
+                            crate::unions::or_value::<D, #pty, Self>(deserializer, Self::#pv, #wrap)
+                        }
+                    }
+                });
+                done.or_value.push(name.clone());
+            }
+            Shape::StringOr {
+                known: (kv, kty),
+                other,
+            } => {
+                added.push(syn::parse_quote! {
+                    impl<'de> ::serde::Deserialize<'de> for #ident {
+                        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+                        where
+                            D: ::serde::Deserializer<'de>,
+                        {
+                            crate::unions::string_or::<D, #kty, Self>(deserializer, Self::#kv, Self::#other)
+                        }
+                    }
+                });
+                done.string_or.push(name.clone());
+            }
+        }
+    }
+    items.extend(added);
+    done.tagged.sort();
+    done.or_value.sort();
+    done.string_or.sort();
+    done
+}
+
+/// The items of `pub mod types { … }`.
+fn types_module(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
+    file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    })
+}
+
+/// What the shapes are recognised by.
+#[derive(Default)]
+struct Facts {
+    /// Untagged enums whose variants all wrap one type: `(variant, type)`.
+    untagged: BTreeMap<String, Vec<(syn::Ident, syn::Type)>>,
+    /// Named-field structs: JSON name -> (type, has a serde default).
+    structs: BTreeMap<String, BTreeMap<String, (syn::Type, bool)>>,
+    /// Enums of unit variants only, with their JSON values.
+    string_enums: BTreeMap<String, Vec<String>>,
+    /// `#[serde(transparent)]` newtypes around `serde_json::Value`.
+    value_newtypes: BTreeSet<String>,
+}
+
+impl Facts {
+    fn collect(items: &[syn::Item]) -> Facts {
+        let mut facts = Facts::default();
+        for item in items {
+            match item {
+                syn::Item::Enum(e) => {
+                    let name = e.ident.to_string();
+                    if e.variants
+                        .iter()
+                        .all(|v| matches!(v.fields, syn::Fields::Unit))
+                    {
+                        let values = e
+                            .variants
+                            .iter()
+                            .map(|v| serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string()))
+                            .collect();
+                        facts.string_enums.insert(name.clone(), values);
+                    }
+                    if has_serde_word(&e.attrs, "untagged") && derives_deserialize(&e.attrs) {
+                        let variants: Option<Vec<_>> = e
+                            .variants
+                            .iter()
+                            .map(|v| match &v.fields {
+                                syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => {
+                                    Some((v.ident.clone(), f.unnamed[0].ty.clone()))
+                                }
+                                _ => None,
+                            })
+                            .collect();
+                        if let Some(variants) = variants {
+                            facts.untagged.insert(name, variants);
+                        }
+                    }
+                }
+                syn::Item::Struct(s) => {
+                    let name = s.ident.to_string();
+                    match &s.fields {
+                        syn::Fields::Named(fields) => {
+                            let map = fields
+                                .named
+                                .iter()
+                                .filter_map(|f| {
+                                    let ident = f.ident.as_ref()?.to_string();
+                                    let json = serde_rename(&f.attrs).unwrap_or_else(|| {
+                                        ident.trim_start_matches("r#").to_string()
+                                    });
+                                    Some((
+                                        json,
+                                        (
+                                            f.ty.clone(),
+                                            has_serde_word(&f.attrs, "default")
+                                                || has_serde_key(&f.attrs, "default"),
+                                        ),
+                                    ))
+                                })
+                                .collect();
+                            facts.structs.insert(name, map);
+                        }
+                        syn::Fields::Unnamed(fields)
+                            if fields.unnamed.len() == 1
+                                && has_serde_word(&s.attrs, "transparent")
+                                && is_json_value(&fields.unnamed[0].ty) =>
+                        {
+                            facts.value_newtypes.insert(name);
+                        }
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        facts
+    }
+}
+
+fn tagged_shape(variants: &[(syn::Ident, syn::Type)], facts: &Facts) -> Option<Shape> {
+    if variants.len() < 2 {
+        return None;
+    }
+    let structs: Vec<&BTreeMap<String, (syn::Type, bool)>> = variants
+        .iter()
+        .map(|(_, ty)| facts.structs.get(&simple_name(ty)?))
+        .collect::<Option<_>>()?;
+    // Candidate tags: required properties of the first struct typed by a one-value enum.
+    'tags: for (json, (ty, defaulted)) in structs[0] {
+        if *defaulted || single_value(ty, facts).is_none() {
+            continue;
+        }
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::new();
+        for ((variant, vty), fields) in variants.iter().zip(&structs) {
+            let Some((fty, defaulted)) = fields.get(json) else {
+                continue 'tags;
+            };
+            let Some(value) = single_value(fty, facts).filter(|_| !*defaulted) else {
+                continue 'tags;
+            };
+            if !seen.insert(value.clone()) {
+                continue 'tags;
+            }
+            out.push((variant.clone(), vty.clone(), value));
+        }
+        return Some(Shape::Tagged {
+            tag: json.clone(),
+            variants: out,
+        });
+    }
+    None
+}
+
+fn or_value_shape(variants: &[(syn::Ident, syn::Type)], facts: &Facts) -> Option<Shape> {
+    let [(pv, pty), (ov, oty)] = variants else {
+        return None;
+    };
+    let wrapper = if is_json_value(oty) {
+        None
+    } else if facts.value_newtypes.contains(&simple_name(oty)?) {
+        Some(Box::new(oty.clone()))
+    } else {
+        return None;
+    };
+    Some(Shape::OrValue {
+        primary: (pv.clone(), Box::new(pty.clone())),
+        other: ov.clone(),
+        wrapper,
+    })
+}
+
+fn string_or_shape(
+    variants: &[(syn::Ident, syn::Type)],
+    facts: &Facts,
+    string_unions: &BTreeSet<String>,
+) -> Option<Shape> {
+    let [(kv, kty), (ov, oty)] = variants else {
+        return None;
+    };
+    if !is_path(oty, &["std", "string", "String"]) {
+        return None;
+    }
+    let known = simple_name(kty)?;
+    if !facts.string_enums.contains_key(&known) && !string_unions.contains(&known) {
+        return None;
+    }
+    Some(Shape::StringOr {
+        known: (kv.clone(), Box::new(kty.clone())),
+        other: ov.clone(),
+    })
+}
+
+/// The value of a one-value string enum type.
+fn single_value(ty: &syn::Type, facts: &Facts) -> Option<String> {
+    match facts.string_enums.get(&simple_name(ty)?)?.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// `Foo` for the type `Foo` (a single-segment path without generics), else `None`.
+fn simple_name(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(p) = ty else { return None };
+    if p.qself.is_some() || p.path.segments.len() != 1 {
+        return None;
+    }
+    let seg = &p.path.segments[0];
+    matches!(seg.arguments, syn::PathArguments::None).then(|| seg.ident.to_string())
+}
+
+fn is_path(ty: &syn::Type, want: &[&str]) -> bool {
+    let syn::Type::Path(p) = ty else { return false };
+    p.qself.is_none()
+        && p.path.segments.len() == want.len()
+        && p.path
+            .segments
+            .iter()
+            .zip(want)
+            .all(|(s, w)| s.ident == w && matches!(s.arguments, syn::PathArguments::None))
+}
+
+fn is_json_value(ty: &syn::Type) -> bool {
+    is_path(ty, &["serde_json", "Value"])
+}
+
+/// The `#[serde(…)]` arguments of `attrs`.
+fn serde_args(attrs: &[syn::Attribute]) -> Vec<syn::Meta> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .filter_map(|a| {
+            a.parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+                .ok()
+        })
+        .flatten()
+        .collect()
+}
+
+fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    serde_args(attrs).into_iter().find_map(|m| match m {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("rename") => match nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+fn has_serde_word(attrs: &[syn::Attribute], word: &str) -> bool {
+    serde_args(attrs)
+        .iter()
+        .any(|m| matches!(m, syn::Meta::Path(p) if p.is_ident(word)))
+}
+
+fn has_serde_key(attrs: &[syn::Attribute], key: &str) -> bool {
+    serde_args(attrs)
+        .iter()
+        .any(|m| matches!(m, syn::Meta::NameValue(nv) if nv.path.is_ident(key)))
+}
+
+fn derive_paths(attr: &syn::Attribute) -> Option<Punctuated<syn::Path, syn::Token![,]>> {
+    if !attr.path().is_ident("derive") {
+        return None;
+    }
+    attr.parse_args_with(Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+        .ok()
+}
+
+fn is_deserialize(p: &syn::Path) -> bool {
+    p.segments.last().is_some_and(|s| s.ident == "Deserialize")
+}
+
+fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .filter_map(derive_paths)
+        .any(|paths| paths.iter().any(is_deserialize))
+}
+
+/// Removes `Deserialize` from the `#[derive(…)]` lists (the `#[serde(untagged)]` attribute
+/// stays for the derived `Serialize` and `JsonSchema`).
+fn drop_derived_deserialize(attrs: &mut [syn::Attribute]) {
+    for attr in attrs.iter_mut() {
+        let Some(paths) = derive_paths(attr) else {
+            continue;
+        };
+        let kept: Vec<&syn::Path> = paths.iter().filter(|p| !is_deserialize(p)).collect();
+        *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(src: &str) -> (FastUnions, String) {
+        let mut file: syn::File = syn::parse_str(src).unwrap();
+        let done = fast_unions(&mut file);
+        (done, prettyplease::unparse(&file))
+    }
+
+    /// Whether `text` contains `needle`, whitespace ignored (prettyplease wraps lines).
+    fn has(text: &str, needle: &str) -> bool {
+        let squash = |s: &str| {
+            s.split_whitespace()
+                .collect::<String>()
+                .replace(",>", ">")
+                .replace(",)", ")")
+        };
+        squash(text).contains(&squash(needle))
+    }
+
+    const DERIVES: &str = "#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]";
+
+    #[test]
+    fn discriminated_structs_become_tagged() {
+        let src = format!(
+            "pub mod types {{
+                {DERIVES} #[serde(untagged)] pub enum Device {{ A(ADevice), B(BDevice) }}
+                {DERIVES} pub struct ADevice {{ pub id: String, #[serde(rename = \"type\")] pub type_: TypeA }}
+                {DERIVES} pub struct BDevice {{ #[serde(rename = \"type\")] pub type_: TypeB, pub extra: Option<u8> }}
+                {DERIVES} pub enum TypeA {{ #[serde(rename = \"A-1\")] A1 }}
+                {DERIVES} pub enum TypeB {{ B }}
+            }}"
+        );
+        let (done, text) = run(&src);
+        assert_eq!(
+            done.tagged,
+            vec![(
+                "Device".to_string(),
+                "type".to_string(),
+                vec!["A-1".to_string(), "B".to_string()]
+            )]
+        );
+        assert!(has(&text, "crate::unions::tagged(deserializer)"), "{text}");
+        assert!(
+            has(
+                &text,
+                "#[derive(::serde::Serialize, Clone, Debug)]\n    #[serde(untagged)]\n    pub enum Device"
+            ),
+            "{text}"
+        );
+        assert!(
+            has(
+                &text,
+                "\"A-1\" => { <ADevice as ::serde::Deserialize>::deserialize(de).map(Self::A) }"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn no_shared_single_value_property_keeps_the_derive() {
+        // The tag values repeat, or one variant's tag has a default: not a tagged union.
+        let src = format!(
+            "pub mod types {{
+                {DERIVES} #[serde(untagged)] pub enum Same {{ A(X), B(Y) }}
+                {DERIVES} pub struct X {{ pub kind: K }}
+                {DERIVES} pub struct Y {{ pub kind: K }}
+                {DERIVES} #[serde(untagged)] pub enum Defaulted {{ A(P), B(Q) }}
+                {DERIVES} pub struct P {{ #[serde(default)] pub kind: K }}
+                {DERIVES} pub struct Q {{ pub kind: L }}
+                {DERIVES} pub enum K {{ One }}
+                {DERIVES} pub enum L {{ Two }}
+            }}"
+        );
+        let (done, text) = run(&src);
+        assert_eq!(done, FastUnions::default());
+        assert_eq!(text.matches("::serde::Deserialize,").count(), 8, "{text}");
+    }
+
+    #[test]
+    fn catch_all_and_string_unions() {
+        let src = format!(
+            "pub mod types {{
+                {DERIVES} #[serde(untagged)] pub enum Item {{ Device(Device), Other(Transformed) }}
+                {DERIVES} #[serde(transparent)] pub struct Transformed(pub ::serde_json::Value);
+                {DERIVES} #[serde(untagged)] pub enum Raw {{ Device(Device), Json(::serde_json::Value) }}
+                {DERIVES} #[serde(untagged)] pub enum Status {{ StatusKnown(StatusKnown), String(::std::string::String) }}
+                {DERIVES} #[serde(untagged)] pub enum Outer {{ Status(Status), String(::std::string::String) }}
+                {DERIVES} pub enum StatusKnown {{ On, Off }}
+                {DERIVES} #[serde(untagged)] pub enum Mnc {{ Number(f64), String(::std::string::String) }}
+            }}"
+        );
+        let (done, text) = run(&src);
+        assert_eq!(done.or_value, vec!["Item", "Raw"]);
+        assert_eq!(done.string_or, vec!["Outer", "Status"]);
+        assert!(
+            has(
+                &text,
+                "crate::unions::or_value::<D, Device, Self>(deserializer, Self::Device, |v| Self::Other(Transformed(v)))"
+            ),
+            "{text}"
+        );
+        assert!(
+            has(
+                &text,
+                "crate::unions::or_value::<D, Device, Self>(deserializer, Self::Device, Self::Json)"
+            ),
+            "{text}"
+        );
+        assert!(
+            has(
+                &text,
+                "crate::unions::string_or::<D, Status, Self>(deserializer, Self::Status, Self::String)"
+            ),
+            "{text}"
+        );
+        // `Mnc`'s first variant is a number: left to the derive.
+        assert!(
+            has(
+                &text,
+                "#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]\n    #[serde(untagged)]\n    pub enum Mnc"
+            ),
+            "{text}"
+        );
+    }
+}

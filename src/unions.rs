@@ -1,0 +1,401 @@
+//! Faster `Deserialize` for three shapes of union that typify emits as `#[serde(untagged)]`
+//! enums. An untagged enum first copies the whole value into serde's private buffer and then
+//! tries each variant against the copy; for a 5 kB device document that costs about a third
+//! more than decoding the variant directly. The code generator (`nrfcloud-codegen`'s
+//! `unions::fast_unions`) replaces the derived `Deserialize` of the enums that match one of
+//! these shapes with a call into this module. With serde_json the results are the same as
+//! the untagged derive's, for every input (`tests/unions.rs` checks thousands against the
+//! derive); only the cost differs. With other formats the variant is decoded straight from
+//! the format's own deserializer, as a plain struct would be, so a strict format (CBOR
+//! refusing an integer for a float) may refuse what serde's buffer tolerated.
+//!
+//! - [`TaggedUnion`]: every variant is a struct with the same required property (`type` for
+//!   devices) holding a single-value string enum. The fields before the tag are kept, the tag
+//!   picks the variant, and the rest of the object streams straight into it.
+//! - [`or_value`]: `[T, catch-all JSON value]` (ListDevices items: a device, or whatever a
+//!   JSONata `transform` made of it). The item is kept as raw JSON text, decoded as `T`, and
+//!   kept as a `serde_json::Value` when that fails.
+//! - [`string_or`]: `[known values, any string]` (enums that keep values this version does
+//!   not know). The string is read once and matched against the known values.
+//!
+//! With `serde_json` (what the client decodes with) values are kept as raw text: serde_json's
+//! raw-value capture is asked for through `deserialize_newtype_struct` with its token. Any
+//! other deserializer answers that request with `visit_newtype_struct` (or a plain value),
+//! and the value is then kept as a `serde_json::Value`: slower, same result.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::de::{Error as _, IntoDeserializer};
+use serde_json::Value;
+
+/// The `visit_*` methods of a visitor for deserializers that answer the raw-value request
+/// with a plain value: each builds the `serde_json::Value` and wraps it with `$wrap`.
+macro_rules! forward_scalars_to_value {
+    ($wrap:path) => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok($wrap(Value::Bool(v)))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok($wrap(Value::from(v)))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok($wrap(Value::from(v)))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok($wrap(Value::from(v)))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok($wrap(Value::String(v.to_owned())))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok($wrap(Value::String(v)))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($wrap(Value::Null))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($wrap(Value::Null))
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            <Value as de::Deserialize>::deserialize(d).map($wrap)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element::<Value>()? {
+                items.push(item);
+            }
+            Ok($wrap(Value::Array(items)))
+        }
+    };
+}
+
+/// The name under which serde_json hands out a value's raw text (its `RawValue` protocol).
+/// If a future serde_json renamed it, its deserializer would answer with
+/// `visit_newtype_struct` and the slower `Value` path would be taken: still correct. A test
+/// in this module checks that the fast path is the one taken today.
+const RAW_TOKEN: &str = "$serde_json::private::RawValue";
+
+/// An enum whose variants are structs told apart by one property holding a single value.
+pub(crate) trait TaggedUnion: Sized {
+    /// The type's name, for error messages.
+    const NAME: &'static str;
+    /// The property that tells the variants apart.
+    const TAG: &'static str;
+    /// The tag values, in variant order.
+    const TAGS: &'static [&'static str];
+    /// Decodes the variant `tag` names from `de`; `None` when no variant has that tag.
+    fn variant<'de, D: Deserializer<'de>>(tag: &str, de: D) -> Option<Result<Self, D::Error>>;
+}
+
+/// `Deserialize::deserialize` of a [`TaggedUnion`].
+pub(crate) fn tagged<'de, T: TaggedUnion, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    d.deserialize_map(TaggedVisitor(PhantomData))
+}
+
+struct TaggedVisitor<T>(PhantomData<T>);
+
+impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {} object", T::NAME)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut before = Vec::new();
+        let tag = loop {
+            match map.next_key::<String>()? {
+                None => return Err(A::Error::missing_field(T::TAG)),
+                Some(key) if key == T::TAG => break map.next_value::<String>()?,
+                Some(key) => {
+                    let value = map.next_value_seed(KeptSeed)?;
+                    before.push((key, value));
+                }
+            }
+        };
+        let replay = Replay {
+            before: before.into_iter(),
+            tag: Some(Kept::Value(Value::String(tag.clone()))),
+            pending: None,
+            rest: map,
+            tag_key: T::TAG,
+        };
+        match T::variant(&tag, de::value::MapAccessDeserializer::new(replay)) {
+            Some(result) => result,
+            None => Err(A::Error::unknown_variant(&tag, T::TAGS)),
+        }
+    }
+}
+
+/// A value read ahead of the tag: its raw JSON text, or (from other deserializers) a
+/// `serde_json::Value`.
+enum Kept<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+    Value(Value),
+}
+
+impl<'de> Kept<'de> {
+    fn deserialize_into<S: DeserializeSeed<'de>, E: de::Error>(
+        self,
+        seed: S,
+    ) -> Result<S::Value, E> {
+        match self {
+            Kept::Borrowed(text) => seed.deserialize(&mut serde_json::Deserializer::from_str(text)),
+            // The text is local, and `S::Value` may borrow from `'de`: through a `Value`.
+            Kept::Owned(text) => {
+                serde_json::from_str::<Value>(&text).and_then(|value| seed.deserialize(value))
+            }
+            Kept::Value(value) => seed.deserialize(value),
+        }
+        .map_err(E::custom)
+    }
+}
+
+/// Reads one value as raw text when the deserializer is serde_json's, else as a `Value`.
+struct KeptSeed;
+
+impl<'de> DeserializeSeed<'de> for KeptSeed {
+    type Value = Kept<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Kept<'de>, D::Error> {
+        d.deserialize_newtype_struct(RAW_TOKEN, KeptVisitor)
+    }
+}
+
+struct KeptVisitor;
+
+impl<'de> Visitor<'de> for KeptVisitor {
+    type Value = Kept<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kept<'de>, A::Error> {
+        match map.next_key::<Key>()? {
+            Some(Key::RawToken) => map.next_value::<RawText<'de>>().map(|raw| match raw {
+                RawText::Borrowed(s) => Kept::Borrowed(s),
+                RawText::Owned(s) => Kept::Owned(s),
+            }),
+            // A deserializer that ignored the request and handed over the map itself.
+            Some(Key::Other(first)) => collect_map(first, map).map(Kept::Value),
+            None => Ok(Kept::Value(Value::Object(Default::default()))),
+        }
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Kept<'de>, D::Error> {
+        <Value as de::Deserialize>::deserialize(d).map(Kept::Value)
+    }
+
+    forward_scalars_to_value!(Kept::Value);
+}
+
+/// The fields read ahead of the tag, then the tag, then the rest of the original map.
+struct Replay<'de, A> {
+    before: std::vec::IntoIter<(String, Kept<'de>)>,
+    tag: Option<Kept<'de>>,
+    pending: Option<Kept<'de>>,
+    rest: A,
+    tag_key: &'static str,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        if let Some((key, value)) = self.before.next() {
+            self.pending = Some(value);
+            return seed.deserialize(key.into_deserializer()).map(Some);
+        }
+        if let Some(tag) = self.tag.take() {
+            self.pending = Some(tag);
+            return seed.deserialize(self.tag_key.into_deserializer()).map(Some);
+        }
+        self.rest.next_key_seed(seed)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        match self.pending.take() {
+            Some(kept) => kept.deserialize_into(seed),
+            None => self.rest.next_value_seed(seed),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// `Deserialize::deserialize` of a `[T, catch-all]` union: `primary` when the value decodes
+/// as `T`, else `other` with the value as `serde_json::Value`.
+pub(crate) fn or_value<'de, D, T, U>(
+    d: D,
+    primary: fn(T) -> U,
+    other: fn(Value) -> U,
+) -> Result<U, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let kept = KeptSeed.deserialize(d)?;
+    let text = match &kept {
+        Kept::Borrowed(s) => Some(*s),
+        Kept::Owned(s) => Some(s.as_str()),
+        Kept::Value(_) => None,
+    };
+    if let Some(text) = text {
+        return match serde_json::from_str::<T>(text) {
+            Ok(t) => Ok(primary(t)),
+            Err(_) => serde_json::from_str::<Value>(text)
+                .map(other)
+                .map_err(D::Error::custom),
+        };
+    }
+    let Kept::Value(value) = kept else {
+        unreachable!("text handled above")
+    };
+    match T::deserialize(&value) {
+        Ok(t) => Ok(primary(t)),
+        Err(_) => Ok(other(value)),
+    }
+}
+
+/// `Deserialize::deserialize` of a `[K, String]` union: `known` when the string decodes as
+/// `K`, else `any` with the string.
+pub(crate) fn string_or<'de, D, K, U>(
+    d: D,
+    known: fn(K) -> U,
+    any: fn(String) -> U,
+) -> Result<U, D::Error>
+where
+    D: Deserializer<'de>,
+    K: DeserializeOwned,
+{
+    let text = d.deserialize_str(TextVisitor)?;
+    let s: &str = match &text {
+        RawText::Borrowed(s) => s,
+        RawText::Owned(s) => s,
+    };
+    let tried: Result<K, de::value::Error> =
+        K::deserialize(de::value::BorrowedStrDeserializer::new(s));
+    Ok(match tried {
+        Ok(k) => known(k),
+        Err(_) => any(match text {
+            RawText::Borrowed(s) => s.to_owned(),
+            RawText::Owned(s) => s,
+        }),
+    })
+}
+
+/// A string, borrowed from the input when the deserializer can.
+enum RawText<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl<'de> de::Deserialize<'de> for RawText<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = RawText<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<RawText<'de>, E> {
+        Ok(RawText::Borrowed(s))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<RawText<'de>, E> {
+        Ok(RawText::Owned(s.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<RawText<'de>, E> {
+        Ok(RawText::Owned(s))
+    }
+}
+
+/// The first key of a map: serde_json's raw-value token, or a real key.
+enum Key {
+    RawToken,
+    Other(String),
+}
+
+impl<'de> de::Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map key")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Key, E> {
+                Ok(if s == RAW_TOKEN {
+                    Key::RawToken
+                } else {
+                    Key::Other(s.to_owned())
+                })
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Key, E> {
+                Ok(if s == RAW_TOKEN {
+                    Key::RawToken
+                } else {
+                    Key::Other(s)
+                })
+            }
+        }
+        d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// The rest of a map whose first key was already read, as a `Value`.
+fn collect_map<'de, A: MapAccess<'de>>(first: String, mut map: A) -> Result<Value, A::Error> {
+    let mut object = serde_json::Map::new();
+    let value = map.next_value::<Value>()?;
+    object.insert(first, value);
+    while let Some((k, v)) = map.next_entry::<String, Value>()? {
+        object.insert(k, v);
+    }
+    Ok(Value::Object(object))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path depends on serde_json answering the raw-value request; if a release
+    /// stopped doing so, decoding would still be right but slower, and this test says why.
+    #[test]
+    fn serde_json_hands_out_raw_text() {
+        let text = r#"{"a": [1, 2.5, "x"]}"#;
+        let mut de = serde_json::Deserializer::from_str(text);
+        assert!(matches!(KeptSeed.deserialize(&mut de), Ok(Kept::Borrowed(t)) if t == text));
+        let mut de = serde_json::Deserializer::from_reader(text.as_bytes());
+        assert!(matches!(KeptSeed.deserialize(&mut de), Ok(Kept::Owned(t)) if t == text));
+        let value: Value = serde_json::from_str(text).unwrap();
+        assert!(matches!(KeptSeed.deserialize(value), Ok(Kept::Owned(_))));
+    }
+
+    /// Other deserializers get the `Value` path.
+    #[test]
+    fn other_deserializers_give_a_value() {
+        let de = de::value::StrDeserializer::<de::value::Error>::new("plain");
+        assert!(
+            matches!(KeptSeed.deserialize(de), Ok(Kept::Value(Value::String(s))) if s == "plain")
+        );
+        let de = de::value::U64Deserializer::<de::value::Error>::new(7);
+        assert!(matches!(KeptSeed.deserialize(de), Ok(Kept::Value(v)) if v == 7));
+    }
+}

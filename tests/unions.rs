@@ -1,0 +1,357 @@
+//! The unions that `nrfcloud-codegen`'s `unions` post-process gives a faster `Deserialize`
+//! (`src/unions.rs`) decode exactly as serde's untagged derive would: the oracle here is a
+//! mirror enum with the derive, over the same generated variant types. Inputs are valid
+//! documents and thousands of seeded random mutations of them (keys reordered, removed,
+//! retyped, tags changed), read four ways: `from_slice` (borrowed raw text), `from_reader`
+//! (owned raw text), `from_value` (serde_json's value deserializer) and CBOR (a deserializer
+//! that knows nothing of serde_json's raw values).
+
+// The mirrors copy the generated enums' names and shapes on purpose (the variant path is
+// compared), whatever clippy thinks of them.
+#![allow(clippy::enum_variant_names, clippy::large_enum_variant)]
+
+use nrfcloud_api::types::{
+    BleDevice, Device, FetchDeviceResponse, FirmwareTypes, FirmwareTypesKnown, GatewayDevice,
+    GenericDevice, GenericDeviceSubType, JsoNataTransformedResponse, ListDevicesResponse,
+    ListDevicesResponseItemsItem, NonGatewayIpDeviceSubType,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+#[derive(Deserialize, Serialize, Debug)]
+#[serde(untagged)]
+enum OldDevice {
+    GenericDevice(GenericDevice),
+    BleDevice(BleDevice),
+    GatewayDevice(GatewayDevice),
+}
+
+#[derive(Deserialize, Serialize, Debug)]
+#[serde(untagged)]
+enum OldItem {
+    Device(OldDevice),
+    JsoNataTransformedResponse(JsoNataTransformedResponse),
+}
+
+#[derive(Deserialize, Serialize, Debug)]
+#[serde(untagged)]
+enum OldSubType {
+    NonGatewayIpDeviceSubType(NonGatewayIpDeviceSubType),
+    String(String),
+}
+
+#[derive(Deserialize, Serialize, Debug)]
+#[serde(untagged)]
+enum OldFirmwareTypes {
+    FirmwareTypesKnown(FirmwareTypesKnown),
+    String(String),
+}
+
+/// What a decoded value is, comparable across the two enums: the variant path (from
+/// `Debug`, e.g. `Device(GenericDevice`) and the value it serialises to. `Debug` alone is
+/// not comparable: BLE shadows are `HashMap`s.
+fn fingerprint<T: Serialize + std::fmt::Debug>(t: &T) -> (String, Value) {
+    let debug = format!("{t:?}");
+    let path: String = debug
+        .split(['{', '"'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '(')
+        .collect();
+    (path, serde_json::to_value(t).expect("serialises"))
+}
+
+/// Decodes `text` as `New` and as `Old` through every reader; both must agree on success and
+/// on the result.
+fn agree<New, Old>(text: &str, what: &str)
+where
+    New: DeserializeOwned + Serialize + std::fmt::Debug,
+    Old: DeserializeOwned + Serialize + std::fmt::Debug,
+{
+    let value: Option<Value> = serde_json::from_str(text).ok();
+    let cbor = value.as_ref().map(|v| {
+        let mut out = Vec::new();
+        ciborium::into_writer(v, &mut out).expect("cbor encodes");
+        out
+    });
+    type Reader = fn(&str, Option<&Value>, Option<&[u8]>) -> Option<String>;
+    let readers: [(&str, Reader, Reader); 4] = [
+        (
+            "from_slice",
+            |t, _, _| Some(show(serde_json::from_slice::<New>(t.as_bytes()))),
+            |t, _, _| Some(show(serde_json::from_slice::<Old>(t.as_bytes()))),
+        ),
+        (
+            "from_reader",
+            |t, _, _| Some(show(serde_json::from_reader::<_, New>(t.as_bytes()))),
+            |t, _, _| Some(show(serde_json::from_reader::<_, Old>(t.as_bytes()))),
+        ),
+        (
+            "from_value",
+            |_, v, _| v.map(|v| show(serde_json::from_value::<New>(v.clone()))),
+            |_, v, _| v.map(|v| show(serde_json::from_value::<Old>(v.clone()))),
+        ),
+        (
+            "cbor",
+            |_, _, c| c.map(|c| show(ciborium::from_reader::<New, _>(c))),
+            |_, _, c| c.map(|c| show(ciborium::from_reader::<Old, _>(c))),
+        ),
+    ];
+    fn show<T: Serialize + std::fmt::Debug, E>(r: Result<T, E>) -> String {
+        match r {
+            Ok(t) => format!("{:?}", fingerprint(&t)),
+            Err(_) => "error".to_string(),
+        }
+    }
+    for (name, new, old) in readers {
+        let n = new(text, value.as_ref(), cbor.as_deref());
+        let o = old(text, value.as_ref(), cbor.as_deref());
+        assert_eq!(n, o, "{what} via {name} disagrees on {text}");
+    }
+}
+
+fn meta() -> Value {
+    json!({"createdAt": "2024-01-02T03:04:05Z", "updatedAt": "2024-05-06T07:08:09Z"})
+}
+
+/// Valid documents of the three device types, with the keys in the order the real API
+/// sends them (`type` before the shadow).
+fn devices() -> Vec<Value> {
+    vec![
+        json!({
+            "id": "nrf-352656100000000", "tags": ["east", "floor-2"],
+            "tenantId": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d", "$meta": meta(),
+            "name": "tracker-1", "type": "Generic", "subType": "jitp-nordic-hardware",
+            "firmware": {"app": {"name": "asset_tracker", "version": "1.2.3"}, "modem": "mfw_nrf9160_1.3.5", "supports": ["APP", "MODEM", "CUSTOM-X"]},
+            "state": {"reported": {"temp": 21.5, "nested": {"a": [1, 2, {"b": null}]}}, "desired": {"led": true}, "delta": {}, "metadata": {"reported": {"temp": {"timestamp": 1700000000}}}, "version": 7.0}
+        }),
+        json!({
+            "id": "ble-aa:bb:cc:dd:ee:ff", "tags": [], "gatewayId": "nrf-352656100000001",
+            "tenantId": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d", "$meta": meta(),
+            "name": "sensor", "type": "BLE", "subType": "beacon",
+            "state": {"180F": {"uuid": "180F", "characteristics": {"2A19": {"value": [99]}}}}
+        }),
+        json!({
+            "id": "gw-1", "tags": ["gateways"], "tenantId": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+            "$meta": meta(), "name": "gateway-1", "type": "Gateway", "subType": "gateway",
+            "state": {"reported": {"connections": 3}}
+        }),
+        // A generic device without the optional fields, unknown keys, an unknown sub-type.
+        json!({
+            "id": "bare", "tags": ["t"], "tenantId": "a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+            "$meta": {}, "name": "n", "type": "Generic", "subType": "brand-new-kind",
+            "futureField": {"x": 1}
+        }),
+    ]
+}
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// The object's entries in a random order (serde_json keeps insertion order here).
+fn shuffled(map: &Map<String, Value>, rng: &mut Rng) -> Map<String, Value> {
+    let mut entries: Vec<(String, Value)> =
+        map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for i in (1..entries.len()).rev() {
+        entries.swap(i, rng.below(i + 1));
+    }
+    entries.into_iter().collect()
+}
+
+fn mutate(doc: &Value, rng: &mut Rng) -> Value {
+    let Value::Object(map) = doc else {
+        return doc.clone();
+    };
+    let mut map = shuffled(map, rng);
+    for _ in 0..rng.below(3) {
+        let keys: Vec<String> = map.keys().cloned().collect();
+        let key = keys[rng.below(keys.len())].clone();
+        match rng.below(6) {
+            0 => {
+                map.shift_remove(&key);
+            }
+            1 => {
+                let tags = [
+                    json!("Generic"),
+                    json!("BLE"),
+                    json!("Gateway"),
+                    json!("Beacon"),
+                    json!(5),
+                    Value::Null,
+                ];
+                map.insert("type".into(), tags[rng.below(tags.len())].clone());
+            }
+            2 => {
+                map.insert(key, json!(42));
+            }
+            3 => {
+                map.insert(key, json!("text"));
+            }
+            4 => {
+                map.insert("gatewayId".into(), json!("nrf-352656100000009"));
+            }
+            _ => {
+                map.insert("extra".into(), json!([1, {"k": "v"}]));
+            }
+        }
+    }
+    Value::Object(map)
+}
+
+#[test]
+fn valid_devices_decode_as_the_derive_does_in_any_key_order() {
+    let mut rng = Rng(0x5eed_0001);
+    for doc in devices() {
+        let text = doc.to_string();
+        agree::<Device, OldDevice>(&text, "Device");
+        agree::<FetchDeviceResponse, OldDevice>(&text, "FetchDeviceResponse");
+        agree::<ListDevicesResponseItemsItem, OldItem>(&text, "ListDevices item");
+        for _ in 0..50 {
+            let Value::Object(map) = &doc else { continue };
+            let text = Value::Object(shuffled(map, &mut rng)).to_string();
+            agree::<Device, OldDevice>(&text, "Device (reordered)");
+            agree::<ListDevicesResponseItemsItem, OldItem>(&text, "item (reordered)");
+        }
+    }
+    // The variants really are told apart (not all decoded as the first one).
+    let kinds: Vec<String> = devices()
+        .iter()
+        .map(|d| fingerprint(&serde_json::from_value::<Device>(d.clone()).expect("valid")).0)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "GenericDevice(GenericDevice",
+            "BleDevice(BleDevice",
+            "GatewayDevice(GatewayDevice",
+            "GenericDevice(GenericDevice"
+        ]
+    );
+}
+
+#[test]
+fn mutated_devices_decode_or_fail_as_the_derive_does() {
+    let mut rng = Rng(0x5eed_0002);
+    let docs = devices();
+    let (mut ok, mut failed) = (0, 0);
+    for i in 0..3000 {
+        let doc = mutate(&docs[i % docs.len()], &mut rng);
+        let text = doc.to_string();
+        agree::<Device, OldDevice>(&text, "Device");
+        agree::<ListDevicesResponseItemsItem, OldItem>(&text, "ListDevices item");
+        if serde_json::from_str::<OldDevice>(&text).is_ok() {
+            ok += 1;
+        } else {
+            failed += 1;
+        }
+    }
+    // Both outcomes were exercised in numbers.
+    assert!(ok > 300 && failed > 300, "ok {ok}, failed {failed}");
+}
+
+#[test]
+fn transformed_items_fall_back_to_the_json_value() {
+    for text in [
+        r#"{"id":"nrf-1","type":"Generic"}"#,
+        r#"{"type":"Generic","id":"nrf-1"}"#,
+        r#"{"name":"x"}"#,
+        r#"{}"#,
+        r#""just a string""#,
+        r#"12.5"#,
+        r#"[1,{"type":"BLE"}]"#,
+        r#"null"#,
+        r#"true"#,
+        r#"{"type":"Gateway","escaped":"a\"b\\c\u00e9","n":-0.0}"#,
+    ] {
+        agree::<ListDevicesResponseItemsItem, OldItem>(text, "ListDevices item");
+        let item: ListDevicesResponseItemsItem = serde_json::from_str(text).unwrap();
+        let ListDevicesResponseItemsItem::JsoNataTransformedResponse(v) = item else {
+            panic!("{text} decoded as a device");
+        };
+        assert_eq!(v.0, serde_json::from_str::<Value>(text).unwrap(), "{text}");
+    }
+}
+
+#[test]
+fn a_page_mixing_devices_and_transformed_items() {
+    let mut items: Vec<Value> = devices();
+    items.push(json!({"id": "nrf-1", "type": "Generic"}));
+    let page = json!({"items": items, "total": 5, "pageNextToken": "abc"});
+    let decoded: ListDevicesResponse = serde_json::from_str(&page.to_string()).unwrap();
+    let kinds: Vec<String> = decoded.items.iter().map(|i| fingerprint(i).0).collect();
+    assert_eq!(
+        kinds,
+        [
+            "Device(GenericDevice(GenericDevice",
+            "Device(BleDevice(BleDevice",
+            "Device(GatewayDevice(GatewayDevice",
+            "Device(GenericDevice(GenericDevice",
+            "JsoNataTransformedResponse(JsoNataTransformedResponse(Object"
+        ]
+    );
+    // And back: what it serialises to decodes to the same items.
+    let again: ListDevicesResponse =
+        serde_json::from_value(serde_json::to_value(&decoded).unwrap()).unwrap();
+    let again: Vec<(String, Value)> = again.items.iter().map(fingerprint).collect();
+    let first: Vec<(String, Value)> = decoded.items.iter().map(fingerprint).collect();
+    assert_eq!(again, first);
+}
+
+#[test]
+fn string_unions_keep_known_and_unknown_values() {
+    for text in [
+        r#""jitp-generic""#,
+        r#""unknown""#,
+        r#""brand-new""#,
+        r#""jitp-\u0067eneric""#,
+        r#""""#,
+        r#"5"#,
+        r#"null"#,
+        r#"["jitp-generic"]"#,
+    ] {
+        agree::<GenericDeviceSubType, OldSubType>(text, "GenericDeviceSubType");
+    }
+    for text in [r#""APP""#, r#""MODEM""#, r#""CUSTOM""#, r#"true"#] {
+        agree::<FirmwareTypes, OldFirmwareTypes>(text, "FirmwareTypes");
+    }
+    // The escaped spelling still matches the known value.
+    let escaped: GenericDeviceSubType = serde_json::from_str(r#""jitp-\u0067eneric""#).unwrap();
+    assert_eq!(
+        fingerprint(&escaped).0,
+        "NonGatewayIpDeviceSubType(NonGatewayIpDeviceSubTypeKnown(JitpGeneric"
+    );
+}
+
+#[test]
+fn errors_name_what_was_wrong() {
+    let err = serde_json::from_str::<Device>(r#"{"id":"x","type":"Beacon"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown variant `Beacon`"), "{err}");
+    assert!(
+        err.contains("Generic") && err.contains("BLE") && err.contains("Gateway"),
+        "{err}"
+    );
+    let err = serde_json::from_str::<Device>(r#"{"id":"x"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing field `type`"), "{err}");
+    let err = serde_json::from_str::<Device>(r#"[1]"#)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Device"), "{err}");
+}
