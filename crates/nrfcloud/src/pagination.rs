@@ -17,7 +17,8 @@
 //! - `pageLimit` defaults to the maximum, 100; every other filter set with
 //!   [`Pager::with`] is sent with every page.
 //! - The next page is requested while the caller consumes the current one, at most one page
-//!   ahead, so at most two pages are held at once.
+//!   ahead, so at most two pages are held at once. Its response is decoded when the caller
+//!   asks for it, on the caller's task (see [`Pager::pages`]).
 //! - nRF code 40499 ("not found, but no error") is an empty result. A token the server
 //!   repeats ends the stream with an error instead of looping.
 //! - Tokens go through the query encoder exactly once: they are sent back exactly as received.
@@ -26,7 +27,11 @@ use std::collections::HashSet;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use futures::stream::{self, BoxStream, StreamExt};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use futures::future::BoxFuture;
+use futures::stream::{self, BoxStream, Stream, StreamExt};
 pub use nrfcloud_api::pagination::*;
 use serde::de::DeserializeOwned;
 
@@ -126,27 +131,37 @@ impl<P: Paginated> Pager<P> {
     }
 
     /// The pages, fetched one ahead of the consumer.
+    ///
+    /// When a page is handed over, the request for the next one is already sent: the server
+    /// (and the network) work on it while the caller consumes the page. Its response is read
+    /// and decoded when the caller asks for it, on the caller's task, so a page is allocated
+    /// and freed on the same thread and nothing runs in the background once the stream is
+    /// dropped. If the caller took so long that the request ahead timed out or its
+    /// connection dropped, it is sent once more, now that the caller waits for it.
     pub fn pages(self) -> BoxStream<'static, Result<Page<P::Item>, Error>> {
         if let Err(e) = self.check() {
             return stream::once(async move { Err(e) }).boxed();
         }
-        // Capacity 1 plus reserve-before-fetch: the producer fetches page n+1 only once page n
-        // has left the channel, so at most one page waits beside the one being consumed.
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Page<P::Item>, Error>>(1);
-        let producer = tokio::spawn(produce::<P>(self, tx));
-        let guard = AbortOnDrop(producer.abort_handle());
-        stream::unfold((rx, guard), |(mut rx, guard)| async move {
-            rx.recv().await.map(|page| (page, (rx, guard)))
-        })
+        let remaining = self.max_items;
+        PageStream {
+            pager: Arc::new(self),
+            in_flight: None,
+            seen: HashSet::new(),
+            remaining,
+            done: false,
+        }
         .boxed()
     }
 
     /// The items of every page, in order.
     pub fn items(self) -> BoxStream<'static, Result<P::Item, Error>> {
         self.pages()
-            .flat_map(|page| match page {
-                Ok(p) => stream::iter(p.items.into_iter().map(Ok).collect::<Vec<_>>()),
-                Err(e) => stream::iter(vec![Err(e)]),
+            .flat_map(|page| {
+                let (items, error) = match page {
+                    Ok(p) => (p.items, None),
+                    Err(e) => (Vec::new(), Some(e)),
+                };
+                stream::iter(items.into_iter().map(Ok).chain(error.map(Err)))
             })
             .boxed()
     }
@@ -172,62 +187,104 @@ impl<P: Paginated> Pager<P> {
     }
 }
 
-struct AbortOnDrop(tokio::task::AbortHandle);
+type PageFuture<T> = BoxFuture<'static, Result<Page<T>, Error>>;
 
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
+/// A page request on its way.
+struct Flight<T> {
+    future: PageFuture<T>,
+    /// The token it was sent with (to send it again).
+    token: Option<String>,
+    /// Sent ahead, before the caller asked for it.
+    ahead: bool,
+}
+
+/// The page stream: one request at a time, the next one sent when a page is handed over.
+struct PageStream<P: Paginated> {
+    pager: Arc<Pager<P>>,
+    in_flight: Option<Flight<P::Item>>,
+    seen: HashSet<String>,
+    remaining: Option<usize>,
+    done: bool,
+}
+
+impl<P: Paginated> PageStream<P> {
+    fn send(&self, token: Option<String>, ahead: bool) -> Flight<P::Item> {
+        let pager = self.pager.clone();
+        let sent = token.clone();
+        Flight {
+            future: Box::pin(async move { fetch::<P>(&pager, sent.as_deref()).await }),
+            token,
+            ahead,
+        }
     }
 }
 
-async fn produce<P: Paginated>(
-    pager: Pager<P>,
-    tx: tokio::sync::mpsc::Sender<Result<Page<P::Item>, Error>>,
-) {
-    let operation = P::operation().operation_id;
-    let mut token: Option<String> = None;
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut remaining = pager.max_items;
-    loop {
-        let Ok(permit) = tx.reserve().await else {
-            return;
-        };
-        let result = fetch::<P>(&pager, token.as_deref()).await;
-        let mut page = match result {
-            Ok(page) => page,
-            Err(e) if e.api().is_some_and(|a| a.is_empty_result()) => Page {
-                items: Vec::new(),
-                total: Some(0),
-                next_token: None,
-            },
-            Err(e) => {
-                permit.send(Err(e));
-                return;
+impl<P: Paginated> Stream for PageStream<P> {
+    type Item = Result<Page<P::Item>, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if this.done {
+                return Poll::Ready(None);
             }
-        };
-        if let Some(left) = remaining.as_mut() {
-            page.items.truncate(*left);
-            *left -= page.items.len();
-            if *left == 0 {
-                page.next_token = None;
+            if this.in_flight.is_none() {
+                this.in_flight = Some(this.send(None, false));
             }
-        }
-        let next = page.next_token.clone().filter(|t| !t.is_empty());
-        if let Some(t) = &next
-            && !seen.insert(t.clone())
-        {
-            permit.send(Err(Error::Decode {
-                operation,
-                status: None,
-                reason: "the server repeated a page token; stopping instead of looping".into(),
-                excerpt: String::new(),
-            }));
-            return;
-        }
-        permit.send(Ok(page));
-        match next {
-            Some(t) => token = Some(t),
-            None => return,
+            let Some(flight) = this.in_flight.as_mut() else {
+                unreachable!("set above")
+            };
+            let result = ready!(flight.future.as_mut().poll(cx));
+            let Some(flight) = this.in_flight.take() else {
+                unreachable!("polled above")
+            };
+            let mut page = match result {
+                Ok(page) => page,
+                Err(e) if e.api().is_some_and(|a| a.is_empty_result()) => Page {
+                    items: Vec::new(),
+                    total: Some(0),
+                    next_token: None,
+                },
+                // The request ahead may have waited on a slow caller past its timeout.
+                Err(Error::Timeout { .. } | Error::Transport { .. }) if flight.ahead => {
+                    this.in_flight = Some(this.send(flight.token, false));
+                    continue;
+                }
+                Err(e) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+            };
+            if let Some(left) = this.remaining.as_mut() {
+                page.items.truncate(*left);
+                *left -= page.items.len();
+                if *left == 0 {
+                    page.next_token = None;
+                }
+            }
+            let next = page.next_token.clone().filter(|t| !t.is_empty());
+            match next {
+                Some(t) if !this.seen.insert(t.clone()) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(Error::Decode {
+                        operation: P::operation().operation_id,
+                        status: None,
+                        reason: "the server repeated a page token; stopping instead of looping"
+                            .into(),
+                        excerpt: String::new(),
+                    })));
+                }
+                Some(t) => {
+                    // Send the next request now: polling it once hands it to the connection.
+                    let mut ahead = this.send(Some(t), true);
+                    if let Poll::Ready(result) = ahead.future.as_mut().poll(cx) {
+                        ahead.future = Box::pin(futures::future::ready(result));
+                    }
+                    this.in_flight = Some(ahead);
+                }
+                None => this.done = true,
+            }
+            return Poll::Ready(Some(Ok(page)));
         }
     }
 }

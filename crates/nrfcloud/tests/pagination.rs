@@ -212,6 +212,55 @@ async fn the_next_page_is_fetched_while_the_current_one_is_consumed_and_no_furth
 }
 
 #[tokio::test]
+async fn a_page_requested_ahead_that_timed_out_while_the_caller_was_busy_is_sent_again() {
+    let server = Recorder::start().await;
+    server.then([
+        page(0..1, Some("t1")),
+        page(1..2, Some("t2")),
+        page(1..2, Some("t2")),
+    ]);
+    server.reply(page(2..3, None));
+    let client = Client::builder()
+        .base_url(&server.base)
+        .api_key("key")
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let mut pages = client.paginate::<ListFirmware>().pages();
+    let first = pages.next().await.unwrap().unwrap();
+    // The caller is busy longer than the request timeout while page 2 waits unread.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(server.count(), 2, "page 2 was sent ahead");
+    let second = pages.next().await.unwrap().unwrap();
+    assert_eq!(
+        (first.items.len(), second.items.len()),
+        (1, 1),
+        "both pages arrive"
+    );
+    let tokens: Vec<Option<String>> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            r.query
+                .as_deref()
+                .and_then(|q| {
+                    q.split('&')
+                        .find_map(|kv| kv.strip_prefix("pageNextToken="))
+                })
+                .map(str::to_string)
+        })
+        .collect();
+    assert_eq!(
+        tokens[..3],
+        [None, Some("t1".to_string()), Some("t1".to_string())],
+        "page 2 was sent once more, with the same token"
+    );
+    let rest: Vec<_> = pages.try_collect().await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(server.count(), 4);
+}
+
+#[tokio::test]
 async fn max_items_stops_early_and_bad_limits_fail_before_sending() {
     let server = Recorder::start().await;
     server.then([page(0..3, Some("t1")), page(3..6, Some("t2"))]);
