@@ -45,6 +45,10 @@ fn main() {
         u.or_value.len(),
         u.string_or.len()
     );
+    println!(
+        "nrfcloud-codegen: patterns checked without regress: {}",
+        generated.plain_patterns.len()
+    );
 
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
     write(&out.join("codegen.rs"), &generated.code);

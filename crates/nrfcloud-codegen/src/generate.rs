@@ -30,6 +30,9 @@ pub struct Generated {
     pub pagination: String,
     /// The untagged enums given a faster `Deserialize` (see [`crate::unions`]).
     pub unions: crate::unions::FastUnions,
+    /// The string types whose `pattern` is checked by plain code, with the pattern (see
+    /// [`crate::patterns`]).
+    pub plain_patterns: Vec<(String, String)>,
 }
 
 /// Why generation failed.
@@ -81,7 +84,7 @@ pub fn generate(text: &str) -> Result<Generated, GenerateError> {
 /// failure a fixup prevents).
 pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
     let api = spec::to_openapiv3(doc)?;
-    let (code, unions) = match run_progenitor(&api) {
+    let (code, unions, plain_patterns) = match run_progenitor(&api) {
         Ok(done) => done,
         Err(message) => {
             let culprit = isolate_failing_component(doc).or_else(|| isolate_failing_operation(doc));
@@ -106,11 +109,15 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
         sendable,
         pagination,
         unions,
+        plain_patterns,
     })
 }
 
+/// The formatted code and what the rewrites of the generated code did.
+type Rewritten = (String, crate::unions::FastUnions, Vec<(String, String)>);
+
 /// progenitor + syn + prettyplease; panics inside progenitor become errors.
-fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<(String, crate::unions::FastUnions), String> {
+fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<Rewritten, String> {
     let deprecated: Vec<String> = api
         .operations()
         .filter(|(_, _, op)| op.deprecated)
@@ -137,7 +144,8 @@ fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<(String, crate::unions::Fa
         return Err("generated code has no Client::new".into());
     }
     let unions = crate::unions::fast_unions(&mut file);
-    Ok((prettyplease::unparse(&file), unions))
+    let patterns = crate::patterns::plain_pattern_checks(&mut file);
+    Ok((prettyplease::unparse(&file), unions, patterns))
 }
 
 /// Runs `f`, turning a panic into its message.

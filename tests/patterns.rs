@@ -1,0 +1,117 @@
+//! The string types whose `pattern` `nrfcloud-codegen` checks with plain code instead of
+//! `regress` (`crates/nrfcloud-codegen/src/patterns.rs`) accept exactly what `regress` accepts:
+//! the generated `FromStr` of each is compared with the regex on seeded random strings, built
+//! mostly from the characters around the edges of its classes.
+
+use std::str::FromStr;
+
+use nrfcloud_api::types::{DeviceId, DeviceName, TenantId, Ulid};
+
+/// A seeded xorshift generator.
+fn rng() -> impl FnMut() -> u64 {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
+fn agree<T: FromStr>(pattern: &str, alphabet: &str, lengths: &[usize]) {
+    let alphabet: Vec<char> = alphabet.chars().collect();
+    let mut next = rng();
+    let mut round = 0;
+    agree_on::<T>(pattern, move || {
+        round += 1;
+        let len = lengths[round % lengths.len()] + (next() % 3) as usize;
+        (0..len)
+            .map(|_| alphabet[next() as usize % alphabet.len()])
+            .collect()
+    });
+}
+
+fn agree_on<T: FromStr>(pattern: &str, mut sample: impl FnMut() -> String) {
+    let regex = regress::Regex::new(pattern).unwrap();
+    let (mut accepted, mut refused) = (0, 0);
+    for _ in 0..30_000 {
+        let s = sample();
+        let want = regex.find(&s).is_some();
+        assert_eq!(T::from_str(&s).is_ok(), want, "{pattern} on {s:?}");
+        if want {
+            accepted += 1;
+        } else {
+            refused += 1;
+        }
+    }
+    // Both answers were exercised.
+    assert!(
+        accepted > 100 && refused > 100,
+        "{pattern}: {accepted} accepted, {refused} refused"
+    );
+}
+
+#[test]
+fn device_ids() {
+    agree::<DeviceId>(
+        "^[a-z0-9:_-]{1,128}$",
+        "az09:_-aqz5-`{/;A",
+        &[0, 1, 5, 20, 126, 127, 128],
+    );
+}
+
+#[test]
+fn device_names() {
+    agree::<DeviceName>(
+        "^[a-zA-Z0-9.@:#-]{1,128}$",
+        "azAZ09.@:#-q W_é/",
+        &[0, 1, 12, 126, 127],
+    );
+}
+
+#[test]
+fn team_ids() {
+    // Groups of 8-4-4-4-12 hex digits with or without dashes, half of them then damaged.
+    let mut next = rng();
+    let noise: Vec<char> = "0af9-gA-".chars().collect();
+    agree_on::<TenantId>(
+        "^[a-f0-9]{8}-?[a-f0-9]{4}-?[a-f0-9]{4}-?[a-f0-9]{4}-?[a-f0-9]{12}$",
+        move || {
+            let mut s = String::new();
+            for (i, len) in [8, 4, 4, 4, 12].into_iter().enumerate() {
+                if i > 0 && next() & 1 == 0 {
+                    s.push('-');
+                }
+                for _ in 0..len {
+                    s.push(b"0123456789abcdef"[next() as usize % 16] as char);
+                }
+            }
+            let mut chars: Vec<char> = s.chars().collect();
+            match next() % 6 {
+                0 => chars.insert(
+                    next() as usize % chars.len(),
+                    noise[next() as usize % noise.len()],
+                ),
+                1 => {
+                    chars.remove(next() as usize % chars.len());
+                }
+                2 => {
+                    let i = next() as usize % chars.len();
+                    chars[i] = noise[next() as usize % noise.len()];
+                }
+                _ => {}
+            }
+            chars.into_iter().collect()
+        },
+    );
+    assert!(TenantId::from_str("a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d").is_ok());
+}
+
+#[test]
+fn ulids() {
+    agree::<Ulid>(
+        "^[0-9A-HJKMNP-TV-Z]{26}$",
+        "0123456789ABCDEFGHJKMNPQRSTVWXYZILOUa",
+        &[24, 25],
+    );
+}
