@@ -566,7 +566,8 @@ async fn calls(rows: &mut Vec<Row>, rounds: Rounds) {
     rows.push(pair_row(PAGE, target, page));
 
     // Where the difference comes from: decoding the same bytes into the generated types
-    // (untagged `anyOf` enums, pattern-checked strings) and into the hand-written structs.
+    // (unions decoded by `nrfcloud_api::unions`, pattern-checked strings) and into the
+    // hand-written structs.
     const DECODE_DEVICE: &str =
         "↳ decode only: the device document, generated type vs hand-written struct";
     const DECODE_PAGE: &str =
@@ -582,7 +583,7 @@ async fn calls(rows: &mut Vec<Row>, rounds: Rounds) {
     .await;
     rows.push(pair_row(DECODE_DEVICE, Target::Info, device_decode));
     const DECODE_VARIANT: &str =
-        "↳ decode only: the device document as `GenericDevice` (no untagged enum) vs hand-written";
+        "↳ decode only: the device document as `GenericDevice` (no union) vs hand-written";
     let variant_decode = interleaved(
         rounds.calls,
         || async move { decode_time::<nrfcloud::types::GenericDevice>(device, FETCH_CALLS) },
@@ -590,6 +591,16 @@ async fn calls(rows: &mut Vec<Row>, rounds: Rounds) {
     )
     .await;
     rows.push(pair_row(DECODE_VARIANT, Target::Info, variant_decode));
+    const DECODE_SORTED: &str = "↳ decode only: the device document with its keys sorted (`type` after the shadow), generated type vs hand-written";
+    let sorted = common::device_json_sorted(id);
+    let sorted = sorted.as_bytes();
+    let sorted_decode = interleaved(
+        rounds.calls,
+        || async move { decode_time::<nrfcloud::types::FetchDeviceResponse>(sorted, FETCH_CALLS) },
+        || async move { decode_time::<common::HandDevice>(sorted, FETCH_CALLS) },
+    )
+    .await;
+    rows.push(pair_row(DECODE_SORTED, Target::Info, sorted_decode));
     let page_decode = interleaved(
         rounds.calls,
         || async move { decode_time::<nrfcloud::types::ListDevicesResponse>(page, PAGE_CALLS) },

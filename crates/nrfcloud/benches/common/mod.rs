@@ -1,6 +1,6 @@
 //! What the criterion benches (`cargo bench -p nrfcloud`) and `cargo xtask bench-report`
 //! (which includes this file with `#[path]`) share: the canned device document, a minimal
-//! in-process HTTP server, the hand-written `reqwest` + `serde` baselines, the client calls
+//! HTTP server (in this process, on a thread and runtime of its own), the hand-written `reqwest` + `serde` baselines, the client calls
 //! they are compared with, and the setup of the mock for the bulk and latency cases.
 //!
 //! The minimal server answers, with no checks and no state:
@@ -31,7 +31,12 @@ use nrfcloud::pagination::{ListDevices, Paginated};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// The canned device document (pretty-printed; served compact).
+/// The canned device document (pretty-printed; served compact). Its top-level keys are in the
+/// order the real API sends them (`id, tags, tenantId, $meta, name, type, subType, …,
+/// firmware, state`, as in a recorded FetchDevice response): the discriminating `type` comes
+/// before the large shadow, which the device decoder relies on to stream. serde_json keeps
+/// that order here (`preserve_order`, enabled by the JSONata engine); [`device_json_sorted`]
+/// gives the same document with the keys sorted, for the report's comparison.
 pub const DEVICE_DOCUMENT: &str = include_str!("device.json");
 /// The id the document carries; replaced by each served device's id.
 pub const TEMPLATE_ID: &str = "nrf-352656100000000";
@@ -89,6 +94,27 @@ pub fn device_json(id: &str) -> String {
     let mut s = String::with_capacity(6 * 1024);
     write_device(&mut s, id);
     s
+}
+
+/// The device document of `id` with its top-level keys in alphabetical order (`type` after
+/// the shadow), compact.
+pub fn device_json_sorted(id: &str) -> String {
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&device_json(id)) else {
+        return String::new();
+    };
+    let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = String::from("{");
+    for (i, (k, v)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&Value::String(k.clone()).to_string());
+        out.push(':');
+        out.push_str(&v.to_string());
+    }
+    out.push('}');
+    out
 }
 
 /// `count` device documents (ids `0..count`) as `serde_json` values.
@@ -182,39 +208,62 @@ fn answer(req: &Request<Incoming>) -> Response<Full<Bytes>> {
 }
 
 /// The minimal server; stops (with its connections) when dropped.
+///
+/// It runs on its own OS thread with its own single-threaded tokio runtime, like a remote
+/// server would: sharing the measured client's runtime workers made the comparison depend on
+/// how tokio happened to place the server's tasks next to the client's (a client that
+/// spawns a task, as the page stream does, lost a core to the server).
 #[derive(Debug)]
 pub struct BenchServer {
     base_url: String,
-    task: tokio::task::JoinHandle<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl BenchServer {
-    /// Binds a free loopback port and serves on the current tokio runtime.
+    /// Binds a free loopback port and serves it from a thread of its own.
     pub async fn start() -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+        listener.set_nonblocking(true)?;
         let base_url = format!("http://{}", listener.local_addr()?);
-        let task = tokio::spawn(async move {
-            let mut connections = tokio::task::JoinSet::new();
-            loop {
-                tokio::select! {
-                    Some(_) = connections.join_next(), if !connections.is_empty() => {}
-                    accepted = listener.accept() => {
-                        let Ok((stream, _)) = accepted else { continue };
-                        let _ = stream.set_nodelay(true);
-                        connections.spawn(async move {
-                            let service = hyper::service::service_fn(|req: Request<Incoming>| async move {
-                                Ok::<_, std::convert::Infallible>(answer(&req))
-                            });
-                            let _ = http1::Builder::new()
-                                .keep_alive(true)
-                                .serve_connection(TokioIo::new(stream), service)
-                                .await;
-                        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("bench-server".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    let mut connections = tokio::task::JoinSet::new();
+                    loop {
+                        tokio::select! {
+                            _ = &mut stopped => return,
+                            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                            accepted = listener.accept() => {
+                                let Ok((stream, _)) = accepted else { continue };
+                                let _ = stream.set_nodelay(true);
+                                connections.spawn(async move {
+                                    let service = hyper::service::service_fn(|req: Request<Incoming>| async move {
+                                        Ok::<_, std::convert::Infallible>(answer(&req))
+                                    });
+                                    let _ = http1::Builder::new()
+                                        .keep_alive(true)
+                                        .serve_connection(TokioIo::new(stream), service)
+                                        .await;
+                                });
+                            }
+                        }
                     }
-                }
-            }
-        });
-        Ok(BenchServer { base_url, task })
+                })
+            })?;
+        Ok(BenchServer {
+            base_url,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 
     /// The base URL (without `/v1`) of a server listing `total` devices.
@@ -225,7 +274,12 @@ impl BenchServer {
 
 impl Drop for BenchServer {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
