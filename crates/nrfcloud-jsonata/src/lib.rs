@@ -80,6 +80,10 @@ struct Inner {
     source: String,
     /// The engine's parse tree, or why the engine cannot run this (valid) expression.
     ast: Result<jsonata_core::ast::AstNode, TransformError>,
+    /// The only top-level fields of an object input the expression can read, when it
+    /// reads the input through names alone (no `$`, wildcard or parent operator): the rest
+    /// of the document is not converted for the engine. `None`: convert it all.
+    root_fields: Option<Vec<String>>,
 }
 
 /// What went wrong, in broad terms.
@@ -213,15 +217,18 @@ impl Transform {
     /// jsonata-js would reject the expression.
     pub fn new(expr: impl Into<String>) -> Result<Transform, TransformError> {
         let source = expr.into();
-        if let Err(e) = syntax::check(&source) {
-            return Err(TransformError {
-                kind: ErrorKind::Syntax,
-                code: e.code.map(str::to_string),
-                position: e.position,
-                token: e.token,
-                message: e.message,
-            });
-        }
+        let root_fields = match syntax::check(&source) {
+            Ok(fields) => fields,
+            Err(e) => {
+                return Err(TransformError {
+                    kind: ErrorKind::Syntax,
+                    code: e.code.map(str::to_string),
+                    position: e.position,
+                    token: e.token,
+                    message: e.message,
+                });
+            }
+        };
         // jsonata-js accepts the expression. Should the engine not, the expression still
         // goes to the server; only local evaluation reports the engine's complaint.
         let ast = contain(|| jsonata_core::parser::parse(&source)).and_then(|parsed| {
@@ -236,7 +243,11 @@ impl Transform {
             })
         });
         Ok(Transform {
-            inner: Arc::new(Inner { source, ast }),
+            inner: Arc::new(Inner {
+                source,
+                ast,
+                root_fields,
+            }),
         })
     }
 
@@ -326,7 +337,16 @@ impl Transform {
                 ..EvaluatorOptions::default()
             };
             let mut evaluator = Evaluator::with_options(context, engine_options);
-            let data = input.map_or(JValue::Undefined, to_jvalue);
+            let data = match (input, &self.inner.root_fields) {
+                (Some(Value::Object(map)), Some(fields)) => JValue::object(
+                    fields
+                        .iter()
+                        .filter_map(|k| map.get(k).map(|v| (k.clone(), to_jvalue(v))))
+                        .collect(),
+                ),
+                (Some(value), _) => to_jvalue(value),
+                (None, _) => JValue::Undefined,
+            };
             match evaluator.evaluate(ast, &data) {
                 Ok(value) => Ok(from_jvalue(&value)),
                 Err(e) => {
@@ -516,6 +536,54 @@ fn number(n: f64) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Expressions that read the input through names only convert just those top-level
+    /// fields; the others convert it all. Either way the result is the one of a full
+    /// conversion.
+    #[test]
+    fn only_the_named_top_level_fields_are_converted() {
+        let input = json!({
+            "id": "nrf-1", "type": "Generic", "and": 1, "or": 2,
+            "foo": {"blah": [{"baz": {"fud": "hello"}}, {"baz": {"fud": "world"}}]},
+            "state": {"reported": {"temp": 21.5}}, "tags": ["a", "b"]
+        });
+        let cases = [
+            (r#"{ "id": id, "type": type }"#, Some(vec!["id", "type"])),
+            (
+                r#""foo"."blah"."baz"."fud""#,
+                Some(vec!["baz", "blah", "foo", "fud"]),
+            ),
+            ("and=1 and or=2", Some(vec!["and", "or"])),
+            ("state.reported.temp * 2", None),
+            ("$keys($)", None),
+            ("*.reported", None),
+            ("tags[0] & `type`", Some(vec!["tags", "type"])),
+        ];
+        for (expr, fields) in cases {
+            let t = Transform::new(expr).unwrap();
+            let expected: Option<Vec<String>> =
+                fields.map(|f| f.into_iter().map(str::to_string).collect());
+            assert_eq!(t.inner.root_fields, expected, "{expr}");
+            // The same result as with every field converted.
+            let full = Transform {
+                inner: Arc::new(Inner {
+                    source: t.inner.source.clone(),
+                    ast: t.inner.ast.clone(),
+                    root_fields: None,
+                }),
+            };
+            assert_eq!(
+                t.evaluate(&input).unwrap(),
+                full.evaluate(&input).unwrap(),
+                "{expr}"
+            );
+        }
+        let keys = Transform::new("$keys($)")
+            .unwrap()
+            .evaluate(&input)
+            .unwrap();
+        assert_eq!(keys.as_array().map(Vec::len), Some(7));
+    }
 
     /// Expression, code, position, token, message.
     type Recorded = (
@@ -795,8 +863,9 @@ mod syntax {
         pub message: String,
     }
 
-    /// Checks `src`; `Ok(())` when jsonata-js would compile it.
-    pub(super) fn check(src: &str) -> Result<(), SyntaxError> {
+    /// Checks `src`; `Ok` when jsonata-js would compile it, with the top-level fields of the
+    /// input the expression can read (`None`: it may read any).
+    pub(super) fn check(src: &str) -> Result<Option<Vec<String>>, SyntaxError> {
         let mut parser = Parser::new(src);
         parser.advance(None, false)?;
         let expr = parser.expression(0)?;
@@ -817,7 +886,13 @@ mod syntax {
             let token = Val::Str(processed.ty.name().to_string());
             return Err(processor.error("S0217", processed.pos, Some(&token)));
         }
-        Ok(())
+        if parser.reads_any_field {
+            return Ok(None);
+        }
+        let mut names = std::mem::take(&mut parser.names);
+        names.sort();
+        names.dedup();
+        Ok(Some(names))
     }
 
     // ------------------------------------------------------------------ values
@@ -1356,11 +1431,20 @@ mod syntax {
     struct Parser {
         lexer: Lexer,
         node: Node,
+        /// Every token that can name a field (names, string literals, the operator words):
+        /// a superset of the top-level fields the expression can read without `$` or a
+        /// wildcard.
+        names: Vec<String>,
+        /// A token that can read the input as a whole: a variable or function (`$…`), a
+        /// wildcard (`*`, `**`) or the parent operator (`%`).
+        reads_any_field: bool,
     }
 
     impl Parser {
         fn new(src: &str) -> Self {
             Parser {
+                names: Vec::new(),
+                reads_any_field: false,
                 lexer: Lexer::new(src),
                 node: Node {
                     id: "(start)".into(),
@@ -1415,6 +1499,19 @@ mod syntax {
                 };
                 return Ok(());
             };
+            match (&token.kind, &token.value) {
+                // Names, and what can stand for one: a string literal as a path step
+                // (`"foo"."bar"`), the operator words as field names (`and=1`).
+                (Kind::Name | Kind::Str, Val::Str(name)) => self.names.push(name.clone()),
+                (Kind::Operator, Val::Str(op)) if op.chars().all(char::is_alphabetic) => {
+                    self.names.push(op.clone())
+                }
+                (Kind::Variable, _) => self.reads_any_field = true,
+                (Kind::Operator, Val::Str(op)) if matches!(op.as_str(), "*" | "**" | "%") => {
+                    self.reads_any_field = true
+                }
+                _ => {}
+            }
             let id = match token.kind {
                 Kind::Name | Kind::Variable => "(name)".to_string(),
                 Kind::Operator => {
