@@ -104,6 +104,20 @@ impl ClientHooks<Hooks> for Client {
     }
 }
 
+/// `ResponseValue::from_response` without its copy of the headers: moves them out, reads the
+/// body and decodes it as JSON. The generated code calls this (see `nrfcloud-codegen`'s
+/// `postprocess::decode_json_without_copying_headers`).
+pub async fn decode_json<T: serde::de::DeserializeOwned, E>(
+    mut response: reqwest::Response,
+) -> Result<crate::ResponseValue<T>, Error<E>> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
+    let inner =
+        serde_json::from_slice(&full).map_err(|e| Error::InvalidResponsePayload(full, e))?;
+    Ok(crate::ResponseValue::new(inner, status, headers))
+}
+
 /// Installs rustls' ring crypto provider as the process default, once, unless another
 /// provider is already installed. reqwest is built without a default provider (no C
 /// toolchain needed for aws-lc), so this must run before a `reqwest::Client` is built; the

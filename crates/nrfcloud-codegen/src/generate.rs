@@ -143,6 +143,8 @@ fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<Rewritten, String> {
     if !crate::postprocess::install_crypto_provider_in_new(&mut file) {
         return Err("generated code has no Client::new".into());
     }
+    crate::postprocess::decode_json_without_copying_headers(&mut file);
+    crate::postprocess::drop_api_version_header(&mut file);
     let unions = crate::unions::fast_unions(&mut file);
     let patterns = crate::patterns::plain_pattern_checks(&mut file);
     Ok((prettyplease::unparse(&file), unions, patterns))
