@@ -4,8 +4,10 @@
 //! more than decoding the variant directly. The code generator (`nrfcloud-codegen`'s
 //! `unions::fast_unions`) replaces the derived `Deserialize` of the enums that match one of
 //! these shapes with a call into this module. With serde_json the results are the same as
-//! the untagged derive's, for every input (`tests/unions.rs` checks thousands against the
-//! derive); only the cost differs. With other formats the variant is decoded straight from
+//! the untagged derive's for any UTF-8 input (`tests/unions.rs` checks thousands of documents
+//! against the derive, and the `union_decode` fuzz target any input); only the cost differs.
+//! (Bytes that are not UTF-8 inside a field the variant does not know are skipped unchecked,
+//! as serde_json skips them for any struct; the derive's buffer refused them.) With other formats the variant is decoded straight from
 //! the format's own deserializer, as a plain struct would be, so a strict format (CBOR
 //! refusing an integer for a float) may refuse what serde's buffer tolerated.
 //!
@@ -144,9 +146,11 @@ impl<'de> Kept<'de> {
     ) -> Result<S::Value, E> {
         match self {
             Kept::Borrowed(text) => seed.deserialize(&mut serde_json::Deserializer::from_str(text)),
-            // The text is local, and `S::Value` may borrow from `'de`: through a `Value`.
+            // The text is local and `S::Value` may borrow from `'de`: read it as a reader
+            // does, which never lends out its input (duplicate keys and all other checks
+            // stay serde_json's).
             Kept::Owned(text) => {
-                serde_json::from_str::<Value>(&text).and_then(|value| seed.deserialize(value))
+                seed.deserialize(&mut serde_json::Deserializer::from_reader(text.as_bytes()))
             }
             Kept::Value(value) => seed.deserialize(value),
         }

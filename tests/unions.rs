@@ -337,6 +337,16 @@ fn string_unions_keep_known_and_unknown_values() {
 }
 
 #[test]
+fn duplicate_keys_before_the_tag_fail_as_with_the_derive() {
+    // Found by the union_decode fuzz target: read through a reader, the fields before the
+    // tag were replayed through a `Value`, which keeps the last of duplicate keys.
+    let text = r#"{"id":"ble-1","tags":[],"gatewayId":"nrf-1","tenantId":"a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d","$meta":{"updatedAt":"2024-05-06T14:08:09Z","updatedAt":"2024-05-06T14:08:09Z"},"name":"s","type":"BLE","subType":"beacon","state":{}}"#;
+    agree::<Device, OldDevice>(text, "Device");
+    assert!(serde_json::from_reader::<_, Device>(text.as_bytes()).is_err());
+    assert!(serde_json::from_slice::<Device>(text.as_bytes()).is_err());
+}
+
+#[test]
 fn errors_name_what_was_wrong() {
     let err = serde_json::from_str::<Device>(r#"{"id":"x","type":"Beacon"}"#)
         .unwrap_err()
