@@ -183,7 +183,7 @@ pub fn fast_unions(file: &mut syn::File) -> FastUnions {
 }
 
 /// The items of `pub mod types { … }`.
-fn types_module(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
+pub(crate) fn types_module(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
     file.items.iter_mut().find_map(|item| match item {
         syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
         _ => None,
