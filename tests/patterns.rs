@@ -7,15 +7,10 @@ use std::str::FromStr;
 
 use nrfcloud_api::types::{DeviceId, DeviceName, TenantId, Ulid};
 
-/// A seeded xorshift generator.
+/// A seeded generator.
 fn rng() -> impl FnMut() -> u64 {
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    }
+    let mut rng = nrfcloud_testkit::Rng::new(0x2545_f491_4f6c_dd1d);
+    move || rng.next()
 }
 
 fn agree<T: FromStr>(pattern: &str, alphabet: &str, lengths: &[usize]) {

@@ -15,6 +15,7 @@ use nrfcloud_api::types::{
     GenericDevice, GenericDeviceSubType, JsoNataTransformedResponse, ListDevicesResponse,
     ListDevicesResponseItemsItem, NonGatewayIpDeviceSubType,
 };
+use nrfcloud_testkit::Rng;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -147,21 +148,6 @@ fn devices() -> Vec<Value> {
     ]
 }
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// The object's entries in a random order (serde_json keeps insertion order here).
 fn shuffled(map: &Map<String, Value>, rng: &mut Rng) -> Map<String, Value> {
     let mut entries: Vec<(String, Value)> =
@@ -214,7 +200,7 @@ fn mutate(doc: &Value, rng: &mut Rng) -> Value {
 
 #[test]
 fn valid_devices_decode_as_the_derive_does_in_any_key_order() {
-    let mut rng = Rng(0x5eed_0001);
+    let mut rng = Rng::new(0x5eed_0001);
     for doc in devices() {
         let text = doc.to_string();
         agree::<Device, OldDevice>(&text, "Device");
@@ -245,7 +231,7 @@ fn valid_devices_decode_as_the_derive_does_in_any_key_order() {
 
 #[test]
 fn mutated_devices_decode_or_fail_as_the_derive_does() {
-    let mut rng = Rng(0x5eed_0002);
+    let mut rng = Rng::new(0x5eed_0002);
     let docs = devices();
     let (mut ok, mut failed) = (0, 0);
     for i in 0..3000 {

@@ -207,3 +207,33 @@ pub fn shared_dir(subdir: &str) -> std::path::PathBuf {
     );
     dir
 }
+
+/// A small deterministic generator (xorshift64) for seeded random test inputs, so a failure
+/// reproduces from its seed.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator seeded with `seed` (0 is replaced, xorshift would stay at 0).
+    pub fn new(seed: u64) -> Self {
+        Rng(if seed == 0 {
+            0x2545_f491_4f6c_dd1d
+        } else {
+            seed
+        })
+    }
+
+    /// The next value.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A value in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
