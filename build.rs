@@ -27,11 +27,19 @@ fn main() {
         ),
     };
 
+    // Lossy rewrites are warnings for the people who work on this repository (its own target
+    // directory) or who ask for them; a crate that depends on this one cannot act on them, so
+    // its builds stay quiet. The lines are always in the build script's output (`-vv`), and
+    // `cargo xtask regen` prints them too.
+    println!("cargo:rerun-if-env-changed={WARNINGS_ENV}");
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
+    let warn = show_warnings(&root, &out, std::env::var(WARNINGS_ENV).ok().as_deref());
     for r in generated.report.lossy() {
-        println!(
-            "cargo:warning=fixup {}: {}: {}",
-            r.fixup, r.location, r.change
-        );
+        let line = format!("fixup {}: {}: {}", r.fixup, r.location, r.change);
+        if warn {
+            println!("cargo:warning={line}");
+        }
+        println!("nrfcloud-codegen: lossy: {line}");
     }
     let applied = generated.report.applied().join(", ");
     let no_ops = generated.report.no_ops.join(", ");
@@ -50,7 +58,6 @@ fn main() {
         generated.plain_patterns.len()
     );
 
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
     write(&out.join("codegen.rs"), &generated.code);
     write(
         &out.join("operations.rs"),
@@ -69,6 +76,20 @@ fn main() {
         generated.code.lines().count(),
         started.elapsed().as_millis()
     );
+}
+
+/// Set to `1` to see the fixups' lossy rewrites as cargo warnings in any build, `0` to never.
+const WARNINGS_ENV: &str = "NRFCLOUD_CODEGEN_WARNINGS";
+
+/// Whether lossy rewrites become `cargo:warning`s: when the variable says so, else only when
+/// this package is built in its own repository's target directory (cargo replays a path
+/// dependency's warnings on every build of the dependent, no-op builds included).
+fn show_warnings(root: &Path, out_dir: &Path, setting: Option<&str>) -> bool {
+    match setting.map(str::trim) {
+        Some("1" | "true" | "yes") => true,
+        Some("0" | "false" | "no") => false,
+        _ => out_dir.starts_with(root.join("target")),
+    }
 }
 
 fn write(path: &Path, text: &str) {
