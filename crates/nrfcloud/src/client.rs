@@ -85,8 +85,13 @@ impl ClientBuilder {
         Self::default()
     }
 
-    /// The API's base URL without `/v1` (default `https://api.nrfcloud.com`). A path prefix
-    /// works: `http://127.0.0.1:8080/nrfcloud` sends to `http://127.0.0.1:8080/nrfcloud/v1/...`.
+    /// The API's base URL (default `https://api.nrfcloud.com`). A path prefix works:
+    /// `http://127.0.0.1:8080/nrfcloud` sends to `http://127.0.0.1:8080/nrfcloud/v1/...`.
+    /// The URL may also end in the API's `/v1` (as the mock prints it, and as the
+    /// documentation writes it): one trailing `/v1` is removed, so
+    /// `https://api.nrfcloud.com/v1` and `https://api.nrfcloud.com` are the same client.
+    /// Without a scheme (`api.nrfcloud.com`), [`ClientBuilder::build`] fails and says to add
+    /// `https://` or `http://`.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
@@ -173,7 +178,14 @@ impl ClientBuilder {
 
     /// Checks everything and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let trimmed = self.base_url.trim_end_matches('/').to_string();
+        let trimmed = normalize_base_url(&self.base_url);
+        if !trimmed.contains("://") {
+            return Err(Error::invalid(
+                None,
+                "base_url",
+                format!("{trimmed:?} has no scheme: add https:// (or http:// for a local mock)"),
+            ));
+        }
         let url = reqwest::Url::parse(&trimmed)
             .map_err(|e| Error::invalid(None, "base_url", format!("{e}: {trimmed:?}")))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
@@ -354,5 +366,38 @@ fn reqwest_error(operation: &'static str, e: reqwest::Error) -> Error {
             limit,
         },
         None => Error::transport(operation, e),
+    }
+}
+
+/// The base URL as the generated client wants it: without trailing slashes and without one
+/// trailing `/v1` (the API's version segment, which the generated paths do not include).
+fn normalize_base_url(url: &str) -> String {
+    let url = url.trim().trim_end_matches('/');
+    let url = url.strip_suffix("/v1").unwrap_or(url);
+    url.trim_end_matches('/').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_base_url;
+
+    #[test]
+    fn one_trailing_v1_and_slashes_are_removed() {
+        for (given, expected) in [
+            ("https://api.nrfcloud.com", "https://api.nrfcloud.com"),
+            ("https://api.nrfcloud.com/", "https://api.nrfcloud.com"),
+            ("https://api.nrfcloud.com/v1", "https://api.nrfcloud.com"),
+            ("https://api.nrfcloud.com/v1/", "https://api.nrfcloud.com"),
+            (
+                "http://127.0.0.1:8080/prefix/v1",
+                "http://127.0.0.1:8080/prefix",
+            ),
+            // Only the last segment, and only when it is exactly `v1`.
+            ("http://h/v1/v1", "http://h/v1"),
+            ("http://h/v10", "http://h/v10"),
+            ("http://h/api-v1", "http://h/api-v1"),
+        ] {
+            assert_eq!(normalize_base_url(given), expected, "{given}");
+        }
     }
 }
