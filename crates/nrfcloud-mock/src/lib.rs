@@ -40,6 +40,7 @@ mod config;
 mod csv_rows;
 mod der;
 mod errors;
+mod evidence;
 mod extras;
 mod faults;
 mod fota_engine;

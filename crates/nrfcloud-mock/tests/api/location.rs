@@ -84,7 +84,7 @@ async fn ground_fix_is_deterministic_and_needs_two_access_points() {
             .contains("body.lte[0]")
     );
     // Every fix went into the device's history.
-    let history = send(api.req(
+    let history = send(api.key(
         Method::GET,
         &format!("/location/history?deviceId={DEVICE}&pageLimit=100"),
     ))
@@ -159,7 +159,7 @@ async fn gnss_fixes_feed_the_history() {
     )
     .await;
     assert_eq!(r.status, 202);
-    let history = send(api.req(
+    let history = send(api.key(
         Method::GET,
         &format!("/location/history?deviceId={DEVICE}&pageLimit=2"),
     ))
@@ -169,7 +169,7 @@ async fn gnss_fixes_feed_the_history() {
     assert_eq!(body["items"][0]["serviceType"], "GNSS");
     assert_eq!(body["items"][1]["lat"], "65");
     assert!(body["pageNextToken"].as_str().expect("token").contains('+'));
-    let latest = send(api.req(Method::GET, "/location/history?latest=true"))
+    let latest = send(api.key(Method::GET, "/location/history?latest=true"))
         .await
         .json();
     assert_eq!(
@@ -178,9 +178,9 @@ async fn gnss_fixes_feed_the_history() {
         "one per device"
     );
     let id = body["items"][0]["id"].as_str().expect("id").to_owned();
-    let r = send(api.req(Method::DELETE, &format!("/location/history/{DEVICE}/{id}"))).await;
+    let r = send(api.key(Method::DELETE, &format!("/location/history/{DEVICE}/{id}"))).await;
     assert_eq!(r.status, 202);
-    let r = send(api.req(Method::DELETE, &format!("/location/history/{DEVICE}/{id}"))).await;
+    let r = send(api.key(Method::DELETE, &format!("/location/history/{DEVICE}/{id}"))).await;
     assert_eq!((r.status, r.code()), (404, Some(40410)));
 }
 
