@@ -357,3 +357,42 @@ async fn public_keys_for_devices_never_onboarded() {
     let r = send(api.bearer(Method::GET, &format!("/devices/{device}"), &jwt)).await;
     assert_eq!(r.status, 200, "{:?}", r.json());
 }
+
+/// OnboardDevice's second modality: "device certificates or a provisioning token", sent by
+/// Nordic's nRF93M onboarding script as `{onboardingToken, subType, tags,
+/// supportedFirmwareTypes}` (the name of the OnboardDevices CSV column).
+#[tokio::test]
+async fn onboard_one_device_with_a_provisioning_token() {
+    let api = Api::with(fast(0)).await;
+    let device = "988234bd-a066-a101-656e-684d6f5adad6";
+    let r = send(api.key(Method::POST, &format!("/devices/{device}")).json(&json!({
+        "onboardingToken": "eyJhbGciOiJFUzI1NiJ9.eyJ0ZW5hbnQiOiJ0In0.c2ln",
+        "subType": "nRF93M1",
+        "tags": ["nRF93M1-EK"],
+        "supportedFirmwareTypes": ["MODEM"]
+    })))
+    .await;
+    assert_eq!(r.status, 202, "{:?}", r.json());
+    let fetched = send(api.key(Method::GET, &format!("/devices/{device}")))
+        .await
+        .json();
+    assert_eq!(fetched["id"], device);
+    assert_eq!(fetched["subType"], "nRF93M1");
+    assert_eq!(fetched["tags"], json!(["nRF93M1-EK"]));
+    assert_eq!(fetched["firmware"]["supports"], json!(["MODEM"]));
+
+    // Both credentials, or neither: a 422 naming them; a token of the wrong type too.
+    let pem = DeviceKey::generate().certificate_pem("both");
+    for (body, needle) in [
+        (json!({"certificate": pem, "onboardingToken": "t"}), "not both"),
+        (json!({"tags": ["a"]}), "body.certificate"),
+        (json!({"onboardingToken": ""}), "onboardingToken"),
+        (json!({"onboardingToken": 42}), "onboardingToken"),
+    ] {
+        let r = send(api.key(Method::POST, "/devices/other-device").json(&body)).await;
+        assert_eq!((r.status, r.code()), (422, Some(42200)), "{body}");
+        let message = r.json()["message"].as_str().expect("message").to_owned();
+        assert!(message.contains(needle), "{body}: {message}");
+    }
+    assert_eq!(api.server.state().device_count(), 1);
+}
