@@ -22,6 +22,7 @@ pub mod agnss;
 mod client;
 pub mod credentials;
 pub mod downloads;
+mod download_origin;
 pub mod error;
 pub mod firmware;
 pub mod fota;
