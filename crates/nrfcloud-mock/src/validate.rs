@@ -31,7 +31,10 @@ impl Invalid {
     /// (`autoApply must be a boolean`) says more than a property another alternative requires
     /// (`deviceIdentifiers is required`); then the deeper field says more.
     fn specificity(&self) -> (bool, usize) {
-        (self.reason != REQUIRED, self.field.matches(['.', '[']).count())
+        (
+            self.reason != REQUIRED,
+            self.field.matches(['.', '[']).count(),
+        )
     }
 }
 
@@ -74,7 +77,10 @@ pub(crate) fn check(
                         break;
                     }
                     Err(e) => {
-                        if best.as_ref().is_none_or(|b| e.specificity() > b.specificity()) {
+                        if best
+                            .as_ref()
+                            .is_none_or(|b| e.specificity() > b.specificity())
+                        {
                             best = Some(e);
                         }
                     }
@@ -528,7 +534,8 @@ mod tests {
             assert_eq!(err.to_string(), "body must be a string");
         }
         // As text, the same characters are a name that breaks the pattern.
-        let err = check_body(&spec, &op, Some("text/plain"), b"[\"my-name\"]").expect_err("pattern");
+        let err =
+            check_body(&spec, &op, Some("text/plain"), b"[\"my-name\"]").expect_err("pattern");
         assert!(err.reason.contains("pattern"), "{err}");
         // Text that is not JSON, sent as JSON, is still read leniently as the name.
         assert!(check_body(&spec, &op, Some("application/json"), b"my-name").is_ok());
@@ -540,9 +547,16 @@ mod tests {
     #[test]
     fn any_of_failures_name_the_field_that_is_wrong() {
         let spec = spec();
-        let op = spec.find(&Method::POST, "/fota-jobs").expect("CreateFOTAJob");
+        let op = spec
+            .find(&Method::POST, "/fota-jobs")
+            .expect("CreateFOTAJob");
         let check_json = |v: Value| {
-            check_body(&spec, &op, Some("application/json"), &serde_json::to_vec(&v).unwrap())
+            check_body(
+                &spec,
+                &op,
+                Some("application/json"),
+                &serde_json::to_vec(&v).unwrap(),
+            )
         };
         let bundle = "APP*1e29f2c5*v1.0.0";
         let err = check_json(json!({"bundleId": bundle, "tags": ["t"], "autoApply": "false"}))

@@ -42,8 +42,8 @@ impl OriginOverride {
 
 fn origin(text: &str) -> Result<Url, Error> {
     let text = text.trim().trim_end_matches('/');
-    let url = Url::parse(text)
-        .map_err(|e| Error::invalid(None, SETTING, format!("{text:?}: {e}")))?;
+    let url =
+        Url::parse(text).map_err(|e| Error::invalid(None, SETTING, format!("{text:?}: {e}")))?;
     let bare = url.path().is_empty() || url.path() == "/";
     if !matches!(url.scheme(), "http" | "https")
         || url.host_str().is_none()
@@ -81,7 +81,8 @@ mod tests {
         ] {
             assert_eq!(o.apply(&Url::parse(other).unwrap()), None, "{other}");
         }
-        let default_port = OriginOverride::new("https://pgps.example", "http://127.0.0.1:9").unwrap();
+        let default_port =
+            OriginOverride::new("https://pgps.example", "http://127.0.0.1:9").unwrap();
         let url = Url::parse("https://pgps.example:443/public/a.bin").unwrap();
         assert_eq!(
             default_port.apply(&url).unwrap().as_str(),
@@ -104,7 +105,10 @@ mod tests {
                 matches!(&e, Error::InvalidInput { field, .. } if field == SETTING),
                 "{bad}: {e:?}"
             );
-            assert!(OriginOverride::new("http://127.0.0.1:1", bad).is_err(), "{bad}");
+            assert!(
+                OriginOverride::new("http://127.0.0.1:1", bad).is_err(),
+                "{bad}"
+            );
         }
     }
 }

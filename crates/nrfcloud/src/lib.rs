@@ -21,8 +21,8 @@
 pub mod agnss;
 mod client;
 pub mod credentials;
-pub mod downloads;
 mod download_origin;
+pub mod downloads;
 pub mod error;
 pub mod firmware;
 pub mod fota;

@@ -248,7 +248,10 @@ fn onboard_device_body(row: &OnboardingRow) -> Result<types::OnboardDeviceBody, 
         body.insert("tags".into(), row.tags.clone().into());
     }
     if !row.firmware_types.is_empty() {
-        body.insert("supportedFirmwareTypes".into(), row.firmware_types.clone().into());
+        body.insert(
+            "supportedFirmwareTypes".into(),
+            row.firmware_types.clone().into(),
+        );
     }
     serde_json::from_value(serde_json::Value::Object(body))
         .map_err(|e| Error::invalid(Some(ONBOARD_DEVICE), "body", e.to_string()))
@@ -480,9 +483,10 @@ impl Client {
     /// keys with [`register_public_keys`](Client::register_public_keys)).
     pub async fn onboard_device(&self, row: &OnboardingRow) -> Result<(), Error> {
         let body = onboard_device_body(row)?;
-        let id: types::DeviceId = row.device_id.parse().map_err(|_| {
-            Error::invalid(Some(ONBOARD_DEVICE), "deviceId", "not a device id")
-        })?;
+        let id: types::DeviceId = row
+            .device_id
+            .parse()
+            .map_err(|_| Error::invalid(Some(ONBOARD_DEVICE), "deviceId", "not a device id"))?;
         self.execute(|api| api.onboard_device().device_id(id).body(body))
             .await
     }

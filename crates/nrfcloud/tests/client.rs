@@ -127,10 +127,7 @@ async fn each_operation_uses_a_credential_its_security_accepts() {
     assert_eq!(exp - iat, 3600, "device tokens live one hour by default");
 
     server.reply(Reply::json(200, json!({"status": "ok"})));
-    client
-        .execute(|api| api.get_system_status())
-        .await
-        .unwrap();
+    client.execute(|api| api.get_system_status()).await.unwrap();
     assert!(
         server.last().headers.get("authorization").is_none(),
         "no auth declared, none sent"

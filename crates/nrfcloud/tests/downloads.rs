@@ -619,7 +619,11 @@ async fn pgps_downloads_follow_an_origin_override() {
         query.contains("predictionIntervalMinutes=120"),
         "the interval asked for is sent: {query}"
     );
-    files.reply(Reply::bytes(200, "application/octet-stream", prediction_file()));
+    files.reply(Reply::bytes(
+        200,
+        "application/octet-stream",
+        prediction_file(),
+    ));
     let got = client.download_pgps(&location).await.unwrap();
     assert_eq!(got.as_ref(), prediction_file().as_slice());
     let r = files.last();

@@ -13,7 +13,11 @@ const DEVICE: &str = "988234bd-a066-a101-656e-684d6f5adad6";
 const TOKEN: &str = "eyJhbGciOiJFUzI1NiJ9.eyJ0ZW5hbnQiOiJ0In0.c2lnbmF0dXJl";
 
 fn client(base: &str, key: &str) -> Client {
-    Client::builder().base_url(base).api_key(key).build().unwrap()
+    Client::builder()
+        .base_url(base)
+        .api_key(key)
+        .build()
+        .unwrap()
 }
 
 fn token_row() -> OnboardingRow {
@@ -55,10 +59,17 @@ async fn a_certificate_goes_out_as_certificate() {
     let client = client(&server.base, API_KEY);
     server.reply(Reply::empty(202));
     let pem = certificate();
-    let row = OnboardingRow::new("dev-1", DeviceCredential::Certificate(pem.trim().to_owned()));
+    let row = OnboardingRow::new(
+        "dev-1",
+        DeviceCredential::Certificate(pem.trim().to_owned()),
+    );
     client.onboard_device(&row).await.unwrap();
     let body: Value = serde_json::from_slice(&server.last().body).unwrap();
-    assert_eq!(body, json!({"certificate": pem}), "the PEM ends in a line break");
+    assert_eq!(
+        body,
+        json!({"certificate": pem}),
+        "the PEM ends in a line break"
+    );
 }
 
 /// The same rules as the CSV's `onboardingToken` column: what the CSV writer refuses,
@@ -69,7 +80,10 @@ async fn bad_rows_fail_before_sending_with_the_csv_rules() {
     let client = client(&server.base, API_KEY);
     let bad = [
         (
-            OnboardingRow::new(DEVICE, DeviceCredential::OnboardingToken("two words".into())),
+            OnboardingRow::new(
+                DEVICE,
+                DeviceCredential::OnboardingToken("two words".into()),
+            ),
             "onboardingToken",
         ),
         (
@@ -84,7 +98,10 @@ async fn bad_rows_fail_before_sending_with_the_csv_rules() {
             OnboardingRow::new("bad id!", DeviceCredential::OnboardingToken(TOKEN.into())),
             "deviceId",
         ),
-        (token_row().firmware_types(["FLASH"]), "supportedFirmwareTypes[0]"),
+        (
+            token_row().firmware_types(["FLASH"]),
+            "supportedFirmwareTypes[0]",
+        ),
         (
             OnboardingRow::new(DEVICE, DeviceCredential::Certificate("not a pem".into())),
             "certificate",

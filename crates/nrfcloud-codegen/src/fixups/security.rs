@@ -49,9 +49,10 @@ fn api_key_for_location_history(doc: &mut Value, log: &mut Rewrites) -> Result<(
             return Ok(());
         }
         let declared = op.get("security").or(global_security.as_ref());
-        let has_credential = declared
-            .and_then(Value::as_array)
-            .is_some_and(|alts| alts.iter().any(|a| a.as_object().is_some_and(|o| !o.is_empty())));
+        let has_credential = declared.and_then(Value::as_array).is_some_and(|alts| {
+            alts.iter()
+                .any(|a| a.as_object().is_some_and(|o| !o.is_empty()))
+        });
         if has_credential {
             return Ok(());
         }

@@ -202,11 +202,18 @@ async fn location_history_needs_the_api_key() {
     )
     .await;
     assert_eq!(r.status, 202);
-    let bulk = r.json()["bulkOpsRequestId"].as_str().expect("id").to_owned();
+    let bulk = r.json()["bulkOpsRequestId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     assert_eq!(wait_bulk(&api, &bulk).await["status"], "SUCCEEDED");
     let jwt = key.device_jwt(&device, Duration::from_secs(600));
     let r = send(api.bearer(Method::DELETE, &path, &jwt)).await;
-    assert_eq!((r.status, r.code()), (403, Some(40100)), "a device JWT is not the API key");
+    assert_eq!(
+        (r.status, r.code()),
+        (403, Some(40100)),
+        "a device JWT is not the API key"
+    );
     let r = send(api.key(Method::DELETE, &path)).await;
     assert_eq!(r.status, 202);
 }

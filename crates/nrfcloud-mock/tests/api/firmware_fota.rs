@@ -391,7 +391,11 @@ async fn canned_modem_bundle_ids_start_with_their_type() {
             parts[1].len() == 8 && parts[1].chars().all(|c| c.is_ascii_alphanumeric()),
             "{id}"
         );
-        assert_eq!(parts[2], bundle["version"].as_str().expect("version"), "{id}");
+        assert_eq!(
+            parts[2],
+            bundle["version"].as_str().expect("version"),
+            "{id}"
+        );
     }
 }
 

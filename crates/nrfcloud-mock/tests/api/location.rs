@@ -313,7 +313,10 @@ async fn pgps_points_at_a_served_file() {
     let path = body["path"].as_str().expect("path");
     // As the real service: a bare host and a relative path, so that `https://{host}/{path}`
     // names the file. The mock serves it over plain HTTP at the same host and path.
-    assert!(!host.contains('/') && !path.starts_with('/'), "{host} {path}");
+    assert!(
+        !host.contains('/') && !path.starts_with('/'),
+        "{host} {path}"
+    );
     let named = reqwest::Url::parse(&format!("https://{host}/{path}")).expect("a URL");
     assert_eq!(named.host_str(), Some("127.0.0.1"));
     let mut served = named.clone();

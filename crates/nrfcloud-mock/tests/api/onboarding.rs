@@ -321,9 +321,10 @@ async fn public_keys_for_devices_never_onboarded() {
     assert_eq!(r.status, 200, "{:?}", r.json());
     // Another key for the same id does not sign for it.
     let forged = DeviceKey::generate().device_jwt(device, std::time::Duration::from_secs(600));
-    let r = send(api.bearer(Method::POST, "/location/ground-fix", &forged).json(
-        &json!({"lte": [{"mcc": 244, "mnc": 91, "tac": 4099, "eci": 36078631}]}),
-    ))
+    let r = send(
+        api.bearer(Method::POST, "/location/ground-fix", &forged)
+            .json(&json!({"lte": [{"mcc": 244, "mnc": 91, "tac": 4099, "eci": 36078631}]})),
+    )
     .await;
     assert_eq!((r.status, r.code()), (401, Some(40100)));
 
@@ -331,7 +332,9 @@ async fn public_keys_for_devices_never_onboarded() {
     assert_eq!(api.server.state().device_count(), 1);
     let r = send(api.key(Method::GET, &format!("/devices/{device}"))).await;
     assert_eq!(r.status, 404, "{:?}", r.json());
-    let listed = send(api.key(Method::GET, "/devices?pageLimit=100")).await.json();
+    let listed = send(api.key(Method::GET, "/devices?pageLimit=100"))
+        .await
+        .json();
     assert!(
         listed["items"]
             .as_array()
@@ -365,12 +368,15 @@ async fn public_keys_for_devices_never_onboarded() {
 async fn onboard_one_device_with_a_provisioning_token() {
     let api = Api::with(fast(0)).await;
     let device = "988234bd-a066-a101-656e-684d6f5adad6";
-    let r = send(api.key(Method::POST, &format!("/devices/{device}")).json(&json!({
-        "onboardingToken": "eyJhbGciOiJFUzI1NiJ9.eyJ0ZW5hbnQiOiJ0In0.c2ln",
-        "subType": "nRF93M1",
-        "tags": ["nRF93M1-EK"],
-        "supportedFirmwareTypes": ["MODEM"]
-    })))
+    let r = send(
+        api.key(Method::POST, &format!("/devices/{device}"))
+            .json(&json!({
+                "onboardingToken": "eyJhbGciOiJFUzI1NiJ9.eyJ0ZW5hbnQiOiJ0In0.c2ln",
+                "subType": "nRF93M1",
+                "tags": ["nRF93M1-EK"],
+                "supportedFirmwareTypes": ["MODEM"]
+            })),
+    )
     .await;
     assert_eq!(r.status, 202, "{:?}", r.json());
     let fetched = send(api.key(Method::GET, &format!("/devices/{device}")))
@@ -384,7 +390,10 @@ async fn onboard_one_device_with_a_provisioning_token() {
     // Both credentials, or neither: a 422 naming them; a token of the wrong type too.
     let pem = DeviceKey::generate().certificate_pem("both");
     for (body, needle) in [
-        (json!({"certificate": pem, "onboardingToken": "t"}), "not both"),
+        (
+            json!({"certificate": pem, "onboardingToken": "t"}),
+            "not both",
+        ),
         (json!({"tags": ["a"]}), "body.certificate"),
         (json!({"onboardingToken": ""}), "onboardingToken"),
         (json!({"onboardingToken": 42}), "onboardingToken"),
