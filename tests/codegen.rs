@@ -100,9 +100,36 @@ fn operation_table_comes_from_the_spec() {
         &[&["Simple Token"][..], &["JSON Web Token"][..]]
     );
     let history = nrfcloud_api::operations::by_id("GetLocationHistory").unwrap();
-    assert!(history.security.is_empty(), "no auth upstream");
+    assert_eq!(
+        history.security,
+        &[&["Simple Token"][..]],
+        "none declared upstream; the fixup declares the API key"
+    );
     let agnss = nrfcloud_api::operations::by_id("GetAssistanceData").unwrap();
     assert_eq!(agnss.accept, Some("application/octet-stream"));
+}
+
+/// The operations that really need no credential. Every other operation must declare one: a
+/// spec change that drops an operation's security (as upstream did for the location history)
+/// fails here instead of sending a request without the team's credential.
+const NO_CREDENTIAL_NEEDED: &[&str] = &["GetSpec", "GetSystemStatus"];
+
+#[test]
+fn only_the_spec_and_the_status_go_without_credentials() {
+    let mut without: Vec<&str> = OPERATIONS
+        .iter()
+        .filter(|o| o.security.iter().all(|alt| alt.is_empty()))
+        .map(|o| o.operation_id)
+        .collect();
+    without.sort_unstable();
+    assert_eq!(
+        without, NO_CREDENTIAL_NEEDED,
+        "operations the generated client sends without an Authorization header"
+    );
+    for id in ["GetLocationHistory", "DeleteLocationHistory"] {
+        let op = nrfcloud_api::operations::by_id(id).unwrap();
+        assert_eq!(op.security, &[&["Simple Token"][..]], "{id}");
+    }
 }
 
 #[test]

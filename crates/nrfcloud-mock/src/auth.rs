@@ -90,7 +90,9 @@ pub(crate) fn identify(
                 return Ok(Caller::Service);
             }
             // A device JWT may carry the team id as audience too: try the device's key.
-            if sub.is_none_or(|s| !data.devices.contains_key(s)) {
+            if sub.is_none_or(|s| {
+                !data.devices.contains_key(s) && !data.key_only_devices.contains_key(s)
+            }) {
                 return Err(ApiError::unauthorized(if data.service_key.is_some() {
                     "The JWT's signature does not match the team's current service key"
                 } else {
@@ -101,15 +103,20 @@ pub(crate) fn identify(
         let sub = sub.ok_or_else(|| {
             ApiError::unauthorized("The JWT has neither a device id (sub) nor the team id (aud)")
         })?;
-        let device = data
-            .devices
-            .get(sub)
-            .ok_or_else(|| ApiError::unauthorized(format!("Unknown device '{sub}' in the JWT")))?;
-        let key = device.public_key.as_ref().ok_or_else(|| {
-            ApiError::unauthorized(format!(
-                "Device '{sub}' has no registered public key or certificate"
-            ))
-        })?;
+        let key = match (data.devices.get(sub), data.key_only_devices.get(sub)) {
+            (Some(device), _) => device.public_key.as_ref().ok_or_else(|| {
+                ApiError::unauthorized(format!(
+                    "Device '{sub}' has no registered public key or certificate"
+                ))
+            })?,
+            // Registered with RegisterPublicKeys but never onboarded.
+            (None, Some(key)) => key,
+            (None, None) => {
+                return Err(ApiError::unauthorized(format!(
+                    "Unknown device '{sub}' in the JWT"
+                )));
+            }
+        };
         if decoded.verify(key) {
             Ok(Caller::Device(sub.to_owned()))
         } else {

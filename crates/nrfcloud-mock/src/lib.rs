@@ -29,6 +29,18 @@
 //!   COMPLETED (mixed outcomes) or CANCELLED, so clients meet values the spec's enum lacks;
 //! - bulk-ops error summaries are `{bulkOpsRequestId, endpoint, totalRows, failedRows,
 //!   errors: [{row, deviceId, message}]}` with 1-based data-row numbers.
+//!
+//! Where the mock follows evidence beyond the document (the README lists the sources):
+//! - GetLocationHistory and DeleteLocationHistory require the API key (the curl examples send
+//!   it; the document declares no security), as the client's codegen declares;
+//! - RegisterPublicKeys accepts a device id that was never onboarded: the device signs JWTs
+//!   for location services but is not listed among the team's devices;
+//! - OnboardDevice takes `{onboardingToken, …}` as well as `{certificate, …}`;
+//! - P-GPS accepts `predictionIntervalMinutes` 120 and 240;
+//! - the P-GPS `{host, path}` names the file as `https://{host}/{path}`, like the real
+//!   service's; the mock serves it over plain HTTP at `http://{host}/{path}` (a client maps
+//!   the origin, e.g. `nrfcloud::ClientBuilder::download_origin_override`);
+//! - canned modem bundle ids start with their type, `MODEM*`.
 
 #![warn(missing_docs)]
 
@@ -40,6 +52,7 @@ mod config;
 mod csv_rows;
 mod der;
 mod errors;
+mod evidence;
 mod extras;
 mod faults;
 mod fota_engine;

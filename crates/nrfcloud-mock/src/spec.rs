@@ -148,6 +148,7 @@ impl ApiSpec {
                 out
             })
             .unwrap_or_default();
+        let security = crate::evidence::security(&id, security);
         let params = op
             .get("parameters")
             .and_then(Value::as_array)
@@ -290,7 +291,11 @@ mod tests {
         let history = spec
             .find(&Method::GET, "/location/history")
             .expect("GetLocationHistory");
-        assert!(history.security.is_empty());
+        assert_eq!(
+            history.security,
+            vec![Scheme::SimpleToken],
+            "none declared; the curl examples send the API key"
+        );
         let onboard = spec
             .find(&Method::POST, "/devices")
             .expect("OnboardDevices");
@@ -299,6 +304,33 @@ mod tests {
             .find(&Method::HEAD, "/location/agnss")
             .expect("GetAssistanceDataSize");
         assert_eq!(head.id, "GetAssistanceDataSize");
+    }
+
+    /// The mock enforces the security the client's codegen sends, after its fixups: not the
+    /// raw document's, which drops the credential of the location history.
+    #[test]
+    fn security_follows_the_fixed_up_document() {
+        let spec = ApiSpec::load().expect("loads");
+        let mut doc: Value = serde_json::from_str(SPEC_JSON).expect("parses");
+        nrfcloud_codegen::fixups::apply_all(&mut doc).expect("fixups apply");
+        let table = nrfcloud_codegen::operations::from_document(&doc);
+        assert!(table.len() > 80);
+        for op in &table {
+            let method = Method::from_bytes(op.method.as_bytes()).expect("method");
+            let mock = spec.find(&method, &op.path).expect("the mock serves it");
+            let mut want: Vec<Scheme> = op
+                .security
+                .iter()
+                .flatten()
+                .map(|name| Scheme::from_name(name).expect("known scheme"))
+                .collect();
+            want.dedup();
+            let mut got = mock.security.clone();
+            let key = |s: &Scheme| s.name();
+            want.sort_by_key(key);
+            got.sort_by_key(key);
+            assert_eq!(got, want, "{} {} {}", op.operation_id, op.method, op.path);
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use p256::ecdsa::VerifyingKey;
 use serde_json::{Map, Value, json};
 
 use crate::bulk_ops::BulkOp;
@@ -45,6 +46,9 @@ impl Settings {
 #[derive(Debug)]
 pub(crate) struct StateData {
     pub(crate) devices: BTreeMap<String, Device>,
+    /// Keys registered with RegisterPublicKeys for device ids that were never onboarded: such a
+    /// device signs JWTs for location services, but is not listed among the team's devices.
+    pub(crate) key_only_devices: BTreeMap<String, VerifyingKey>,
     pub(crate) bulk_ops: BTreeMap<String, BulkOp>,
     pending_bulk: VecDeque<String>,
     pub(crate) messages: Vec<StoredMessage>,
@@ -82,7 +86,7 @@ impl StateData {
             if op.completes_at > now {
                 break;
             }
-            op.complete(&mut self.devices, now);
+            op.complete(&mut self.devices, &mut self.key_only_devices, now);
             self.pending_bulk.pop_front();
         }
         let mut touched: Vec<String> = Vec::new();
@@ -171,6 +175,7 @@ impl MockState {
             anchors: BTreeMap::new(),
             contributions: Vec::new(),
             ble_values: HashMap::new(),
+            key_only_devices: BTreeMap::new(),
             authority: DeviceKey::generate(),
         };
         seed(&mut data, &settings, config.devices);

@@ -25,6 +25,22 @@ impl Invalid {
     }
 }
 
+impl Invalid {
+    /// How much a failure says about what the caller sent, to pick the message of the
+    /// alternative of an `anyOf`/`oneOf` that came closest: a value that is present but wrong
+    /// (`autoApply must be a boolean`) says more than a property another alternative requires
+    /// (`deviceIdentifiers is required`); then the deeper field says more.
+    fn specificity(&self) -> (bool, usize) {
+        (
+            self.reason != REQUIRED,
+            self.field.matches(['.', '[']).count(),
+        )
+    }
+}
+
+/// The reason of a missing required property or body.
+const REQUIRED: &str = "is required";
+
 impl std::fmt::Display for Invalid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.field, self.reason)
@@ -61,7 +77,10 @@ pub(crate) fn check(
                         break;
                     }
                     Err(e) => {
-                        if best.as_ref().is_none_or(|b| e.field.len() > b.field.len()) {
+                        if best
+                            .as_ref()
+                            .is_none_or(|b| e.specificity() > b.specificity())
+                        {
                             best = Some(e);
                         }
                     }
@@ -155,7 +174,7 @@ pub(crate) fn check(
             if let Some(required) = obj.get("required").and_then(Value::as_array) {
                 for name in required.iter().filter_map(Value::as_str) {
                     if !map.contains_key(name) {
-                        return Err(Invalid::new(&format!("{field}.{name}"), "is required"));
+                        return Err(Invalid::new(&format!("{field}.{name}"), REQUIRED));
                     }
                 }
             }
@@ -420,6 +439,15 @@ pub(crate) fn check_body(
         let Ok(text) = std::str::from_utf8(body) else {
             return Err(Invalid::new("body", "must be text"));
         };
+        // JSON that is not a string (an array, an object, a number) is the wrong type, not
+        // a string that breaks the pattern.
+        let json = content_type.is_some_and(|ct| media_type_matches(ct, "application/json"));
+        if json
+            && let Ok(value) = serde_json::from_str::<Value>(text)
+            && !value.is_string()
+        {
+            return Err(Invalid::new("body", "must be a string"));
+        }
         let text = body_text(content_type, text);
         return check(spec, schema, &Value::String(text), "body");
     }
@@ -493,6 +521,57 @@ mod tests {
         assert!(check_body(&spec, &op, Some("application/json"), b"\"my-name\"").is_ok());
         assert!(check_body(&spec, &op, Some("text/plain"), b"my-name").is_ok());
         assert!(check_body(&spec, &op, Some("text/plain"), b"bad name!").is_err());
+    }
+
+    #[test]
+    fn a_json_name_that_is_not_a_string_is_the_wrong_type() {
+        let spec = spec();
+        let op = spec
+            .find(&Method::PUT, "/devices/{deviceId}/name")
+            .expect("UpdateDeviceName");
+        for body in [&b"[\"my-name\"]"[..], b"{\"name\": \"x\"}", b"42", b"true"] {
+            let err = check_body(&spec, &op, Some("application/json"), body).expect_err("type");
+            assert_eq!(err.to_string(), "body must be a string");
+        }
+        // As text, the same characters are a name that breaks the pattern.
+        let err =
+            check_body(&spec, &op, Some("text/plain"), b"[\"my-name\"]").expect_err("pattern");
+        assert!(err.reason.contains("pattern"), "{err}");
+        // Text that is not JSON, sent as JSON, is still read leniently as the name.
+        assert!(check_body(&spec, &op, Some("application/json"), b"my-name").is_ok());
+    }
+
+    /// CreateFOTAJob's body is an anyOf of five alternatives; the second requires tags,
+    /// deviceIds and deviceIdentifiers together, the fourth deviceIdentifiers alone. A wrong
+    /// `autoApply` must be named, not a property some other alternative requires.
+    #[test]
+    fn any_of_failures_name_the_field_that_is_wrong() {
+        let spec = spec();
+        let op = spec
+            .find(&Method::POST, "/fota-jobs")
+            .expect("CreateFOTAJob");
+        let check_json = |v: Value| {
+            check_body(
+                &spec,
+                &op,
+                Some("application/json"),
+                &serde_json::to_vec(&v).unwrap(),
+            )
+        };
+        let bundle = "APP*1e29f2c5*v1.0.0";
+        let err = check_json(json!({"bundleId": bundle, "tags": ["t"], "autoApply": "false"}))
+            .expect_err("string autoApply");
+        assert_eq!(err.to_string(), "body.autoApply must be a boolean");
+        let err = check_json(json!({"bundleId": bundle, "deviceIds": "nrf-1"}))
+            .expect_err("deviceIds not an array");
+        assert_eq!(err.to_string(), "body.deviceIds must be an array");
+        let err = check_json(json!({"bundleId": bundle, "tags": [7], "name": "x"}))
+            .expect_err("a number as tag");
+        assert_eq!(err.to_string(), "body.tags[0] must be a string");
+        assert!(check_json(json!({"bundleId": bundle, "tags": ["t"], "autoApply": false})).is_ok());
+        assert!(check_json(json!({"bundleId": bundle, "deviceIds": ["nrf-1"]})).is_ok());
+        let err = check_json(json!({"tags": ["t"]})).expect_err("no bundle");
+        assert_eq!(err.to_string(), "body.bundleId is required");
     }
 
     #[test]

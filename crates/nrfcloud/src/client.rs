@@ -9,9 +9,11 @@ use std::time::Duration;
 use nrfcloud_api::ResponseValue;
 use nrfcloud_api::hooks::BoxFuture;
 use nrfcloud_api::sendable::Sendable;
+use reqwest::Url;
 use reqwest::header::HeaderValue;
 
 use crate::credentials::{Credentials, DeviceKey, ServiceKey};
+use crate::download_origin::OriginOverride;
 use crate::error::{ApiError, Error};
 use crate::jwt::{Clock, SystemClock};
 use crate::middleware::{CALL, CallOptions, State, TooLarge};
@@ -37,6 +39,7 @@ struct Inner {
     raw: nrfcloud_api::Client,
     state: Arc<State>,
     base_url: String,
+    download_overrides: Vec<OriginOverride>,
 }
 
 impl std::fmt::Debug for Client {
@@ -61,6 +64,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     clock: Arc<dyn Clock>,
     max_response_bytes: u64,
+    download_overrides: Vec<(String, String)>,
 }
 
 impl Default for ClientBuilder {
@@ -75,6 +79,7 @@ impl Default for ClientBuilder {
             http: None,
             clock: Arc::new(SystemClock),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            download_overrides: Vec::new(),
         }
     }
 }
@@ -170,6 +175,34 @@ impl ClientBuilder {
         self
     }
 
+    /// Downloads ([`Client::download_pgps`], [`Client::download_url`],
+    /// [`Client::download_to`]) whose URL is on the origin `from` (`scheme://host[:port]`) are
+    /// fetched from the origin `to` instead, with the same path and query; other URLs are
+    /// untouched. For tests: the API names a P-GPS file as `https://{host}/{path}`, and the
+    /// local mock serves it over plain HTTP, so map the mock's `https://` origin to its base
+    /// URL. Both must be bare `http(s)` origins ([`ClientBuilder::build`] fails naming
+    /// `download_origin_override` otherwise). Downloads never carry the API credential,
+    /// overridden or not.
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mock_base_url = "http://127.0.0.1:8080";
+    /// let https_origin = mock_base_url.replacen("http://", "https://", 1);
+    /// let client = nrfcloud::Client::builder()
+    ///     .base_url(mock_base_url)
+    ///     .download_origin_override(https_origin, mock_base_url)
+    ///     .build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    pub fn download_origin_override(
+        mut self,
+        from: impl Into<String>,
+        to: impl Into<String>,
+    ) -> Self {
+        self.download_overrides.push((from.into(), to.into()));
+        self
+    }
+
     /// Where token minting reads the time (tests use a manual clock).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -203,6 +236,11 @@ impl ClientBuilder {
             ));
         }
         self.credentials.validate()?;
+        let download_overrides = self
+            .download_overrides
+            .iter()
+            .map(|(from, to)| OriginOverride::new(from, to))
+            .collect::<Result<Vec<_>, _>>()?;
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| Error::invalid(None, "user_agent", "not a valid header value"))?;
         let http = match self.http {
@@ -236,6 +274,7 @@ impl ClientBuilder {
                 raw,
                 state,
                 base_url: trimmed,
+                download_overrides,
             }),
         })
     }
@@ -250,6 +289,16 @@ impl Client {
     /// The base URL (without `/v1`).
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
+    }
+
+    /// Where a download of `url` goes: the first matching
+    /// [`ClientBuilder::download_origin_override`], else `url` itself.
+    pub(crate) fn download_target(&self, url: Url) -> Url {
+        self.inner
+            .download_overrides
+            .iter()
+            .find_map(|o| o.apply(&url))
+            .unwrap_or(url)
     }
 
     /// The generated client. Its calls already carry credentials, retries and tracing; use

@@ -265,10 +265,20 @@ mod tests {
         let ground_fix = by_id("GetLocationFromCellsOrWifiNetworks").unwrap();
         let jwt = creds.token_for(ground_fix, &SystemClock).unwrap().unwrap();
         assert_eq!(jwt.expose().split('.').count(), 3, "a minted JWT");
-        let history = by_id("GetLocationHistory").unwrap();
+        let status = by_id("GetSystemStatus").unwrap();
         assert!(
-            creds.token_for(history, &SystemClock).unwrap().is_none(),
+            creds.token_for(status, &SystemClock).unwrap().is_none(),
             "no auth"
+        );
+        let history = by_id("GetLocationHistory").unwrap();
+        assert_eq!(
+            creds
+                .token_for(history, &SystemClock)
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "api-key",
+            "declared without security upstream; the fixup's API key"
         );
     }
 

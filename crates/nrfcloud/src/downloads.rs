@@ -29,6 +29,10 @@
 //! # let _ = (written, predictions); Ok(()) }
 //! ```
 //!
+//! A test that downloads from a local mock maps the `https://` origin the API names to the
+//! mock's plain-HTTP base URL with
+//! [`ClientBuilder::download_origin_override`](crate::ClientBuilder::download_origin_override).
+//!
 //! These downloads never carry the API credential: they are plain `GET`s with the client's
 //! `reqwest::Client` (its timeouts, proxies and TLS settings) and `User-Agent`, outside the
 //! generated client's middleware, so no `Authorization` header is ever added, whatever the
@@ -217,6 +221,7 @@ impl Client {
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
+        let url = self.download_target(url);
         if !url.username().is_empty() || url.password().is_some() {
             return Err(Error::invalid(
                 Some(operation),

@@ -21,6 +21,7 @@
 pub mod agnss;
 mod client;
 pub mod credentials;
+mod download_origin;
 pub mod downloads;
 pub mod error;
 pub mod firmware;

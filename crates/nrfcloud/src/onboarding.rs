@@ -1,4 +1,5 @@
-//! Bulk onboarding and key/certificate registration: typed rows checked against the
+//! Onboarding one device ([`Client::onboard_device`], with a certificate or a provisioning
+//! token), bulk onboarding and key/certificate registration: typed rows checked against the
 //! documentation's patterns before anything is sent, CSV written with a real CSV library,
 //! requests of at most 1,000 rows sent with bounded concurrency, every bulk-ops request
 //! polled until it ends, and failed rows mapped back to device ids.
@@ -216,6 +217,46 @@ fn normalized_pem(pem: &str) -> String {
     format!("{}\n", pem.trim())
 }
 
+/// The operation name in the errors of [`Client::onboard_device`].
+const ONBOARD_DEVICE: &str = "OnboardDevice";
+
+/// The OnboardDevice body for a row: `{certificate, …}` or `{onboardingToken, …}`.
+fn onboard_device_body(row: &OnboardingRow) -> Result<types::OnboardDeviceBody, Error> {
+    row.validate()
+        .map_err(|e| Error::invalid(Some(ONBOARD_DEVICE), e.field, e.reason))?;
+    let mut body = serde_json::Map::new();
+    match &row.credential {
+        DeviceCredential::Certificate(pem) => {
+            body.insert("certificate".into(), normalized_pem(pem).into());
+        }
+        DeviceCredential::OnboardingToken(token) => {
+            body.insert("onboardingToken".into(), token.clone().into());
+        }
+        DeviceCredential::PublicKey(_) => {
+            return Err(Error::invalid(
+                Some(ONBOARD_DEVICE),
+                "credential",
+                "OnboardDevice takes a certificate or an onboarding token, not a public key \
+                 (register keys with register_public_keys)",
+            ));
+        }
+    }
+    if let Some(sub_type) = &row.sub_type {
+        body.insert("subType".into(), sub_type.clone().into());
+    }
+    if !row.tags.is_empty() {
+        body.insert("tags".into(), row.tags.clone().into());
+    }
+    if !row.firmware_types.is_empty() {
+        body.insert(
+            "supportedFirmwareTypes".into(),
+            row.firmware_types.clone().into(),
+        );
+    }
+    serde_json::from_value(serde_json::Value::Object(body))
+        .map_err(|e| Error::invalid(Some(ONBOARD_DEVICE), "body", e.to_string()))
+}
+
 /// Which bulk operation to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BulkKind {
@@ -430,6 +471,23 @@ impl Client {
             .map(onboarding_csv)
             .collect::<Result<Vec<_>, _>>()?;
         self.run_bulk(BulkKind::OnboardDevices, ids, bodies, options)
+            .await
+    }
+
+    /// Onboards one device at once (OnboardDevice), with a
+    /// [`DeviceCredential::Certificate`] or, for nrf93m devices, a
+    /// [`DeviceCredential::OnboardingToken`] (the provisioning token the device generated).
+    /// The row is checked by the same rules as an [`onboard_devices`](Client::onboard_devices)
+    /// row (the CSV's `certificate` and `onboardingToken` columns) before anything is sent; a
+    /// [`DeviceCredential::PublicKey`] is refused, since OnboardDevice takes none (register
+    /// keys with [`register_public_keys`](Client::register_public_keys)).
+    pub async fn onboard_device(&self, row: &OnboardingRow) -> Result<(), Error> {
+        let body = onboard_device_body(row)?;
+        let id: types::DeviceId = row
+            .device_id
+            .parse()
+            .map_err(|_| Error::invalid(Some(ONBOARD_DEVICE), "deviceId", "not a device id"))?;
+        self.execute(|api| api.onboard_device().device_id(id).body(body))
             .await
     }
 

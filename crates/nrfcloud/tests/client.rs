@@ -126,14 +126,36 @@ async fn each_operation_uses_a_credential_its_security_accepts() {
     );
     assert_eq!(exp - iat, 3600, "device tokens live one hour by default");
 
+    server.reply(Reply::json(200, json!({"status": "ok"})));
+    client.execute(|api| api.get_system_status()).await.unwrap();
+    assert!(
+        server.last().headers.get("authorization").is_none(),
+        "no auth declared, none sent"
+    );
+
+    // Declared without security upstream, but the service needs the API key (a fixup says so).
     server.reply(Reply::json(200, json!({"items": [], "total": 0})));
     client
         .execute(|api| api.get_location_history())
         .await
         .unwrap();
-    assert!(
-        server.last().headers.get("authorization").is_none(),
-        "no auth declared, none sent"
+    assert_eq!(
+        server.last().header("authorization"),
+        format!("Bearer {API_KEY}"),
+        "the location history is sent with the API key"
+    );
+    server.reply(Reply::empty(202));
+    client
+        .execute(|api| {
+            api.delete_location_history()
+                .device_id("nrf-352656100000001")
+                .id("bc631093-7f7c-4c1b-aa63-a68c759bcd5c")
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        server.last().header("authorization"),
+        format!("Bearer {API_KEY}")
     );
 }
 

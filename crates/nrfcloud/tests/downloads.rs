@@ -581,3 +581,121 @@ async fn download_to_errors() {
     }
     assert_eq!(files.count(), before);
 }
+
+/// The real service answers P-GPS with a bare host and a relative path, fetched as
+/// `https://{host}/{path}`. A local server has no TLS: `download_origin_override` sends that
+/// origin's downloads to the server's plain-HTTP base URL; the API call itself carries the
+/// interval the caller asked for (120, which Nordic's tests use; the document lists 240 only).
+#[tokio::test]
+async fn pgps_downloads_follow_an_origin_override() {
+    let api = Recorder::start().await;
+    let files = Recorder::start().await;
+    let host = files.base.trim_start_matches("http://").to_owned();
+    let pem = SigningKey::from_slice(&[7; 32])
+        .unwrap()
+        .to_pkcs8_pem(LineEnding::LF)
+        .unwrap()
+        .to_string();
+    let client = Client::builder()
+        .base_url(&api.base)
+        .device_key(DeviceKey::from_pem("nrf-352656100000001", &pem).unwrap())
+        .download_origin_override(format!("https://{host}"), &files.base)
+        .build()
+        .unwrap();
+    api.reply(Reply::json(
+        200,
+        json!({"host": host, "path": "public/15131-0_15135-72000.bin"}),
+    ));
+    let location = client
+        .execute(|api| {
+            api.get_predicted_assistance_data()
+                .prediction_count(6.0)
+                .prediction_interval_minutes(120.0)
+        })
+        .await
+        .unwrap();
+    let query = api.last().query.unwrap_or_default();
+    assert!(
+        query.contains("predictionIntervalMinutes=120"),
+        "the interval asked for is sent: {query}"
+    );
+    files.reply(Reply::bytes(
+        200,
+        "application/octet-stream",
+        prediction_file(),
+    ));
+    let got = client.download_pgps(&location).await.unwrap();
+    assert_eq!(got.as_ref(), prediction_file().as_slice());
+    let r = files.last();
+    assert_eq!(r.path, "/public/15131-0_15135-72000.bin");
+    assert!(r.headers.get("authorization").is_none(), "{:?}", r.headers);
+
+    // Other origins are untouched: the API's own host stays as it is.
+    api.reply(Reply::bytes(200, "application/octet-stream", vec![4, 2]));
+    let got = client
+        .download_url(&format!("{}/files/x.bin", api.base))
+        .await
+        .unwrap();
+    assert_eq!(got.as_ref(), [4, 2]);
+    assert_eq!(files.count(), 1);
+}
+
+/// Without the override, the same answer names an `https://` URL, which a plain-HTTP server
+/// cannot answer: the override is what makes the mock's file downloadable.
+#[tokio::test]
+async fn pgps_downloads_use_https_without_an_override() {
+    let api = Recorder::start().await;
+    let files = Recorder::start().await;
+    let client = client(&api);
+    let host = files.base.trim_start_matches("http://");
+    let location: GetPredictedAssistanceDataResponse =
+        serde_json::from_value(json!({"host": host, "path": "public/a.bin"})).unwrap();
+    let e = client.download_pgps(&location).await.unwrap_err();
+    assert!(matches!(e, Error::Transport { .. }), "{e:?}");
+}
+
+#[test]
+fn origin_overrides_must_be_bare_origins() {
+    for (from, to) in [
+        ("https://127.0.0.1:1/prefix", "http://127.0.0.1:1"),
+        ("https://127.0.0.1:1", "ftp://127.0.0.1:1"),
+    ] {
+        let e = Client::builder()
+            .download_origin_override(from, to)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidInput { field, .. } if field == "download_origin_override"),
+            "{e:?}"
+        );
+    }
+}
+
+/// End to end: the mock's P-GPS answer, fetched as `https://{host}/{path}` through the override.
+#[tokio::test]
+async fn the_mocks_pgps_file_downloads_through_the_override() {
+    let server = nrfcloud_mock::MockServer::start().await.unwrap();
+    let device = "nrf-352656100000077";
+    let key = server.state().add_device(device, &[]);
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .device_key(DeviceKey::from_pem(device, &key.private_key_pem()).unwrap())
+        .download_origin_override(
+            server.base_url().replacen("http://", "https://", 1),
+            server.base_url(),
+        )
+        .build()
+        .unwrap();
+    let location = client
+        .execute(|api| {
+            api.get_predicted_assistance_data()
+                .prediction_count(6.0)
+                .prediction_interval_minutes(120.0)
+        })
+        .await
+        .unwrap();
+    let url = nrfcloud::downloads::prediction_url(&location.host, &location.path).unwrap();
+    assert_eq!(url.scheme(), "https", "as the real service names it");
+    let file = client.download_pgps(&location).await.unwrap();
+    assert_eq!(file.len(), 6 * 512);
+}

@@ -11,6 +11,7 @@ mod operation_ids;
 mod parameters;
 mod responses;
 mod schemas;
+mod security;
 mod util;
 mod version;
 
@@ -113,6 +114,7 @@ pub const FIXUPS: &[Fixup] = &[
     operation_ids::RENAME_DUPLICATE_OPERATION_IDS,
     parameters::TRANSFORM_PARAMETER_IS_A_STRING,
     parameters::DECLARE_IF_MATCH_ON_UPDATE_DEVICE_STATE,
+    security::API_KEY_FOR_LOCATION_HISTORY,
     bodies::SINGLE_MEDIA_TYPE,
     bodies::NON_JSON_BODY_MEDIA_TYPES,
     bodies::RAW_BODY_FOR_CONTENT_TYPE_HEADER,

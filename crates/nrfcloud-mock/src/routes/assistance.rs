@@ -188,7 +188,13 @@ pub(crate) async fn get_predicted_assistance_data(
         .unwrap_or_default();
     let today = (ids::now() - epoch).num_days();
     let count = whole("predictionCount", 42.0, 1.0, 42.0)?;
-    let interval = whole("predictionIntervalMinutes", 240.0, 240.0, 240.0)?;
+    let interval = whole("predictionIntervalMinutes", 240.0, 1.0, f64::from(u16::MAX))?;
+    if !crate::evidence::PGPS_INTERVALS.contains(&interval) {
+        return Err(ApiError::validation(format!(
+            "Validation failed: predictionIntervalMinutes must be one of {:?}, not {interval}",
+            crate::evidence::PGPS_INTERVALS
+        )));
+    }
     let day = whole(
         "startGpsDay",
         today as f64,

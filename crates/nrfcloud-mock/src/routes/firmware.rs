@@ -103,14 +103,15 @@ pub(crate) async fn upload_firmware(
     ))
 }
 
-/// The canned modem firmware bundles.
+/// The canned modem firmware bundles. Their ids start with their type, as the document says a
+/// bundle id is the firmware type, a random string and the version.
 pub(crate) fn modem_bundles() -> Vec<Bundle> {
     MODEM_FIRMWARE
         .iter()
         .enumerate()
         .map(|(i, version)| Bundle {
             bundle_id: format!(
-                "MDM_FULL*{:08x}*{version}",
+                "MODEM*{:08x}*{version}",
                 ids::fnv1a(version.as_bytes()) as u32
             ),
             name: Some(format!("Modem firmware {version}")),

@@ -77,23 +77,45 @@ pub(crate) async fn register_certificates(
     bulk(&app, BulkEndpoint::RegisterCertificates, &headers, &body).await
 }
 
-/// OnboardDevice: one device with a PEM certificate, at once.
+/// OnboardDevice: one device at once, with a PEM certificate or, as the documentation's second
+/// modality (nrf93m devices) and Nordic's nRF93M onboarding script send it, an
+/// `onboardingToken`; the same rules as the OnboardDevices CSV columns of those names.
 pub(crate) async fn onboard_device(
     State(app): State<App>,
     Path(device_id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
     let request = json_body(&body)?;
-    let certificate = request
-        .get("certificate")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    if !CERTIFICATE.is_match(&certificate) {
-        return Err(ApiError::validation(
-            "Validation failed: body.certificate must be a PEM certificate (BEGIN/END CERTIFICATE lines)",
-        ));
-    }
+    let text = |name: &str| {
+        request
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let credential = match (text("certificate"), text("onboardingToken")) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::validation(
+                "Validation failed: give either body.certificate or body.onboardingToken, not both",
+            ));
+        }
+        (None, None) => {
+            return Err(ApiError::validation(
+                "Validation failed: body.certificate (or body.onboardingToken) is required",
+            ));
+        }
+        (Some(certificate), None) => {
+            let certificate = format!("{certificate}\n");
+            if !CERTIFICATE.is_match(&certificate) {
+                return Err(ApiError::validation(
+                    "Validation failed: body.certificate must be a PEM certificate (BEGIN/END CERTIFICATE lines)",
+                ));
+            }
+            Credential::Certificate(certificate)
+        }
+        (None, Some(token)) => Credential::Token(token),
+    };
     let strings = |name: &str| -> Vec<String> {
         request
             .get(name)
@@ -112,18 +134,34 @@ pub(crate) async fn onboard_device(
     if let Some(sub_type) = request.get("subType").and_then(Value::as_str) {
         device.sub_type = sub_type.to_owned();
     }
-    device.public_key = keys::public_key_from_pem(&certificate);
-    device.certificate = Some(certificate);
+    match credential {
+        Credential::Certificate(certificate) => {
+            device.public_key = keys::public_key_from_pem(&certificate);
+            device.certificate = Some(certificate);
+        }
+        Credential::Token(token) => device.onboarding_token = Some(token),
+    }
     app.state.with(|d| {
         if d.devices.contains_key(&device_id) {
             return Err(ApiError::bad_request(format!(
                 "Device {device_id} is already onboarded"
             )));
         }
+        // A key registered before onboarding stays the device's JWT key unless it brings one.
+        let registered = d.key_only_devices.remove(&device_id);
+        if device.public_key.is_none() {
+            device.public_key = registered;
+        }
         d.devices.insert(device_id.clone(), device);
         Ok(())
     })?;
     Ok(accepted())
+}
+
+/// What OnboardDevice was given.
+enum Credential {
+    Certificate(String),
+    Token(String),
 }
 
 /// AssociateDevice: adds a Nordic product (`nrf-` + IMEI) with its ownership code; idempotent,

@@ -173,10 +173,47 @@ async fn evaluation_tokens_work_for_location_services_only() {
     assert_eq!(r.json()["token"], token.as_str());
 }
 
+/// The document declares no security on the location history, but its curl examples all send
+/// the API key ("† Requires admin privileges" for all devices): the mock asks for it, on both
+/// operations, and refuses a device's JWT.
 #[tokio::test]
-async fn location_history_needs_no_credentials() {
+async fn location_history_needs_the_api_key() {
     let api = Api::with(fast(2)).await;
     let r = send(api.req(Method::GET, "/location/history")).await;
+    assert_eq!((r.status, r.code()), (401, Some(40100)), "{:?}", r.json());
+    let r = send(api.bearer(Method::GET, "/location/history", "not-the-key")).await;
+    assert_eq!((r.status, r.code()), (401, Some(40100)));
+    let r = send(api.key(Method::GET, "/location/history")).await;
     assert_eq!(r.status, 200);
-    assert!(!r.json()["items"].as_array().expect("items").is_empty());
+    let items = r.json()["items"].as_array().expect("items").clone();
+    assert!(!items.is_empty());
+    let device = items[0]["deviceId"].as_str().expect("deviceId").to_owned();
+    let id = items[0]["id"].as_str().expect("id").to_owned();
+    let path = format!("/location/history/{device}/{id}");
+
+    let r = send(api.req(Method::DELETE, &path)).await;
+    assert_eq!((r.status, r.code()), (401, Some(40100)));
+    let key = DeviceKey::generate();
+    let csv = format!("{device},{}\n", quoted(&key.public_key_pem()));
+    let r = send(
+        api.key(Method::POST, "/devices/public-keys")
+            .header("content-type", "text/csv")
+            .body(csv),
+    )
+    .await;
+    assert_eq!(r.status, 202);
+    let bulk = r.json()["bulkOpsRequestId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(wait_bulk(&api, &bulk).await["status"], "SUCCEEDED");
+    let jwt = key.device_jwt(&device, Duration::from_secs(600));
+    let r = send(api.bearer(Method::DELETE, &path, &jwt)).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (403, Some(40100)),
+        "a device JWT is not the API key"
+    );
+    let r = send(api.key(Method::DELETE, &path)).await;
+    assert_eq!(r.status, 202);
 }

@@ -205,3 +205,19 @@ async fn transform_uses_the_jsonata_engine_and_can_be_switched_off() {
     .await;
     assert_eq!(r.status, 422);
 }
+
+/// A device name sent as a JSON array is the wrong type ("must be a string"), not a string
+/// that breaks the name pattern.
+#[tokio::test]
+async fn a_device_name_must_be_a_json_string() {
+    let api = Api::with(fast(1)).await;
+    let r = send(
+        api.key(Method::PUT, &format!("/devices/{DEVICE}/name"))
+            .json(&json!(["kitchen-sensor"])),
+    )
+    .await;
+    assert_eq!((r.status, r.code()), (422, Some(42200)));
+    let message = r.json()["message"].as_str().expect("message").to_owned();
+    assert!(message.contains("body must be a string"), "{message}");
+    assert!(!message.contains("pattern"), "{message}");
+}

@@ -371,3 +371,50 @@ async fn manual_apply_device_reports_and_cancel() {
     let jobs = send(api.key(Method::GET, "/fota-jobs")).await.json();
     assert_eq!(jobs["items"].as_array().map(Vec::len), Some(1));
 }
+
+/// The document: a bundle id is "the concatenation of firmware type, random string, and
+/// firmware version". The canned modem bundles are of type MODEM, so their ids say MODEM.
+#[tokio::test]
+async fn canned_modem_bundle_ids_start_with_their_type() {
+    let api = Api::with(fast(0)).await;
+    let modem = send(api.key(Method::GET, "/firmwares?modemOnly=true"))
+        .await
+        .json();
+    let items = modem["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    for bundle in items {
+        let id = bundle["bundleId"].as_str().expect("bundleId");
+        let parts: Vec<&str> = id.splitn(3, '*').collect();
+        assert_eq!(parts.len(), 3, "{id}");
+        assert_eq!(parts[0], bundle["type"].as_str().expect("type"), "{id}");
+        assert!(
+            parts[1].len() == 8 && parts[1].chars().all(|c| c.is_ascii_alphanumeric()),
+            "{id}"
+        );
+        assert_eq!(
+            parts[2],
+            bundle["version"].as_str().expect("version"),
+            "{id}"
+        );
+    }
+}
+
+/// A CreateFOTAJob body with `"autoApply": "false"` (a string) is answered with the field
+/// that is wrong, not with a property another alternative of the anyOf requires.
+#[tokio::test]
+async fn create_fota_job_names_the_wrong_field() {
+    let api = Api::with(fast(1)).await;
+    let r = send(api.key(Method::POST, "/fota-jobs").json(&json!({
+        "bundleId": "APP*1e29f2c5*v1.0.0",
+        "tags": ["kitchen"],
+        "autoApply": "false"
+    })))
+    .await;
+    assert_eq!((r.status, r.code()), (422, Some(42200)));
+    let message = r.json()["message"].as_str().expect("message").to_owned();
+    assert!(
+        message.contains("body.autoApply must be a boolean"),
+        "{message}"
+    );
+    assert!(!message.contains("deviceIdentifiers"), "{message}");
+}

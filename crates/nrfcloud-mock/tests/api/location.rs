@@ -84,7 +84,7 @@ async fn ground_fix_is_deterministic_and_needs_two_access_points() {
             .contains("body.lte[0]")
     );
     // Every fix went into the device's history.
-    let history = send(api.req(
+    let history = send(api.key(
         Method::GET,
         &format!("/location/history?deviceId={DEVICE}&pageLimit=100"),
     ))
@@ -159,7 +159,7 @@ async fn gnss_fixes_feed_the_history() {
     )
     .await;
     assert_eq!(r.status, 202);
-    let history = send(api.req(
+    let history = send(api.key(
         Method::GET,
         &format!("/location/history?deviceId={DEVICE}&pageLimit=2"),
     ))
@@ -169,7 +169,7 @@ async fn gnss_fixes_feed_the_history() {
     assert_eq!(body["items"][0]["serviceType"], "GNSS");
     assert_eq!(body["items"][1]["lat"], "65");
     assert!(body["pageNextToken"].as_str().expect("token").contains('+'));
-    let latest = send(api.req(Method::GET, "/location/history?latest=true"))
+    let latest = send(api.key(Method::GET, "/location/history?latest=true"))
         .await
         .json();
     assert_eq!(
@@ -178,9 +178,9 @@ async fn gnss_fixes_feed_the_history() {
         "one per device"
     );
     let id = body["items"][0]["id"].as_str().expect("id").to_owned();
-    let r = send(api.req(Method::DELETE, &format!("/location/history/{DEVICE}/{id}"))).await;
+    let r = send(api.key(Method::DELETE, &format!("/location/history/{DEVICE}/{id}"))).await;
     assert_eq!(r.status, 202);
-    let r = send(api.req(Method::DELETE, &format!("/location/history/{DEVICE}/{id}"))).await;
+    let r = send(api.key(Method::DELETE, &format!("/location/history/{DEVICE}/{id}"))).await;
     assert_eq!((r.status, r.code()), (404, Some(40410)));
 }
 
@@ -311,8 +311,23 @@ async fn pgps_points_at_a_served_file() {
     let body = r.json();
     let host = body["host"].as_str().expect("host");
     let path = body["path"].as_str().expect("path");
-    let file = send(api.http.get(format!("http://{host}/{path}"))).await;
+    // As the real service: a bare host and a relative path, so that `https://{host}/{path}`
+    // names the file. The mock serves it over plain HTTP at the same host and path.
+    assert!(
+        !host.contains('/') && !path.starts_with('/'),
+        "{host} {path}"
+    );
+    let named = reqwest::Url::parse(&format!("https://{host}/{path}")).expect("a URL");
+    assert_eq!(named.host_str(), Some("127.0.0.1"));
+    let mut served = named.clone();
+    served.set_scheme("http").expect("http");
+    let file = send(api.http.get(served)).await;
     assert_eq!((file.status, file.bytes.len()), (200, 6 * 512));
+    assert_eq!(
+        file.header("content-type").as_deref(),
+        Some("application/octet-stream")
+    );
+    assert!(file.headers.get("authorization").is_none());
     let r = send(api.bearer(
         Method::GET,
         "/location/pgps?predictionIntervalMinutes=60",
@@ -320,6 +335,64 @@ async fn pgps_points_at_a_served_file() {
     ))
     .await;
     assert_eq!(r.status, 422);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .expect("message")
+            .contains("predictionIntervalMinutes"),
+        "{:?}",
+        r.json()
+    );
     let r = send(api.bearer(Method::GET, "/location/pgnss?predictionCount=43", &jwt)).await;
     assert_eq!(r.status, 422);
+}
+
+/// The document lists 240 as the only valid interval; Nordic's location-services tests request
+/// 120 from the real service and expect a prediction file. Both work, anything else is a 422
+/// naming the field.
+#[tokio::test]
+async fn pgps_intervals_of_120_and_240_minutes() {
+    let (api, jwt) = jwt_api().await;
+    for path in ["/location/pgps", "/location/pgnss"] {
+        for minutes in ["120", "240", "120.0"] {
+            let r = send(api.bearer(
+                Method::GET,
+                &format!("{path}?predictionCount=6&predictionIntervalMinutes={minutes}"),
+                &jwt,
+            ))
+            .await;
+            assert_eq!(r.status, 200, "{path} {minutes}: {:?}", r.json());
+        }
+        for minutes in ["60", "180", "480", "120.5", "0"] {
+            let r = send(api.bearer(
+                Method::GET,
+                &format!("{path}?predictionIntervalMinutes={minutes}"),
+                &jwt,
+            ))
+            .await;
+            assert_eq!((r.status, r.code()), (422, Some(42200)), "{minutes}");
+            let message = r.json()["message"].as_str().expect("message").to_owned();
+            assert!(message.contains("predictionIntervalMinutes"), "{message}");
+        }
+    }
+    // 120-minute predictions span half the time of 240-minute ones.
+    let file = |minutes: u32| {
+        let api = &api;
+        let jwt = &jwt;
+        async move {
+            send(api.bearer(
+                Method::GET,
+                &format!(
+                    "/location/pgnss?predictionCount=12&startGpsTimeOfDaySeconds=0&predictionIntervalMinutes={minutes}"
+                ),
+                jwt,
+            ))
+            .await
+            .json()["path"]
+                .as_str()
+                .expect("path")
+                .to_owned()
+        }
+    };
+    assert_ne!(file(120).await, file(240).await);
 }

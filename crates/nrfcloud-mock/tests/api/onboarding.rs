@@ -278,3 +278,130 @@ async fn mqtt_team_devices_get_real_certificates() {
         404
     );
 }
+
+/// Nordic's location-services test suite, run against the real service, registers an ES256
+/// public key for a brand-new device id (a random UUID), expects the bulk-ops request to end
+/// SUCCEEDED, then calls location services with that device's JWT. The device is not listed
+/// among the team's devices, since it was never onboarded.
+#[tokio::test]
+async fn public_keys_for_devices_never_onboarded() {
+    let api = Api::with(fast(1)).await;
+    let device = "3f2c1a9e-6b4d-4e8f-9a7c-1d2e3f4a5b6c";
+    let key = DeviceKey::generate();
+    let r = post_csv(
+        &api,
+        "/devices/public-keys",
+        "text/csv",
+        format!("{device},{}\n", quoted(&key.public_key_pem())),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{:?}", r.json());
+    let id = r.json()["bulkOpsRequestId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let done = wait_bulk(&api, &id).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    assert!(done.get("errorSummaryUrl").is_none());
+
+    let jwt = key.device_jwt(device, std::time::Duration::from_secs(600));
+    let r = send(api.bearer(
+        Method::GET,
+        "/location/pgps?predictionCount=6&predictionIntervalMinutes=120",
+        &jwt,
+    ))
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+    assert!(r.json()["host"].is_string() && r.json()["path"].is_string());
+    let r = send(
+        api.bearer(Method::POST, "/location/ground-fix", &jwt)
+            .json(&json!({"lte": [{"mcc": 244, "mnc": 91, "tac": 4099, "eci": 36078631}]})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+    // Another key for the same id does not sign for it.
+    let forged = DeviceKey::generate().device_jwt(device, std::time::Duration::from_secs(600));
+    let r = send(
+        api.bearer(Method::POST, "/location/ground-fix", &forged)
+            .json(&json!({"lte": [{"mcc": 244, "mnc": 91, "tac": 4099, "eci": 36078631}]})),
+    )
+    .await;
+    assert_eq!((r.status, r.code()), (401, Some(40100)));
+
+    // Not an onboarded device: not listed, not fetched.
+    assert_eq!(api.server.state().device_count(), 1);
+    let r = send(api.key(Method::GET, &format!("/devices/{device}"))).await;
+    assert_eq!(r.status, 404, "{:?}", r.json());
+    let listed = send(api.key(Method::GET, "/devices?pageLimit=100"))
+        .await
+        .json();
+    assert!(
+        listed["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|d| d["id"] != device)
+    );
+
+    // Onboarded later (with a token, no key of its own), it keeps the registered key.
+    let r = post_csv(
+        &api,
+        "/devices",
+        "text/csv",
+        format!("deviceId,onboardingToken\n{device},tok-123\n"),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{:?}", r.json());
+    let id = r.json()["bulkOpsRequestId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(wait_bulk(&api, &id).await["status"], "SUCCEEDED");
+    let r = send(api.bearer(Method::GET, &format!("/devices/{device}"), &jwt)).await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+}
+
+/// OnboardDevice's second modality: "device certificates or a provisioning token", sent by
+/// Nordic's nRF93M onboarding script as `{onboardingToken, subType, tags,
+/// supportedFirmwareTypes}` (the name of the OnboardDevices CSV column).
+#[tokio::test]
+async fn onboard_one_device_with_a_provisioning_token() {
+    let api = Api::with(fast(0)).await;
+    let device = "988234bd-a066-a101-656e-684d6f5adad6";
+    let r = send(
+        api.key(Method::POST, &format!("/devices/{device}"))
+            .json(&json!({
+                "onboardingToken": "eyJhbGciOiJFUzI1NiJ9.eyJ0ZW5hbnQiOiJ0In0.c2ln",
+                "subType": "nRF93M1",
+                "tags": ["nRF93M1-EK"],
+                "supportedFirmwareTypes": ["MODEM"]
+            })),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{:?}", r.json());
+    let fetched = send(api.key(Method::GET, &format!("/devices/{device}")))
+        .await
+        .json();
+    assert_eq!(fetched["id"], device);
+    assert_eq!(fetched["subType"], "nRF93M1");
+    assert_eq!(fetched["tags"], json!(["nRF93M1-EK"]));
+    assert_eq!(fetched["firmware"]["supports"], json!(["MODEM"]));
+
+    // Both credentials, or neither: a 422 naming them; a token of the wrong type too.
+    let pem = DeviceKey::generate().certificate_pem("both");
+    for (body, needle) in [
+        (
+            json!({"certificate": pem, "onboardingToken": "t"}),
+            "not both",
+        ),
+        (json!({"tags": ["a"]}), "body.certificate"),
+        (json!({"onboardingToken": ""}), "onboardingToken"),
+        (json!({"onboardingToken": 42}), "onboardingToken"),
+    ] {
+        let r = send(api.key(Method::POST, "/devices/other-device").json(&body)).await;
+        assert_eq!((r.status, r.code()), (422, Some(42200)), "{body}");
+        let message = r.json()["message"].as_str().expect("message").to_owned();
+        assert!(message.contains(needle), "{body}: {message}");
+    }
+    assert_eq!(api.server.state().device_count(), 1);
+}
