@@ -6,7 +6,7 @@
 //! `cargo test --release` checks the release build. `.ci/run` runs both.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -14,6 +14,9 @@ use serde_json::Value;
 /// A running `nrfcloud-mock` process, killed when dropped.
 struct MockProcess {
     child: Child,
+    /// Its standard output, kept open: the process must not meet a closed pipe when it
+    /// prints.
+    _stdout: BufReader<ChildStdout>,
     api_url: String,
     api_key: String,
     http: reqwest::Client,
@@ -30,18 +33,21 @@ impl MockProcess {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("the mock binary starts");
-        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
         let mut api_url = None;
         let mut api_key = None;
-        for line in BufReader::new(stdout).lines() {
-            let line = line.expect("the mock prints its settings");
+        let mut line = String::new();
+        // Up to the last line it prints when ready.
+        while !line.starts_with("Press Ctrl-C") {
+            line.clear();
+            let read = stdout
+                .read_line(&mut line)
+                .expect("the mock prints its settings");
+            assert!(read > 0, "the mock ended before it was ready");
             if let Some(url) = line.strip_prefix("API base URL:") {
                 api_url = Some(url.trim().to_owned());
             } else if let Some(key) = line.strip_prefix("API key:") {
                 api_key = Some(key.trim().to_owned());
-            }
-            if api_url.is_some() && api_key.is_some() {
-                break;
             }
         }
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -52,6 +58,7 @@ impl MockProcess {
             .expect("client builds");
         MockProcess {
             child,
+            _stdout: stdout,
             api_url: api_url.expect("the mock printed its API base URL"),
             api_key: api_key.expect("the mock printed its API key"),
             http,
@@ -66,7 +73,10 @@ impl MockProcess {
             .bearer_auth(&self.api_key)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("GET {path_and_query:.60}: {e}"));
+            .unwrap_or_else(|e| {
+                let short: String = path_and_query.chars().take(60).collect();
+                panic!("GET {short}…: {}", e.without_url())
+            });
         let status = response.status().as_u16();
         let body = response.bytes().await.expect("a body");
         (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
