@@ -54,7 +54,13 @@ pub const DEFAULT_MAX_RESULT_DEPTH: usize = 128;
 /// Memory is bounded through sizes, not bytes of the heap: the longest sequence the engine
 /// builds (a range, a path's results, `$map`, …), the size and depth of the result, and the
 /// time limit for the rest (values built by array constructors or string functions grow
-/// only as fast as the evaluation runs).
+/// only as fast as the evaluation runs, and the time is checked between steps).
+///
+/// Known gaps, which need a size limit inside the engine (it has none for strings): one
+/// step can still build a large string before the next check. `$pad` takes its width from
+/// an argument (`$pad('', 2000000000)` builds a 2 GB string, and takes about 30 s), and `&`
+/// doubles a string per step (`$reduce([1..40], function($a, $x) { $a & $a }, 'x')` peaks
+/// near 500 MB before the default time limit stops it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EvalLimits {
