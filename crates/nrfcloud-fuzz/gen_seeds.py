@@ -171,3 +171,32 @@ expressions = [
     '',
 ]
 write("jsonata_parse", {f"expr-{i:02}": e for i, e in enumerate(expressions)})
+
+
+# --- jsonata_eval: expression text, or a template left\x01core\x01right --------------------------
+
+attacks = [
+    "($f := function($x){$f($x)}; $f(1))",
+    "($f := function($n){ $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))",
+    "[1..10000000]",
+    "$count([1..100000].[1..100000])",
+    "$reduce([1..1000], function($acc, $x){ { 'a': $acc } }, {})",
+    "$reduce([1..30], function($a, $x){ $a & $a }, 'x')",
+    "$string([1..5000].{ 'id': id })",
+    "$sort([1..5000], function($a, $b){ $a < $b })",
+    "$map(n, function($v, $i){ $v * $i })",
+    "{ 'id': id, 'rsrp': state.reported.device.networkInfo.rsrp }",
+    "tags[$contains($, 'east')] ~> $join(',')",
+    "($a := 'a'; ($a ?: 'b') ?? 'c')",
+    "(\x011\x01)",
+    "[\x011\x01]",
+    "$f(\x011\x01)",
+    "{\"a\":\x011\x01}",
+    "1 + \x011\x01",
+    "a.\x01b\x01",
+    "-\x011\x01",
+    "/**/\x011\x01",
+    "(\x01a ?: b\x01)",
+    "$match('a', /\x01a\x01/)",
+]
+write("jsonata_eval", {f"attack-{i:02}": e for i, e in enumerate(attacks)})

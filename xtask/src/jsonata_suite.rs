@@ -11,8 +11,12 @@
 //!   fails with an error holding each listed property (`code`, `message`, `token`);
 //!   `undefinedResult` wants no value; `result` wants a deep-equal value, numbers compared
 //!   by value as JavaScript compares them, object keys in any order.
+//! - Every case is evaluated within the default [`nrfcloud::transform::EvalLimits`] (what
+//!   `Transform::evaluate` applies), with two explicit changes: the time limit is the
+//!   case's, and sequences may hold 10,000,000 items (jsonata-js's own range maximum,
+//!   which two `range-operator` cases reach; the default is 1,000,000).
 //! - `timelimit` + `depth`: the reference runner's guard raises `U1001` when evaluation
-//!   goes deeper or runs longer. Here they become the [`nrfcloud::transform::EvalOptions`]
+//!   goes deeper or runs longer. Here they become the [`nrfcloud::transform::EvalLimits`]
 //!   limits, whose errors (`D1011`, `D1012`, and the engine's own `U1001`) stand for it.
 //! - Every case runs on a worker thread under a time limit (the case's `timelimit`, else
 //!   10 s, plus a grace period); one that does not finish counts as failed.
@@ -25,13 +29,15 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use nrfcloud::Transform;
-use nrfcloud::transform::{ErrorKind, EvalOptions, TransformError};
+use nrfcloud::transform::{ErrorKind, EvalLimits, TransformError};
 use serde_json::{Map, Value};
 
 /// Evaluation time limit for cases without a `timelimit`.
 const DEFAULT_LIMIT: Duration = Duration::from_secs(10);
 /// Extra wall time the watchdog allows beyond the evaluation limit.
 const GRACE: Duration = Duration::from_secs(5);
+/// The sequence limit of the suite's evaluations: jsonata-js's range maximum.
+const SUITE_MAX_SEQUENCE_LENGTH: usize = 10_000_000;
 /// Stack of each case's worker thread.
 const STACK: usize = 256 * 1024 * 1024;
 
@@ -171,7 +177,9 @@ fn evaluate(case: &Case, limit: Duration) -> Outcome {
         Ok(t) => t,
         Err(e) => return Outcome::Compile(e),
     };
-    let mut options = EvalOptions::new().timeout(limit);
+    let mut options = EvalLimits::default()
+        .timeout(limit)
+        .max_sequence_length(SUITE_MAX_SEQUENCE_LENGTH);
     if let Some((_, depth)) = case.guard {
         options = options.max_depth(depth);
     }

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use nrfcloud_jsonata::{ErrorKind, EvalOptions, Transform};
+use nrfcloud_jsonata::{ErrorKind, EvalLimits, Transform};
 
 const MAX_EVAL_LEN: usize = 256;
 
@@ -54,7 +54,7 @@ fn check(text: &str) {
             if text.len() > MAX_EVAL_LEN {
                 return;
             }
-            let options = EvalOptions::new()
+            let options = EvalLimits::default()
                 .timeout(Duration::from_millis(20))
                 .max_depth(64);
             let doc = document();

@@ -25,6 +25,17 @@
 //! # Ok::<(), nrfcloud_jsonata::TransformError>(())
 //! ```
 //!
+//! # Bounds
+//!
+//! A transform can come from anyone who can send a request, so nothing about it is
+//! unbounded: [`Transform::new`] refuses expressions nested more than
+//! [`DEFAULT_MAX_NESTING`] levels deep (a syntax error, `S0299`, checked before each
+//! level is entered, so no expression can overflow the stack; see
+//! [`Transform::with_max_nesting`]), and [`Transform::evaluate`] stops an evaluation that
+//! runs longer, recurses deeper, builds longer sequences or returns a larger or deeper
+//! result than [`EvalLimits::default`] allows. [`TransformError::limit`] names the bound
+//! that stopped it; [`Transform::evaluate_with`] takes other limits, or none.
+//!
 //! # Engine
 //!
 //! Evaluation runs on [`jsonata-core`](https://crates.io/crates/jsonata-core), a Rust
@@ -57,14 +68,22 @@
 
 #![warn(missing_docs)]
 
+mod convert;
+mod limits;
+
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use jsonata_core::evaluator::{Context, Evaluator, EvaluatorOptions};
-use jsonata_core::value::{JArray, JValue};
+use jsonata_core::value::JValue;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
+
+use convert::{from_jvalue, to_jvalue};
+pub use limits::{
+    DEFAULT_MAX_DEPTH, DEFAULT_MAX_NESTING, DEFAULT_MAX_RESULT_BYTES, DEFAULT_MAX_RESULT_DEPTH,
+    DEFAULT_MAX_SEQUENCE_LENGTH, DEFAULT_TIMEOUT, EvalLimits, Limit,
+};
 
 /// A checked JSONata expression, ready to send as a `transform` query parameter or to
 /// evaluate locally.
@@ -92,7 +111,8 @@ struct Inner {
 pub enum ErrorKind {
     /// The expression is not valid JSONata (reported by [`Transform::new`]).
     Syntax,
-    /// Evaluation failed: a type error, `$error()`, a limit of [`EvalOptions`], and so on.
+    /// Evaluation failed: a type error, `$error()`, a limit of [`EvalLimits`] (see
+    /// [`TransformError::limit`]), and so on.
     Evaluation,
     /// The result did not deserialise into the requested type ([`Transform::evaluate_as`]).
     Deserialize,
@@ -108,7 +128,8 @@ pub enum ErrorKind {
 ///
 /// Syntax errors carry the jsonata-js error code (e.g. `S0202`), the position and the
 /// token jsonata-js reports; evaluation errors carry the JSONata error code when the
-/// engine reports one (e.g. `T2001`, `D3137`).
+/// engine reports one (e.g. `T2001`, `D3137`). An error caused by a bound names it in
+/// [`TransformError::limit`] and in its `Display`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TransformError {
     kind: ErrorKind,
@@ -116,17 +137,43 @@ pub struct TransformError {
     position: Option<usize>,
     token: Option<String>,
     message: String,
+    limit: Option<Limit>,
 }
 
 impl TransformError {
     fn new(kind: ErrorKind, code: Option<String>, message: impl Into<String>) -> Self {
+        let limit = code.as_deref().and_then(Limit::of_code);
         TransformError {
             kind,
             code,
             position: None,
             token: None,
             message: message.into(),
+            limit,
         }
+    }
+
+    /// An evaluation stopped by a result limit (which has no JSONata code).
+    fn result_limit(limit: Limit, limits: &EvalLimits) -> Self {
+        let (what, max) = match limit {
+            Limit::ResultDepth => ("nested deeper than", limits.max_result_depth),
+            _ => ("larger than", limits.max_result_bytes),
+        };
+        let unit = if limit == Limit::ResultDepth {
+            "levels"
+        } else {
+            "bytes of JSON"
+        };
+        let mut err = TransformError::new(
+            ErrorKind::Evaluation,
+            None,
+            format!(
+                "the result is {what} {} {unit}",
+                max.map_or_else(|| "?".to_string(), |m| m.to_string())
+            ),
+        );
+        err.limit = Some(limit);
+        err
     }
 
     /// What kind of failure this is.
@@ -160,72 +207,82 @@ impl TransformError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The bound that stopped the transform, when one did: the nesting limit of
+    /// [`Transform::with_max_nesting`] (a syntax error) or one of [`EvalLimits`].
+    pub fn limit(&self) -> Option<Limit> {
+        self.limit
+    }
 }
 
 impl fmt::Display for TransformError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.code, self.position) {
-            (Some(code), Some(pos)) => write!(f, "{code} at position {pos}: {}", self.message),
-            (Some(code), None) => write!(f, "{code}: {}", self.message),
-            (None, Some(pos)) => write!(f, "at position {pos}: {}", self.message),
-            (None, None) => f.write_str(&self.message),
+            (Some(code), Some(pos)) => write!(f, "{code} at position {pos}: {}", self.message)?,
+            (Some(code), None) => write!(f, "{code}: {}", self.message)?,
+            (None, Some(pos)) => write!(f, "at position {pos}: {}", self.message)?,
+            (None, None) => f.write_str(&self.message)?,
+        }
+        match self.limit {
+            Some(limit) => write!(f, " (stopped by {limit})"),
+            None => Ok(()),
         }
     }
 }
 
 impl std::error::Error for TransformError {}
 
-/// Limits for one evaluation, like jsonata-js's `timeout` and `stack` options.
-///
-/// Exceeding them fails the evaluation with the codes jsonata-js uses: `D1012`
-/// (timeout) and `D1011` (depth). Without limits an evaluation runs to completion (the
-/// engine still stops runaway recursion, with `U1001`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct EvalOptions {
-    /// Maximum wall-clock time of the evaluation.
-    pub timeout: Option<Duration>,
-    /// Maximum evaluation depth (nested expression evaluations).
-    pub max_depth: Option<usize>,
-}
-
-impl EvalOptions {
-    /// No limits.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sets the maximum wall-clock time.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Sets the maximum evaluation depth.
-    pub fn max_depth(mut self, depth: usize) -> Self {
-        self.max_depth = Some(depth);
-        self
-    }
-}
-
 impl Transform {
-    /// Parses and checks `expr`.
+    /// Parses and checks `expr`, with sub-expressions nested at most
+    /// [`DEFAULT_MAX_NESTING`] (200) levels deep.
     ///
     /// # Errors
     ///
     /// An [`ErrorKind::Syntax`] error with jsonata-js's code, position and token when
-    /// jsonata-js would reject the expression.
+    /// jsonata-js would reject the expression; code `S0299` and [`Limit::Nesting`] when it
+    /// nests deeper than the limit (at the first token past it).
     pub fn new(expr: impl Into<String>) -> Result<Transform, TransformError> {
+        Self::with_max_nesting(expr, DEFAULT_MAX_NESTING)
+    }
+
+    /// [`Transform::new`] with another nesting limit: how many levels sub-expressions
+    /// (brackets, blocks, operands, arguments, …) may nest.
+    ///
+    /// The check itself never runs out of stack, whatever the limit (it moves to stack
+    /// segments on the heap when the thread's runs low); the local engine parses at most
+    /// 1,000 levels, so deeper expressions are accepted but evaluate with an
+    /// [`ErrorKind::Unsupported`] error.
+    ///
+    /// ```
+    /// use nrfcloud_jsonata::{ErrorKind, Limit, Transform};
+    ///
+    /// let deep = format!("{}1{}", "(".repeat(300), ")".repeat(300));
+    /// let err = Transform::new(deep.as_str()).unwrap_err();
+    /// assert_eq!((err.kind(), err.code(), err.limit()), (ErrorKind::Syntax, Some("S0299"), Some(Limit::Nesting)));
+    /// assert_eq!(err.position(), Some(202)); // just after the first token 201 levels deep
+    /// assert!(Transform::with_max_nesting(deep, 300).is_ok());
+    /// # Ok::<(), nrfcloud_jsonata::TransformError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Transform::new`].
+    pub fn with_max_nesting(
+        expr: impl Into<String>,
+        max_nesting: usize,
+    ) -> Result<Transform, TransformError> {
         let source = expr.into();
-        let root_fields = match syntax::check(&source) {
+        let root_fields = match syntax::check(&source, max_nesting) {
             Ok(fields) => fields,
             Err(e) => {
+                let limit = (e.code == Some(syntax::TOO_DEEP)).then_some(Limit::Nesting);
                 return Err(TransformError {
                     kind: ErrorKind::Syntax,
                     code: e.code.map(str::to_string),
                     position: e.position,
                     token: e.token,
                     message: e.message,
+                    limit,
                 });
             }
         };
@@ -257,7 +314,9 @@ impl Transform {
         &self.inner.source
     }
 
-    /// Evaluates the expression against `input`.
+    /// Evaluates the expression against `input`, within the default [`EvalLimits`] (one
+    /// second, depth 1,000, sequences of 1,000,000 items, results of 16 MiB nested 128
+    /// levels); [`Transform::evaluate_with`] takes others.
     ///
     /// An *undefined* result (JSONata's "no value", e.g. a path that matches nothing) is
     /// returned as [`Value::Null`], as it appears in a JSON response; use
@@ -265,9 +324,10 @@ impl Transform {
     ///
     /// # Errors
     ///
-    /// An [`ErrorKind::Evaluation`] error with the JSONata code when evaluation fails.
+    /// An [`ErrorKind::Evaluation`] error with the JSONata code when evaluation fails, and
+    /// with [`TransformError::limit`] naming the limit when one stopped it.
     pub fn evaluate(&self, input: &Value) -> Result<Value, TransformError> {
-        self.evaluate_with(Some(input), None, &EvalOptions::default())
+        self.evaluate_with(Some(input), None, &EvalLimits::default())
             .map(Option::unwrap_or_default)
     }
 
@@ -291,7 +351,7 @@ impl Transform {
         input: &Value,
         bindings: &Map<String, Value>,
     ) -> Result<Value, TransformError> {
-        self.evaluate_with(Some(input), Some(bindings), &EvalOptions::default())
+        self.evaluate_with(Some(input), Some(bindings), &EvalLimits::default())
             .map(Option::unwrap_or_default)
     }
 
@@ -314,14 +374,19 @@ impl Transform {
     /// function or undefined member of an object is left out, one in an array is `null`,
     /// and a function result is undefined. Integral numbers come back as JSON integers.
     ///
+    /// `limits` bounds the evaluation: [`EvalLimits::default`] is what
+    /// [`Transform::evaluate`] applies, [`EvalLimits::none`] lifts every bound.
+    ///
     /// # Errors
     ///
-    /// As [`Transform::evaluate`]; exceeding `options` gives `D1012` or `D1011`.
+    /// As [`Transform::evaluate`]; passing a limit gives `D1012` (time), `D1011` (depth),
+    /// `D2015` (sequence length) or an error without code (result size or depth), each
+    /// with [`TransformError::limit`] naming it.
     pub fn evaluate_with(
         &self,
         input: Option<&Value>,
         bindings: Option<&Map<String, Value>>,
-        options: &EvalOptions,
+        limits: &EvalLimits,
     ) -> Result<Option<Value>, TransformError> {
         let ast = self.inner.ast.as_ref().map_err(Clone::clone)?;
         contain(|| {
@@ -330,10 +395,11 @@ impl Transform {
                 context.bind(name.clone(), to_jvalue(value));
             }
             let engine_options = EvaluatorOptions {
-                timeout_ms: options
+                timeout_ms: limits
                     .timeout
                     .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)),
-                max_stack_depth: options.max_depth,
+                max_stack_depth: limits.max_depth,
+                max_sequence_length: limits.max_sequence_length,
                 ..EvaluatorOptions::default()
             };
             let mut evaluator = Evaluator::with_options(context, engine_options);
@@ -348,7 +414,8 @@ impl Transform {
                 (None, _) => JValue::Undefined,
             };
             match evaluator.evaluate(ast, &data) {
-                Ok(value) => Ok(from_jvalue(&value)),
+                Ok(value) => from_jvalue(&value, limits)
+                    .map_err(|limit| TransformError::result_limit(limit, limits)),
                 Err(e) => {
                     let message = e.message();
                     let code = e.code().map(str::to_string).or_else(|| find_code(message));
@@ -473,63 +540,6 @@ fn parser_error_code(e: &jsonata_core::parser::ParserError, message: &str) -> Op
         };
         Some(code.to_string())
     })
-}
-
-/// Converts a JSON value into the engine's value, in one pass.
-fn to_jvalue(value: &Value) -> JValue {
-    match value {
-        Value::Null => JValue::Null,
-        Value::Bool(b) => JValue::Bool(*b),
-        Value::Number(n) => JValue::Number(n.as_f64().unwrap_or(f64::NAN)),
-        Value::String(s) => JValue::string(s.as_str()),
-        Value::Array(items) => {
-            let flat = !items.iter().any(Value::is_array);
-            JValue::Array(JArray::new_flat(
-                items.iter().map(to_jvalue).collect(),
-                flat,
-            ))
-        }
-        Value::Object(map) => {
-            JValue::object(map.iter().map(|(k, v)| (k.clone(), to_jvalue(v))).collect())
-        }
-    }
-}
-
-/// Converts an engine value into JSON as `JSON.stringify` renders it; `None` is undefined.
-fn from_jvalue(value: &JValue) -> Option<Value> {
-    Some(match value {
-        JValue::Null => Value::Null,
-        JValue::Bool(b) => Value::Bool(*b),
-        JValue::Number(n) => number(*n),
-        JValue::String(s) => Value::String(s.to_string()),
-        JValue::Array(_) => Value::Array(
-            value
-                .as_array()?
-                .iter()
-                .map(|v| from_jvalue(v).unwrap_or(Value::Null))
-                .collect(),
-        ),
-        JValue::Object(_) => Value::Object(
-            value
-                .as_object()?
-                .iter()
-                .filter_map(|(k, v)| from_jvalue(v).map(|v| (k.clone(), v)))
-                .collect(),
-        ),
-        _ => return None,
-    })
-}
-
-/// A JSON number: integral values within ±2^53 as integers, others as floats; NaN and
-/// the infinities (which JSON cannot hold) as `null`.
-fn number(n: f64) -> Value {
-    const SAFE: f64 = 9_007_199_254_740_992.0;
-    if n.fract() == 0.0 && n.abs() <= SAFE {
-        // `as` is exact here: the value is integral and within i64 range.
-        Value::Number(Number::from(n as i64))
-    } else {
-        Number::from_f64(n).map_or(Value::Null, Value::Number)
-    }
 }
 
 #[cfg(test)]
@@ -776,12 +786,12 @@ mod tests {
         let t = Transform::new("missing").unwrap();
         assert_eq!(t.evaluate(&device()).unwrap(), Value::Null);
         let none = t
-            .evaluate_with(Some(&device()), None, &EvalOptions::new())
+            .evaluate_with(Some(&device()), None, &EvalLimits::none())
             .unwrap();
         assert_eq!(none, None);
         // No input at all is not `null`.
         let t = Transform::new("$type($)").unwrap();
-        let out = t.evaluate_with(None, None, &EvalOptions::new()).unwrap();
+        let out = t.evaluate_with(None, None, &EvalLimits::none()).unwrap();
         assert_eq!(out, None);
         assert_eq!(t.evaluate(&Value::Null).unwrap(), json!("null"));
     }
@@ -813,11 +823,11 @@ mod tests {
         let t = Transform::new("($f := function($n) { $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))")
             .unwrap();
         let err = t
-            .evaluate_with(None, None, &EvalOptions::new().max_depth(500))
+            .evaluate_with(None, None, &EvalLimits::none().max_depth(500))
             .unwrap_err();
         assert_eq!(err.code(), Some("D1011"), "{err}");
         let t = Transform::new("$count([1..10000000])").unwrap();
-        let options = EvalOptions::new().timeout(Duration::from_millis(1));
+        let options = EvalLimits::none().timeout(std::time::Duration::from_millis(1));
         let outcome = t.evaluate_with(None, None, &options);
         // A single builtin call runs to its end; only the checkpoints after it stop it.
         assert!(matches!(&outcome, Ok(Some(_))) || outcome.unwrap_err().code() == Some("D1012"));
@@ -863,10 +873,28 @@ mod syntax {
         pub message: String,
     }
 
+    /// The code of the error for an expression nested deeper than the limit. jsonata-js has
+    /// no such limit (it fails with JavaScript's own stack overflow, `RangeError`, which has
+    /// no code); `S0299` is ours, in jsonata-js's range of parser codes (`S02xx`), at its
+    /// end so that it cannot meet a code jsonata-js adds after `S0217`.
+    pub(super) const TOO_DEEP: &str = "S0299";
+
+    /// Stack left below which a nesting level moves to a new stack segment (on the heap).
+    const RED_ZONE: usize = 64 * 1024;
+    /// Size of each new stack segment.
+    const STACK_SEGMENT: usize = 1024 * 1024;
+    /// Stack that compiling a regex literal may use: `regress` parses nested groups
+    /// recursively, up to 256 levels, which takes more than 1 MiB in a debug build.
+    const REGEX_RED_ZONE: usize = 4 * 1024 * 1024;
+    /// Size of the stack segment a regex literal is compiled on when less than
+    /// [`REGEX_RED_ZONE`] is left.
+    const REGEX_STACK: usize = 8 * 1024 * 1024;
+
     /// Checks `src`; `Ok` when jsonata-js would compile it, with the top-level fields of the
-    /// input the expression can read (`None`: it may read any).
-    pub(super) fn check(src: &str) -> Result<Option<Vec<String>>, SyntaxError> {
-        let mut parser = Parser::new(src);
+    /// input the expression can read (`None`: it may read any). Sub-expressions nested more
+    /// than `max_nesting` levels deep are refused with [`TOO_DEEP`].
+    pub(super) fn check(src: &str, max_nesting: usize) -> Result<Option<Vec<String>>, SyntaxError> {
+        let mut parser = Parser::new(src, max_nesting);
         parser.advance(None, false)?;
         let expr = parser.expression(0)?;
         if parser.node.id != "(end)" {
@@ -1104,12 +1132,16 @@ mod syntax {
             if self.pos >= len {
                 return Ok(None);
             }
-            while self.pos < len && self.at(self.pos).is_some_and(is_space) {
-                self.pos += 1;
-            }
-            let current = self.at(self.pos);
-            // Comments.
-            if current == Some('/') && self.at(self.pos + 1) == Some('*') {
+            // Blanks and comments, in a loop (jsonata-js recurses once per comment, which a
+            // long run of `/**/` turns into a stack overflow).
+            let current = loop {
+                while self.pos < len && self.at(self.pos).is_some_and(is_space) {
+                    self.pos += 1;
+                }
+                let current = self.at(self.pos);
+                if current != Some('/') || self.at(self.pos + 1) != Some('*') {
+                    break current;
+                }
                 let start = self.pos;
                 self.pos += 2;
                 loop {
@@ -1122,8 +1154,10 @@ mod syntax {
                     }
                 }
                 self.pos += 2;
-                return self.next(infix);
-            }
+                if self.pos >= len {
+                    return Ok(None);
+                }
+            };
             // Regular expressions (where an operand is expected).
             if !infix && current == Some('/') {
                 self.pos += 1;
@@ -1220,7 +1254,13 @@ mod syntax {
                         let flags: String = self.chars[flags_start..self.pos].iter().collect();
                         let source = format!("/{pattern}/{flags}g");
                         // jsonata-js compiles the literal with JavaScript's `RegExp` here.
-                        if let Err(e) = regress::Regex::with_flags(&pattern, flags.as_str()) {
+                        // `regress` parses groups recursively (up to its own limit of 256
+                        // levels, which needs more than a small thread's stack): give it
+                        // room on a stack segment of its own when this one runs low.
+                        let compiled = stacker::maybe_grow(REGEX_RED_ZONE, REGEX_STACK, || {
+                            regress::Regex::with_flags(&pattern, flags.as_str()).map(drop)
+                        });
+                        if let Err(e) = compiled {
                             let message = format!("Invalid regular expression: {source}: {e}");
                             return Err((None, None, Some(Val::Str(message))));
                         }
@@ -1340,6 +1380,9 @@ mod syntax {
         value: Val,
         /// Char position just after the node's token (`None` for synthesised nodes).
         pos: Option<usize>,
+        /// Levels of nodes below this one (0 for a leaf): what the checks, the processing
+        /// pass and dropping the tree recurse through, kept within the nesting limit.
+        height: usize,
     }
 
     #[derive(Debug, Clone)]
@@ -1361,13 +1404,62 @@ mod syntax {
         Call(Box<Raw>, Vec<Raw>, bool),
         Lambda(Box<Raw>),
         Condition(Box<Raw>, Box<Raw>, Option<Box<Raw>>),
+        /// `left ?: otherwise`: jsonata-js's condition whose test and `then` branch are
+        /// the same node (kept once here: a copy per level would double the tree at each
+        /// nested `?:`).
+        Elvis(Box<Raw>, Box<Raw>),
+        /// `left ?? otherwise`: jsonata-js's `$exists(left) ? left : otherwise`, with
+        /// `left` kept once (see [`Expr::Elvis`]).
+        Coalesce(Box<Raw>, Box<Raw>),
         Transform(Box<Raw>, Box<Raw>, Option<Box<Raw>>),
         Block(Vec<Raw>),
+    }
+
+    impl Expr {
+        /// The height of a node holding this expression: one more than its tallest child.
+        fn height(&self) -> usize {
+            let tallest = |nodes: &mut dyn Iterator<Item = &Raw>| {
+                nodes.map(|n| n.height + 1).max().unwrap_or(0)
+            };
+            match self {
+                Expr::Leaf(_) | Expr::End | Expr::Wildcard | Expr::Descendant | Expr::Parent => 0,
+                Expr::Binary(_, a, b)
+                | Expr::Filter(a, b)
+                | Expr::Elvis(a, b)
+                | Expr::Coalesce(a, b) => tallest(&mut [&**a, &**b].into_iter()),
+                Expr::OrderBy(a, terms) => tallest(&mut std::iter::once(&**a).chain(terms.iter())),
+                Expr::Group(a, pairs) => tallest(
+                    &mut std::iter::once(&**a).chain(pairs.iter().flat_map(|(k, v)| [k, v])),
+                ),
+                Expr::Object(pairs) => tallest(&mut pairs.iter().flat_map(|(k, v)| [k, v])),
+                Expr::Array(items) | Expr::Block(items) => tallest(&mut items.iter()),
+                Expr::Negate(a) | Expr::Lambda(a) => a.height + 1,
+                Expr::Call(procedure, args, _) => {
+                    tallest(&mut std::iter::once(&**procedure).chain(args.iter()))
+                }
+                Expr::Condition(a, b, c) | Expr::Transform(a, b, c) => {
+                    tallest(&mut [&**a, &**b].into_iter().chain(c.as_deref()))
+                }
+            }
+        }
+    }
+
+    impl Drop for Raw {
+        /// Drops the children (recursively, as the compiler would) on a new stack segment
+        /// when the thread's stack runs low: with a raised nesting limit the tree can be
+        /// deeper than a small stack.
+        fn drop(&mut self) {
+            if self.height > 0 {
+                let expr = std::mem::replace(&mut self.expr, Expr::End);
+                stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, move || drop(expr));
+            }
+        }
     }
 
     impl Raw {
         fn new(expr: Expr, node: &Node) -> Self {
             Raw {
+                height: expr.height(),
                 expr,
                 value: node.value.clone(),
                 pos: Some(node.pos),
@@ -1431,6 +1523,11 @@ mod syntax {
     struct Parser {
         lexer: Lexer,
         node: Node,
+        /// Nesting level of the expression being parsed (0: the whole expression, 1: the
+        /// sub-expressions directly inside it, …).
+        depth: usize,
+        /// Deepest nesting allowed, of the recursion and of the tree it builds.
+        max_nesting: usize,
         /// Every token that can name a field (names, string literals, the operator words):
         /// a superset of the top-level fields the expression can read without `$` or a
         /// wildcard.
@@ -1441,8 +1538,10 @@ mod syntax {
     }
 
     impl Parser {
-        fn new(src: &str) -> Self {
+        fn new(src: &str, max_nesting: usize) -> Self {
             Parser {
+                depth: 0,
+                max_nesting,
                 names: Vec::new(),
                 reads_any_field: false,
                 lexer: Lexer::new(src),
@@ -1537,17 +1636,49 @@ mod syntax {
             self.advance(Some(id), false)
         }
 
-        /// Pratt's top-down operator precedence loop.
+        /// Pratt's top-down operator precedence loop, one nesting level deeper than the
+        /// caller's.
+        ///
+        /// The level is checked before recursing, and the tree it builds (which grows
+        /// without recursion along a chain such as `1+1+1…`) is kept within the limit too,
+        /// so neither this parser, the processing pass nor dropping the tree can run out of
+        /// stack. Each level may still move to a stack segment of its own on the heap when
+        /// the thread's stack runs low.
         fn expression(&mut self, rbp: u32) -> PResult<Raw> {
-            let t = self.node.clone();
-            self.advance(None, true)?;
-            let mut left = self.nud(&t)?;
-            while rbp < lbp(&self.node.id) {
-                let t = self.node.clone();
-                self.advance(None, false)?;
-                left = self.led(&t, left)?;
+            if self.depth > self.max_nesting {
+                return Err(self.too_deep(self.node.pos, &self.node.value));
             }
-            Ok(left)
+            self.depth += 1;
+            let result = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+                let t = self.node.clone();
+                self.advance(None, true)?;
+                let mut left = self.nud(&t)?;
+                if left.height > self.max_nesting {
+                    return Err(self.too_deep(t.pos, &t.value));
+                }
+                while rbp < lbp(&self.node.id) {
+                    let t = self.node.clone();
+                    self.advance(None, false)?;
+                    left = self.led(&t, left)?;
+                    if left.height > self.max_nesting {
+                        return Err(self.too_deep(t.pos, &t.value));
+                    }
+                }
+                Ok(left)
+            });
+            self.depth -= 1;
+            result
+        }
+
+        /// The error for an expression nested deeper than the limit, at `token`.
+        fn too_deep(&self, pos: usize, token: &Val) -> SyntaxError {
+            let mut err = self.error(TOO_DEEP, Some(pos), Some(token), None);
+            err.message = format!(
+                "The expression is nested more than {} levels deep (the nesting limit of this \
+                 check: Transform::with_max_nesting)",
+                self.max_nesting
+            );
+            err
         }
 
         fn boxed(&mut self, rbp: u32) -> PResult<Box<Raw>> {
@@ -1696,25 +1827,8 @@ mod syntax {
                     }
                     Expr::Condition(left, then, otherwise)
                 }
-                "?:" => {
-                    let otherwise = self.boxed(0)?;
-                    Expr::Condition(left.clone(), left, Some(otherwise))
-                }
-                "??" => {
-                    let otherwise = self.boxed(0)?;
-                    // `$exists(left) ? left : otherwise`, built without positions.
-                    let exists = Raw {
-                        expr: Expr::Leaf(Kind::Variable),
-                        value: Val::Str("exists".into()),
-                        pos: None,
-                    };
-                    let test = Raw {
-                        expr: Expr::Call(Box::new(exists), vec![(*left).clone()], false),
-                        value: Val::Str("(".into()),
-                        pos: None,
-                    };
-                    Expr::Condition(Box::new(test), left, Some(otherwise))
-                }
+                "?:" => Expr::Elvis(left, self.boxed(0)?),
+                "??" => Expr::Coalesce(left, self.boxed(0)?),
                 _ => {
                     let rhs = self.boxed(lbp(id))?;
                     Expr::Binary(id.into(), left, rhs)
@@ -1939,6 +2053,18 @@ mod syntax {
         slot: usize,
     }
 
+    impl Drop for Q {
+        /// Drops nested steps on a new stack segment when the stack runs low (see
+        /// `Raw`'s `Drop`).
+        fn drop(&mut self) {
+            if !self.steps.is_empty() || self.last.is_some() {
+                let steps = std::mem::take(&mut self.steps);
+                let last = self.last.take();
+                stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, move || drop((steps, last)));
+            }
+        }
+    }
+
     impl Q {
         fn new(ty: Ty, raw: &Raw) -> Self {
             Q {
@@ -2010,6 +2136,10 @@ mod syntax {
         }
 
         fn seek_parent(&mut self, node: &Q, slot: usize) -> PResult<()> {
+            stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.seek_parent_in(node, slot))
+        }
+
+        fn seek_parent_in(&mut self, node: &Q, slot: usize) -> PResult<()> {
             match node.ty {
                 Ty::Name | Ty::Wildcard => self.slots[slot] -= 1,
                 Ty::Parent => self.slots[slot] += 1,
@@ -2063,7 +2193,13 @@ mod syntax {
             Ok(())
         }
 
+        /// Processes one node; the parser keeps the tree within the nesting limit, and
+        /// each level may move to a new stack segment when the thread's stack runs low.
         fn process(&mut self, raw: &Raw) -> PResult<Q> {
+            stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.process_node(raw))
+        }
+
+        fn process_node(&mut self, raw: &Raw) -> PResult<Q> {
             let q = match &raw.expr {
                 Expr::Leaf(kind) => match kind {
                     Kind::Name => Q::path(Q::new(Ty::Name, raw)),
@@ -2237,6 +2373,26 @@ mod syntax {
                         let otherwise = self.process(otherwise)?;
                         Self::push_ancestry(&mut q, &otherwise);
                     }
+                    q
+                }
+                Expr::Elvis(left, otherwise) => {
+                    // jsonata-js processes `left` twice (as the test and as `then`); the
+                    // second pass is the first one again, so its result is reused.
+                    let mut q = Q::new(Ty::Condition, raw);
+                    let test = self.process(left)?;
+                    Self::push_ancestry(&mut q, &test);
+                    let otherwise = self.process(otherwise)?;
+                    Self::push_ancestry(&mut q, &otherwise);
+                    q
+                }
+                Expr::Coalesce(left, otherwise) => {
+                    // The test `$exists(left)`: a function call without a position,
+                    // whose argument is `left`, then `left` itself (reused, as above).
+                    let mut q = Q::new(Ty::Condition, raw);
+                    let left = self.process(left)?;
+                    Self::push_ancestry(&mut q, &left);
+                    let otherwise = self.process(otherwise)?;
+                    Self::push_ancestry(&mut q, &otherwise);
                     q
                 }
                 Expr::Transform(pattern, update, delete) => {

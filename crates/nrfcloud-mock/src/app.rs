@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::config::TransformFn;
 use crate::errors::ApiError;
 use crate::faults::Faults;
 use crate::spec::ApiSpec;
 use crate::state::{MockState, Settings};
+use crate::transforms::Transforms;
 
 /// Cheap to clone: an `Arc` around [`AppInner`].
 #[derive(Clone)]
@@ -21,7 +21,7 @@ pub(crate) struct AppInner {
     pub(crate) spec: ApiSpec,
     pub(crate) state: Arc<MockState>,
     pub(crate) faults: Arc<Faults>,
-    pub(crate) transform: Option<TransformFn>,
+    pub(crate) transforms: Option<Transforms>,
     pub(crate) empty_lists_as_40499: bool,
 }
 
@@ -36,15 +36,19 @@ impl App {
         &self.state.settings
     }
 
-    /// Applies the `transform` expression with the configured engine.
-    pub(crate) fn transform(&self, expression: &str, value: &Value) -> Result<Value, ApiError> {
-        let engine = self.transform.as_ref().ok_or_else(|| {
+    /// Applies the `transform` expression to the items of one response with the
+    /// configured engine, on a transform worker and within the transform limits.
+    pub(crate) async fn transform(
+        &self,
+        expression: String,
+        items: Vec<Value>,
+    ) -> Result<Vec<Value>, ApiError> {
+        let transforms = self.transforms.as_ref().ok_or_else(|| {
             ApiError::validation(
                 "transform: this mock server has no JSONata engine configured (MockConfig::transform)",
             )
         })?;
-        engine(expression, value)
-            .map_err(|e| ApiError::validation(format!("transform: the expression failed: {e}")))
+        transforms.apply(expression, items).await
     }
 
     /// The answer for an empty list: 404 / 40499 when so configured.

@@ -1,25 +1,31 @@
 //! How a mock server is set up: team identity, API key, pre-seeded devices, the pace of its
-//! asynchronous work (bulk operations, FOTA executions) and the optional JSONata engine.
+//! asynchronous work (bulk operations, FOTA executions) and the optional JSONata engine with
+//! its bounds.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use nrfcloud_jsonata::EvalLimits;
 use serde_json::Value;
 
-/// Evaluates a `transform` (JSONata) expression against a JSON value.
+/// Applies a `transform` (JSONata) expression to the items of one response, within
+/// `limits` for the whole response (all items together): each result, in order, or the
+/// error text of the first failure.
 ///
-/// The default is [`jsonata_transform`], the engine the `nrfcloud` client uses for
-/// `Transform::evaluate`; set [`MockConfig::transform`] to `None` to refuse transforms.
-pub type TransformFn = Arc<dyn Fn(&str, &Value) -> Result<Value, String> + Send + Sync>;
+/// The mock runs it on its pool of [`MockConfig::transform_workers`] blocking threads,
+/// never on the threads that serve requests. The default is [`jsonata_transform`], the
+/// engine the `nrfcloud` client uses for `Transform::evaluate`; set
+/// [`MockConfig::transform`] to `None` to refuse transforms.
+pub type TransformFn =
+    Arc<dyn Fn(&str, &[Value], &EvalLimits) -> Result<Vec<Value>, String> + Send + Sync>;
 
-/// The project's JSONata engine (`nrfcloud-jsonata`): a syntax error or an evaluation error
-/// becomes the error text (the route answers 422 with it).
+/// The project's JSONata engine (`nrfcloud-jsonata`): the expression is checked once, then
+/// evaluated against each item with what is left of the response's time and result-size
+/// budget. A syntax error, an evaluation error or a passed limit becomes the error text
+/// (the route answers 422 with it), naming the limit.
 pub fn jsonata_transform() -> TransformFn {
-    Arc::new(|expression, value| {
-        let transform = nrfcloud_jsonata::Transform::new(expression).map_err(|e| e.to_string())?;
-        transform.evaluate(value).map_err(|e| e.to_string())
-    })
+    Arc::new(crate::transforms::evaluate_all)
 }
 
 /// The settings of one mock server. Start from [`MockConfig::default`] and change fields:
@@ -61,7 +67,21 @@ pub struct MockConfig {
     /// The JSONata engine for the `transform` query parameter (default: the project's
     /// engine). Without one, a request that uses `transform` gets 422 / 42200.
     pub transform: Option<TransformFn>,
+    /// The bounds of the transforms of one request, all its items together: time, depth,
+    /// sequence length, result size and depth (default: [`EvalLimits::default`], the
+    /// bounds of the client's `Transform::evaluate`). Time spent waiting for a
+    /// [transform worker](MockConfig::transform_workers) counts against the time limit.
+    pub transform_limits: EvalLimits,
+    /// How many transforms may evaluate at once, each on a blocking thread of its own
+    /// (default: [`DEFAULT_TRANSFORM_WORKERS`]); more wait for a free one, within their
+    /// time limit. Other requests never wait for a transform.
+    pub transform_workers: usize,
 }
+
+/// The default of [`MockConfig::transform_workers`]. Requests are never served on these
+/// threads, so this bounds only what transforms take at once: two evaluations' CPU and
+/// memory.
+pub const DEFAULT_TRANSFORM_WORKERS: usize = 2;
 
 impl Default for MockConfig {
     fn default() -> Self {
@@ -76,6 +96,8 @@ impl Default for MockConfig {
             fota_failure_percent: 10,
             empty_lists_as_40499: false,
             transform: Some(jsonata_transform()),
+            transform_limits: EvalLimits::default(),
+            transform_workers: DEFAULT_TRANSFORM_WORKERS,
         }
     }
 }
@@ -93,6 +115,8 @@ impl fmt::Debug for MockConfig {
             .field("fota_failure_percent", &self.fota_failure_percent)
             .field("empty_lists_as_40499", &self.empty_lists_as_40499)
             .field("transform", &self.transform.as_ref().map(|_| "<fn>"))
+            .field("transform_limits", &self.transform_limits)
+            .field("transform_workers", &self.transform_workers)
             .finish()
     }
 }

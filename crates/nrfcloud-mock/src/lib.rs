@@ -28,7 +28,16 @@
 //! - a FOTA job's status goes CREATED → QUEUED → IN_PROGRESS → SUCCEEDED / FAILED /
 //!   COMPLETED (mixed outcomes) or CANCELLED, so clients meet values the spec's enum lacks;
 //! - bulk-ops error summaries are `{bulkOpsRequestId, endpoint, totalRows, failedRows,
-//!   errors: [{row, deviceId, message}]}` with 1-based data-row numbers.
+//!   errors: [{row, deviceId, message}]}` with 1-based data-row numbers;
+//! - a `transform` that is not valid JSONata, fails, or passes one of the bounds of
+//!   [`MockConfig::transform_limits`] answers 422 / 42200, the message naming the bound.
+//!   The documentation does not say what a failed transform gets; its table of nRF codes
+//!   describes 42200 as "invalid request data" the caller should check and send again, and
+//!   40000 as something failing inside the cloud, for Nordic support. The expression is
+//!   request data the caller wrote, so 42200.
+//!
+//! Transforms are evaluated on at most [`MockConfig::transform_workers`] blocking threads,
+//! never on the threads that serve requests, so a slow one delays no other request.
 //!
 //! Where the mock follows evidence beyond the document (the README lists the sources):
 //! - GetLocationHistory and DeleteLocationHistory require the API key (the curl examples send
@@ -70,9 +79,12 @@ mod server;
 mod shadow;
 mod spec;
 mod state;
+mod transforms;
 mod validate;
 
-pub use config::{MockConfig, TransformFn, jsonata_transform};
+pub use config::{
+    DEFAULT_TRANSFORM_WORKERS, EvalLimits, MockConfig, TransformFn, jsonata_transform,
+};
 pub use faults::{Fault, FaultRule, Faults, Trigger, Truncation};
 pub use fota_engine::fota_execution_fails;
 pub use keys::DeviceKey;

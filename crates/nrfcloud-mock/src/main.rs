@@ -3,6 +3,7 @@
 //! ```text
 //! nrfcloud-mock [--port N] [--api-key KEY] [--devices N] [--tenant-id UUID]
 //!               [--bulk-delay-ms MS] [--fota-step-ms MS] [--fota-failure-percent P]
+//!               [--transform-timeout-ms MS] [--transform-workers N]
 //! ```
 
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ Options:
   --bulk-delay-ms MS         time a bulk-ops request stays IN_PROGRESS (default: 200)
   --fota-step-ms MS          time between FOTA execution steps (default: 500)
   --fota-failure-percent P   share of devices whose FOTA executions fail (default: 10)
+  --transform-timeout-ms MS  time for the transforms of one request (default: 1000; 0: no limit)
+  --transform-workers N      transforms evaluated at once (default: 2)
   -h, --help                 show this help";
 
 fn parse(args: &[String]) -> Result<Option<MockConfig>, String> {
@@ -65,6 +68,18 @@ fn parse(args: &[String]) -> Result<Option<MockConfig>, String> {
             "--fota-step-ms" => config.fota_step = Duration::from_millis(number(&value)?),
             "--fota-failure-percent" => {
                 config.fota_failure_percent = u8::try_from(number(&value)?.min(100)).unwrap_or(100)
+            }
+            "--transform-timeout-ms" => {
+                config.transform_limits.timeout = match number(&value)? {
+                    0 => None,
+                    ms => Some(Duration::from_millis(ms)),
+                }
+            }
+            "--transform-workers" => {
+                config.transform_workers = usize::try_from(number(&value)?)
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or("--transform-workers is at least 1")?
             }
             other => return Err(format!("unknown option {other}")),
         }
@@ -130,5 +145,21 @@ mod tests {
         assert!(parse(&args(&["--port"])).is_err());
         assert!(parse(&args(&["--port", "x"])).is_err());
         assert!(parse(&args(&["--colour", "red"])).is_err());
+        let config = parse(&args(&[
+            "--transform-timeout-ms",
+            "250",
+            "--transform-workers=3",
+        ]))
+        .expect("valid")
+        .expect("config");
+        assert_eq!(
+            (config.transform_limits.timeout, config.transform_workers),
+            (Some(Duration::from_millis(250)), 3)
+        );
+        let config = parse(&args(&["--transform-timeout-ms", "0"]))
+            .expect("valid")
+            .expect("config");
+        assert_eq!(config.transform_limits.timeout, None);
+        assert!(parse(&args(&["--transform-workers", "0"])).is_err());
     }
 }

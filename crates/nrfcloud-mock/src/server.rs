@@ -23,6 +23,7 @@ use crate::config::MockConfig;
 use crate::faults::{ConnectionKill, Faults};
 use crate::spec::ApiSpec;
 use crate::state::MockState;
+use crate::transforms::Transforms;
 
 /// A running mock nRF Cloud. The API lives under `{base_url}/v1`, like
 /// `https://api.nrfcloud.com/v1`.
@@ -59,7 +60,13 @@ impl MockServer {
             spec,
             state: Arc::clone(&state),
             faults: Arc::clone(&faults),
-            transform: config.transform.clone(),
+            transforms: config.transform.clone().map(|engine| {
+                Transforms::new(
+                    engine,
+                    config.transform_limits.clone(),
+                    config.transform_workers,
+                )
+            }),
             empty_lists_as_40499: config.empty_lists_as_40499,
         });
         let router = crate::routes::router(app);

@@ -58,10 +58,7 @@ pub(crate) async fn list_devices(
     });
     app.check_empty(items.is_empty() && page.offset == 0, "devices")?;
     let items = match transform {
-        Some(expr) => items
-            .iter()
-            .map(|item| app.transform(&expr, item))
-            .collect::<Result<Vec<_>, _>>()?,
+        Some(expr) => app.transform(expr, items).await?,
         None => items,
     };
     Ok(ok(&envelope(items, next)))
@@ -84,7 +81,10 @@ pub(crate) async fn fetch_device(
         })
         .ok_or_else(|| ApiError::device_not_found(&device_id))?;
     match transform {
-        Some(expr) => Ok(ok(&app.transform(&expr, &device)?)),
+        Some(expr) => {
+            let mut items = app.transform(expr, vec![device]).await?;
+            Ok(ok(&items.pop().unwrap_or_default()))
+        }
         None => Ok(ok(&device)),
     }
 }
