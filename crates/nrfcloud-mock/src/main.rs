@@ -3,8 +3,10 @@
 //! ```text
 //! nrfcloud-mock [--port N] [--api-key KEY] [--devices N] [--tenant-id UUID]
 //!               [--bulk-delay-ms MS] [--fota-step-ms MS] [--fota-failure-percent P]
+//!               [--header-timeout-ms MS] [--idle-timeout-ms MS] [--max-connections N]
 //! ```
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -23,6 +25,9 @@ Options:
   --bulk-delay-ms MS         time a bulk-ops request stays IN_PROGRESS (default: 200)
   --fota-step-ms MS          time between FOTA execution steps (default: 500)
   --fota-failure-percent P   share of devices whose FOTA executions fail (default: 10)
+  --header-timeout-ms MS     time allowed to send a request head (default: 30000)
+  --idle-timeout-ms MS       a connection idle this long is closed (default: 60000)
+  --max-connections N        connections served at once; more wait (default: 1024)
   -h, --help                 show this help";
 
 fn parse(args: &[String]) -> Result<Option<MockConfig>, String> {
@@ -66,6 +71,19 @@ fn parse(args: &[String]) -> Result<Option<MockConfig>, String> {
             "--fota-failure-percent" => {
                 config.fota_failure_percent = u8::try_from(number(&value)?.min(100)).unwrap_or(100)
             }
+            "--header-timeout-ms" => {
+                config.connection_limits.header_read_timeout =
+                    Duration::from_millis(number(&value)?.max(1))
+            }
+            "--idle-timeout-ms" => {
+                config.connection_limits.idle_timeout =
+                    Duration::from_millis(number(&value)?.max(1))
+            }
+            "--max-connections" => {
+                config.connection_limits.max_connections = usize::try_from(number(&value)?)
+                    .map_err(|_| "--max-connections is too large")?
+                    .max(1)
+            }
             other => return Err(format!("unknown option {other}")),
         }
         i += 1;
@@ -95,17 +113,25 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("nRF Cloud mock listening on {}", server.base_url());
-    println!("API base URL: {}", server.api_url());
-    println!("API key:      {}", server.api_key());
-    println!("Team id:      {}", server.tenant_id());
-    println!("Devices:      {devices}");
-    println!("Press Ctrl-C to stop.");
+    // A closed stdout (a parent that read the banner and went away) is no reason to stop.
+    let banner = format!(
+        "nRF Cloud mock listening on {}\nAPI base URL: {}\nAPI key:      {}\nTeam id:      {}\n\
+         Devices:      {devices}\nPress Ctrl-C to stop.",
+        server.base_url(),
+        server.api_url(),
+        server.api_key(),
+        server.tenant_id()
+    );
+    let _ = writeln!(std::io::stdout(), "{banner}");
+    let _ = std::io::stdout().flush();
     if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("nrfcloud-mock: cannot wait for Ctrl-C: {e}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "nrfcloud-mock: cannot wait for Ctrl-C: {e}"
+        );
     }
     server.shutdown().await;
-    println!("nRF Cloud mock stopped.");
+    let _ = writeln!(std::io::stdout(), "nRF Cloud mock stopped.");
     ExitCode::SUCCESS
 }
 
@@ -130,5 +156,23 @@ mod tests {
         assert!(parse(&args(&["--port"])).is_err());
         assert!(parse(&args(&["--port", "x"])).is_err());
         assert!(parse(&args(&["--colour", "red"])).is_err());
+        let config = parse(&args(&[
+            "--header-timeout-ms",
+            "250",
+            "--idle-timeout-ms=500",
+            "--max-connections",
+            "7",
+        ]))
+        .expect("valid")
+        .expect("config");
+        let limits = config.connection_limits;
+        assert_eq!(
+            (
+                limits.header_read_timeout,
+                limits.idle_timeout,
+                limits.max_connections
+            ),
+            (Duration::from_millis(250), Duration::from_millis(500), 7)
+        );
     }
 }
