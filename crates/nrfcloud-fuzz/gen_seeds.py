@@ -7,10 +7,13 @@ nrfcloud::agnss), with deterministic filler bytes as record contents.
 """
 
 import hashlib
+import io
 import json
 import pathlib
 import shutil
 import struct
+import warnings
+import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parent / "seeds"
 
@@ -200,3 +203,87 @@ attacks = [
     "$match('a', /\x01a\x01/)",
 ]
 write("jsonata_eval", {f"attack-{i:02}": e for i, e in enumerate(attacks)})
+# --- zip_bundle: limits selector, form (even: a zip; odd: manifest\0name\0content\0...) --------
+
+def manifest(files, types=None, **extra):
+    types = types or ["application"] * len(files)
+    body = {"fwversion": "1.0", "format-version": 1,
+            "files": [{"file": f, "type": t, "size": 1} for f, t in zip(files, types)]}
+    body.update(extra)
+    return json.dumps(body).encode()
+
+
+def a_zip(entries, method=zipfile.ZIP_DEFLATED):
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about repeated names, which we want
+        with zipfile.ZipFile(buf, "w", method) as z:
+            for name, data in entries:
+                z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
+                           compress_type=method)
+    return buf.getvalue()
+
+
+def lying_sizes(data, declared):
+    """The uncompressed size fields of every local and central header set to `declared`."""
+    out = bytearray(data)
+    for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = out.find(sig)
+        while at != -1:
+            out[at + offset:at + offset + 4] = struct.pack("<I", declared)
+            at = out.find(sig, at + 4)
+    return bytes(out)
+
+
+def described(manifest_bytes, *entries):
+    return b"\x00".join([manifest_bytes] + [part for e in entries for part in e])
+
+
+def zeros(n):
+    return b"\x01" + struct.pack("<I", n)[:3]
+
+
+DEFAULT, SMALL, RAW, DESCRIBED = 0x00, 0x53, 0x00, 0x01
+valid = a_zip([("manifest.json", manifest(["app.bin"])), ("app.bin", b"\x7fELF" * 64)])
+write("zip_bundle", {
+    "valid-zip": bytes([DEFAULT, RAW]) + valid,
+    "valid-stored": bytes([DEFAULT, RAW]) + a_zip(
+        [("manifest.json", manifest(["app.bin"])), ("app.bin", b"app")], zipfile.ZIP_STORED),
+    "valid-described": bytes([DEFAULT, DESCRIBED]) + described(
+        manifest(["app.bin"]), (b"app.bin", b"\x02" + b"image" * 40)),
+    "ble-described": bytes([DEFAULT, DESCRIBED]) + described(
+        manifest(["app.bin", "app.dat.bin"], ["application", "init_packet"], name="ble"),
+        (b"app.bin", b"image"), (b"app.dat.bin", b"init")),
+    "bomb-listed-24-times": bytes([DEFAULT, DESCRIBED]) + described(
+        manifest(["bomb.bin"] * 24), (b"bomb.bin", zeros(2 << 20))),
+    "bomb-one-entry": bytes([DEFAULT, DESCRIBED]) + described(
+        manifest(["bomb.bin"]), (b"bomb.bin", zeros(2 << 20))),
+    "small-limits-total": bytes([SMALL, DESCRIBED]) + described(
+        manifest(["a.bin", "b.bin", "c.bin"]),
+        (b"a.bin", zeros(60)), (b"b.bin", zeros(60)), (b"c.bin", zeros(60))),
+    "lying-size": bytes([DEFAULT, RAW]) + lying_sizes(
+        a_zip([("manifest.json", manifest(["app.bin"])), ("app.bin", bytes(3 << 20))]), 10),
+    "manifest-bomb": bytes([DEFAULT, RAW]) + a_zip([("manifest.json", b" " * (1 << 20))]),
+    "duplicate-entries": bytes([DEFAULT, RAW]) + a_zip(
+        [("manifest.json", manifest(["app.bin"])), ("app.bin", b"one"), ("app.bin", b"two")]),
+    "listed-twice": bytes([DEFAULT, DESCRIBED]) + described(
+        manifest(["app.bin", "app.bin"]), (b"app.bin", b"app")),
+    "dot-dot-entry": bytes([DEFAULT, RAW]) + a_zip(
+        [("manifest.json", manifest(["app.bin"])), ("app.bin", b"a"), ("../../x.bin", b"x")]),
+    "dot-dot-listed": bytes([DEFAULT, DESCRIBED]) + described(
+        manifest(["../app.bin"]), (b"../app.bin", b"app")),
+    "folder-listed": bytes([DEFAULT, DESCRIBED]) + described(
+        manifest(["fw/app.bin"]), (b"fw/app.bin", b"app")),
+    "folder-ignored": bytes([DEFAULT, DESCRIBED]) + described(
+        manifest(["app.bin"]), (b"app.bin", b"app"), (b"__MACOSX/._app.bin", b"fork")),
+    "backslash": bytes([DEFAULT, DESCRIBED]) + described(
+        manifest(["..\\app.bin"]), (b"..\\app.bin", b"app")),
+    "many-entries": bytes([DEFAULT, DESCRIBED]) + described(
+        manifest(["app.bin"]), (b"app.bin", b"app"),
+        *[(f"x{i}.txt".encode(), b"x") for i in range(16)]),
+    "mixed-types": bytes([DEFAULT, DESCRIBED]) + described(
+        manifest(["a.bin", "b.bin"], ["application", "mcuboot"]), (b"a.bin", b"a"), (b"b.bin", b"b")),
+    "no-manifest": bytes([DEFAULT, RAW]) + a_zip([("app.bin", b"app")]),
+    "not-a-zip": bytes([DEFAULT, RAW]) + b"PK not really a zip",
+    "empty": bytes([DEFAULT, RAW]),
+})

@@ -16,6 +16,8 @@
 //!   `target/bench-js` when missing); without them that row says it was skipped.
 //! - Build timings use their own target directory (`target/bench-build`), so they neither
 //!   wait for nor disturb other builds; its first use builds the dependencies once, untimed.
+//! - The `attacks` group starts the built `nrfcloud-mock` binary once per hostile request and
+//!   reads its peak resident memory from `/proc` (see `attacks`).
 //!
 //! The exit code is 0 (a report, not a gate) unless `--check` is given: then 1 when a target
 //! is missed or a benchmark failed.
@@ -32,6 +34,8 @@ use nrfcloud::pagination::ListDevices;
 
 use crate::bench_common as common;
 use crate::cli::{BenchArgs, Probe};
+
+mod attacks;
 
 // ---------------------------------------------------------------------------------------------
 // The counting allocator (installed in main.rs; counts only in a memory probe).
@@ -181,6 +185,7 @@ pub const GROUPS: &[&str] = &[
     "onboarding",
     "jwt",
     "build",
+    "attacks",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -409,6 +414,7 @@ pub fn command(args: &BenchArgs) -> u8 {
             "onboarding" => runtime.block_on(onboarding(&mut rows, &mut notes, rounds)),
             "jwt" => runtime.block_on(jwt(&mut rows, rounds)),
             "build" => build(&mut rows, &mut notes, rounds),
+            "attacks" => runtime.block_on(attacks::attacks_group(&mut rows, &mut notes)),
             _ => {}
         }
         eprintln!(

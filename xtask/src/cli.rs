@@ -19,7 +19,8 @@ commands:
           run the side-by-side benchmarks (interleaved rounds, medians) and print a table of
           ratios; also written to target/bench-report.md. Run it in release mode:
           `cargo run --release -p xtask -- bench-report`. Groups: calls, pagination, memory,
-          jsonata, onboarding, jwt, build. Exit 0, or with --check 1 when a target is missed
+          jsonata, onboarding, jwt, build, attacks (the mock's peak RSS after hostile
+          requests). Exit 0, or with --check 1 when a target is missed
   help    show this text
 
 options:

@@ -69,9 +69,10 @@ pub(crate) fn identify(
     let decoded = jwt::decode(token).ok_or_else(|| {
         ApiError::unauthorized("Invalid credentials: not this team's API key, nor a JWT")
     })?;
-    if decoded.is_expired(now_secs) {
-        return Err(ApiError::unauthorized("The JWT has expired"));
-    }
+    let rules = state.settings.jwt_rules;
+    decoded
+        .check_times(now_secs, &rules)
+        .map_err(ApiError::unauthorized)?;
     let tenant = state.settings.tenant_id.clone();
     state.with(|data| {
         if let Some(eval) = &data.evaluation_token
@@ -118,6 +119,9 @@ pub(crate) fn identify(
             }
         };
         if decoded.verify(key) {
+            decoded
+                .check_device_lifetime(now_secs, &rules)
+                .map_err(ApiError::unauthorized)?;
             Ok(Caller::Device(sub.to_owned()))
         } else {
             Err(ApiError::unauthorized(format!(

@@ -9,6 +9,8 @@ use std::time::Duration;
 pub use nrfcloud_jsonata::EvalLimits;
 use serde_json::Value;
 
+use crate::limits::{BundleLimits, ConnectionLimits, JwtRules};
+
 /// Applies a `transform` (JSONata) expression to the items of one response, within
 /// `limits` for the whole response (all items together): each result, in order, or the
 /// error text of the first failure.
@@ -52,6 +54,13 @@ pub struct MockConfig {
     pub devices: usize,
     /// The loopback port to bind; 0 picks a free one.
     pub port: u16,
+    /// Header-read and idle timeouts and the connection limit (defaults: 30 s, 60 s, 1,024).
+    pub connection_limits: ConnectionLimits,
+    /// What one firmware upload may unpack to (defaults: 16 entries, a 64 KiB manifest,
+    /// 999,999 bytes per file, 4 MiB in all).
+    pub bundle_limits: BundleLimits,
+    /// The longest device JWT lifetime (7 days) and the clock leeway (60 s) for `iat`/`nbf`.
+    pub jwt_rules: JwtRules,
     /// How long a bulk-ops request stays `IN_PROGRESS` before it completes (on the next request
     /// after this delay).
     pub bulk_ops_delay: Duration,
@@ -91,6 +100,9 @@ impl Default for MockConfig {
             team_name: "Mock Team".to_owned(),
             devices: 0,
             port: 0,
+            connection_limits: ConnectionLimits::default(),
+            bundle_limits: BundleLimits::default(),
+            jwt_rules: JwtRules::default(),
             bulk_ops_delay: Duration::from_millis(200),
             fota_step: Duration::from_millis(500),
             fota_failure_percent: 10,
@@ -110,6 +122,9 @@ impl fmt::Debug for MockConfig {
             .field("team_name", &self.team_name)
             .field("devices", &self.devices)
             .field("port", &self.port)
+            .field("connection_limits", &self.connection_limits)
+            .field("bundle_limits", &self.bundle_limits)
+            .field("jwt_rules", &self.jwt_rules)
             .field("bulk_ops_delay", &self.bulk_ops_delay)
             .field("fota_step", &self.fota_step)
             .field("fota_failure_percent", &self.fota_failure_percent)

@@ -1,4 +1,11 @@
-//! ES256 JSON Web Tokens: signing, and decoding plus signature checking.
+//! ES256 JSON Web Tokens: signing, and decoding plus signature and time-claim checking.
+//!
+//! Signatures are checked as the P-256 standard defines them: a signature whose `s` is in
+//! the upper half of the group order (the "high-S", malleable twin of a valid one) is accepted,
+//! as OpenSSL-based JWT libraries (node's `jsonwebtoken` and `jose`, Python's `cryptography`)
+//! and Go's `crypto/ecdsa` accept it, and as devices produce it: neither the nRF91 modem's
+//! JWTs nor ECDSA signers without low-S normalisation (this project's client included) avoid
+//! it, so about half of all genuine tokens are high-S.
 
 use base64::Engine;
 use base64::alphabet::URL_SAFE;
@@ -6,6 +13,8 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use serde_json::{Value, json};
+
+use crate::limits::JwtRules;
 
 /// base64url without padding for encoding; padding tolerated when decoding.
 const B64URL: GeneralPurpose = GeneralPurpose::new(
@@ -39,12 +48,71 @@ impl Decoded {
         }
     }
 
-    /// `true` when the token has an `exp` claim in the past.
-    pub(crate) fn is_expired(&self, now_secs: i64) -> bool {
-        self.claims
-            .get("exp")
-            .and_then(Value::as_f64)
-            .is_some_and(|exp| exp < now_secs as f64)
+    /// A time claim (seconds since the epoch): `Ok(None)` when absent, an error when it is
+    /// anything but a JSON number (`"0"` or `null` included), as JWT libraries refuse it.
+    fn time_claim(&self, name: &str) -> Result<Option<f64>, String> {
+        match self.claims.get(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_f64()),
+            Some(_) => Err(format!(
+                "The JWT's {name} claim must be a number (seconds since the epoch)"
+            )),
+        }
+    }
+
+    /// The checks every JWT passes: `exp`, `iat` and `nbf` are numbers when present, `exp`
+    /// has not passed, and neither `iat` nor `nbf` lies further ahead than the leeway.
+    pub(crate) fn check_times(&self, now_secs: i64, rules: &JwtRules) -> Result<(), String> {
+        let now = now_secs as f64;
+        let leeway = rules.clock_leeway.as_secs_f64();
+        let exp = self.time_claim("exp")?;
+        let iat = self.time_claim("iat")?;
+        let nbf = self.time_claim("nbf")?;
+        if exp.is_some_and(|exp| exp <= now) {
+            return Err("The JWT has expired".into());
+        }
+        if let Some(nbf) = nbf.filter(|nbf| *nbf > now + leeway) {
+            return Err(format!(
+                "The JWT is not valid yet: nbf {nbf} is after the server's time {now_secs} \
+                 (clock leeway {leeway} s)"
+            ));
+        }
+        if let Some(iat) = iat.filter(|iat| *iat > now + leeway) {
+            return Err(format!(
+                "The JWT was issued in the future: iat {iat} is after the server's time \
+                 {now_secs} (clock leeway {leeway} s)"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The checks of a device JWT on top of [`Decoded::check_times`]: it has an `exp`, and
+    /// its lifetime (`exp` − `iat`, or `exp` − now without `iat`) is within the rules.
+    pub(crate) fn check_device_lifetime(
+        &self,
+        now_secs: i64,
+        rules: &JwtRules,
+    ) -> Result<(), String> {
+        let max = rules.max_device_lifetime.as_secs_f64();
+        let Some(exp) = self.time_claim("exp")? else {
+            return Err(
+                "A device JWT must have an exp claim (seconds since the epoch); it has none".into(),
+            );
+        };
+        let (lifetime, allowed) = match self.time_claim("iat")? {
+            Some(iat) => (exp - iat, max),
+            None => (
+                exp - now_secs as f64,
+                max + rules.clock_leeway.as_secs_f64(),
+            ),
+        };
+        if lifetime > allowed {
+            return Err(format!(
+                "The device JWT is valid for {lifetime} s; at most {max} s (7 days by default, \
+                 JWT rule max_device_lifetime) are accepted"
+            ));
+        }
+        Ok(())
     }
 
     /// Checks the ES256 signature with `key`.

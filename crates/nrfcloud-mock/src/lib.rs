@@ -50,6 +50,24 @@
 //!   service's; the mock serves it over plain HTTP at `http://{host}/{path}` (a client maps
 //!   the origin, e.g. `nrfcloud::ClientBuilder::download_origin_override`);
 //! - canned modem bundle ids start with their type, `MODEM*`.
+//!
+//!
+//! Bounds on hostile clients (each with a default, set through [`MockConfig`]; the service's
+//! own bounds are not documented, so these are choices too):
+//! - a firmware bundle is read within [`BundleLimits`] (16 entries, a 64 KiB manifest, 999,999
+//!   bytes per file, 4 MiB in all, counted while inflating); duplicate entry names, files the
+//!   manifest lists twice, manifest names with a path separator or dot segment, and zip
+//!   entries with a `.`/`..` segment, an absolute path, a backslash or a control character
+//!   are refused with 422 / 42200 naming the rule; entries in folders that the manifest does
+//!   not name (such as macOS's `__MACOSX/`) are ignored, never inflated or stored;
+//! - JWTs follow [`JwtRules`]: `exp`, `iat` and `nbf` must be numbers when present (JWT
+//!   libraries refuse `"0"` or `null`); device JWTs need `exp` and may live at most 7 days
+//!   ([`MAX_DEVICE_JWT_LIFETIME`], the client's own cap); `iat` and `nbf` may be at most 60 s
+//!   ahead; service-key JWTs may omit `exp`. High-S (malleable) ECDSA signatures are accepted,
+//!   as the OpenSSL-based libraries the service most likely verifies with accept them and as
+//!   devices produce them (see the `jwt` module);
+//! - connections follow [`ConnectionLimits`]: a 30 s header-read timeout, a 60 s idle timeout,
+//!   and at most 1,024 connections served at once (more wait to be accepted).
 
 #![warn(missing_docs)]
 
@@ -57,6 +75,7 @@ mod agnss;
 mod app;
 mod auth;
 mod bulk_ops;
+mod bundle_zip;
 mod config;
 mod csv_rows;
 mod der;
@@ -67,9 +86,11 @@ mod faults;
 mod fota_engine;
 mod gate;
 mod geo;
+mod idle;
 mod ids;
 mod jwt;
 pub mod keys;
+mod limits;
 mod manifest;
 mod model;
 mod pagination;
@@ -88,6 +109,8 @@ pub use config::{
 pub use faults::{Fault, FaultRule, Faults, Trigger, Truncation};
 pub use fota_engine::fota_execution_fails;
 pub use keys::DeviceKey;
+pub use limits::{BundleLimits, ConnectionLimits, JwtRules, MAX_DEVICE_JWT_LIFETIME};
+pub use manifest::check_firmware_bundle;
 pub use routes::onboarding::ownership_code;
 pub use server::MockServer;
 pub use state::MockState;

@@ -4,8 +4,10 @@
 //! nrfcloud-mock [--port N] [--api-key KEY] [--devices N] [--tenant-id UUID]
 //!               [--bulk-delay-ms MS] [--fota-step-ms MS] [--fota-failure-percent P]
 //!               [--transform-timeout-ms MS] [--transform-workers N]
+//!               [--header-timeout-ms MS] [--idle-timeout-ms MS] [--max-connections N]
 //! ```
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -26,6 +28,9 @@ Options:
   --fota-failure-percent P   share of devices whose FOTA executions fail (default: 10)
   --transform-timeout-ms MS  time for the transforms of one request (default: 1000; 0: no limit)
   --transform-workers N      transforms evaluated at once (default: 2)
+  --header-timeout-ms MS     time allowed to send a request head (default: 30000)
+  --idle-timeout-ms MS       a connection idle this long is closed (default: 60000)
+  --max-connections N        connections served at once; more wait (default: 1024)
   -h, --help                 show this help";
 
 fn parse(args: &[String]) -> Result<Option<MockConfig>, String> {
@@ -81,6 +86,19 @@ fn parse(args: &[String]) -> Result<Option<MockConfig>, String> {
                     .filter(|&n| n > 0)
                     .ok_or("--transform-workers is at least 1")?
             }
+            "--header-timeout-ms" => {
+                config.connection_limits.header_read_timeout =
+                    Duration::from_millis(number(&value)?.max(1))
+            }
+            "--idle-timeout-ms" => {
+                config.connection_limits.idle_timeout =
+                    Duration::from_millis(number(&value)?.max(1))
+            }
+            "--max-connections" => {
+                config.connection_limits.max_connections = usize::try_from(number(&value)?)
+                    .map_err(|_| "--max-connections is too large")?
+                    .max(1)
+            }
             other => return Err(format!("unknown option {other}")),
         }
         i += 1;
@@ -110,17 +128,25 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("nRF Cloud mock listening on {}", server.base_url());
-    println!("API base URL: {}", server.api_url());
-    println!("API key:      {}", server.api_key());
-    println!("Team id:      {}", server.tenant_id());
-    println!("Devices:      {devices}");
-    println!("Press Ctrl-C to stop.");
+    // A closed stdout (a parent that read the banner and went away) is no reason to stop.
+    let banner = format!(
+        "nRF Cloud mock listening on {}\nAPI base URL: {}\nAPI key:      {}\nTeam id:      {}\n\
+         Devices:      {devices}\nPress Ctrl-C to stop.",
+        server.base_url(),
+        server.api_url(),
+        server.api_key(),
+        server.tenant_id()
+    );
+    let _ = writeln!(std::io::stdout(), "{banner}");
+    let _ = std::io::stdout().flush();
     if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("nrfcloud-mock: cannot wait for Ctrl-C: {e}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "nrfcloud-mock: cannot wait for Ctrl-C: {e}"
+        );
     }
     server.shutdown().await;
-    println!("nRF Cloud mock stopped.");
+    let _ = writeln!(std::io::stdout(), "nRF Cloud mock stopped.");
     ExitCode::SUCCESS
 }
 
@@ -161,5 +187,23 @@ mod tests {
             .expect("config");
         assert_eq!(config.transform_limits.timeout, None);
         assert!(parse(&args(&["--transform-workers", "0"])).is_err());
+        let config = parse(&args(&[
+            "--header-timeout-ms",
+            "250",
+            "--idle-timeout-ms=500",
+            "--max-connections",
+            "7",
+        ]))
+        .expect("valid")
+        .expect("config");
+        let limits = config.connection_limits;
+        assert_eq!(
+            (
+                limits.header_read_timeout,
+                limits.idle_timeout,
+                limits.max_connections
+            ),
+            (Duration::from_millis(250), Duration::from_millis(500), 7)
+        );
     }
 }

@@ -1,15 +1,16 @@
-//! Firmware bundles: reading the zip and checking its `manifest.json` by the documentation's
-//! rules (`fwversion` pattern, `format-version` 1, a non-empty `files` list of `.bin` files of
-//! one type, or an init packet plus its image for Bluetooth LE, every file present).
+//! Firmware bundles: reading the zip within [`BundleLimits`] and checking its `manifest.json`
+//! by the documentation's rules (`fwversion` pattern, `format-version` 1, a non-empty `files`
+//! list of distinct, plain `.bin` names of one type, or an init packet plus its image for
+//! Bluetooth LE, every file present). Only the manifest and the files it names are inflated.
 
-use std::io::{Cursor, Read};
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde_json::Value;
 
-/// No file of a bundle may unpack to more than this (the zip itself is at most ~1 MB).
-const MAX_ENTRY_BYTES: u64 = 64 * 1024 * 1024;
+use crate::bundle_zip::{BundleZip, ReadError, file_name_problem, shown};
+use crate::limits::BundleLimits;
 
 static FW_VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9._-]{1,60}$").expect("constant pattern compiles"));
@@ -35,12 +36,43 @@ pub(crate) struct BundleContents {
     pub(crate) files: Vec<(String, Vec<u8>)>,
 }
 
-/// Reads and checks a bundle zip.
-pub(crate) fn read_bundle(zip_bytes: &[u8]) -> Result<BundleContents, String> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(zip_bytes))
-        .map_err(|e| format!("the bundle is not a valid zip file ({e})"))?;
-    let manifest_text = read_entry(&mut archive, "manifest.json")?
-        .ok_or("the bundle has no manifest.json at its root")?;
+/// Checks a firmware bundle as the mock's UploadFirmware does, within `limits`: `Ok` with the
+/// files the manifest names and their unpacked sizes, in its order, or `Err` with the reason
+/// the upload would be refused (the message of its 422 / 42200 answer).
+///
+/// ```
+/// let limits = nrfcloud_mock::BundleLimits::default();
+/// assert!(nrfcloud_mock::check_firmware_bundle(b"not a zip", &limits).is_err());
+/// ```
+pub fn check_firmware_bundle(
+    zip: &[u8],
+    limits: &BundleLimits,
+) -> Result<Vec<(String, usize)>, String> {
+    let bundle = read_bundle(zip, limits)?;
+    Ok(bundle
+        .files
+        .into_iter()
+        .map(|(name, bytes)| (name, bytes.len()))
+        .collect())
+}
+
+/// Reads and checks a bundle zip within `limits`.
+pub(crate) fn read_bundle(
+    zip_bytes: &[u8],
+    limits: &BundleLimits,
+) -> Result<BundleContents, String> {
+    let mut archive = BundleZip::open(zip_bytes, limits)?;
+    let manifest_text = match archive.read("manifest.json", limits.max_manifest_bytes) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err("the bundle has no manifest.json at its root".into()),
+        Err(ReadError::TooLarge) => {
+            return Err(format!(
+                "manifest.json unpacks to more than {} bytes (bundle limit max_manifest_bytes)",
+                limits.max_manifest_bytes
+            ));
+        }
+        Err(ReadError::Broken(e)) => return Err(format!("cannot read manifest.json ({e})")),
+    };
     let manifest: Value = serde_json::from_slice(&manifest_text)
         .map_err(|e| format!("manifest.json is not valid JSON ({e})"))?;
     let obj = manifest
@@ -75,11 +107,24 @@ pub(crate) fn read_bundle(zip_bytes: &[u8]) -> Result<BundleContents, String> {
         .ok_or("manifest.json: files must be a non-empty array")?;
     let mut types = Vec::new();
     let mut names = Vec::new();
+    let mut listed = HashSet::new();
     for (i, entry) in entries.iter().enumerate() {
         let file = entry
             .get("file")
             .and_then(Value::as_str)
             .ok_or_else(|| format!("manifest.json: files[{i}].file is required (a string)"))?;
+        if let Some(problem) = file_name_problem(file) {
+            return Err(format!(
+                "manifest.json: files[{i}].file '{}' {problem}; the files of a bundle are plain names",
+                shown(file.as_bytes())
+            ));
+        }
+        if !listed.insert(file) {
+            return Err(format!(
+                "manifest.json: files[{i}].file '{}' is listed more than once",
+                shown(file.as_bytes())
+            ));
+        }
         if !file.ends_with(".bin") {
             return Err(format!(
                 "manifest.json: files[{i}].file '{file}' must have a .bin extension"
@@ -134,9 +179,33 @@ pub(crate) fn read_bundle(zip_bytes: &[u8]) -> Result<BundleContents, String> {
     }
     .to_owned();
     let mut files = Vec::new();
+    let mut left = limits.max_total_bytes;
     for file in names {
-        let bytes = read_entry(&mut archive, &file)?
-            .ok_or_else(|| format!("manifest.json names {file}, which is not in the zip"))?;
+        let budget = limits.max_file_bytes.min(left);
+        let bytes = match archive.read(&file, budget) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                return Err(format!(
+                    "manifest.json names {file}, which is not in the zip"
+                ));
+            }
+            Err(ReadError::TooLarge) if budget == limits.max_file_bytes => {
+                return Err(format!(
+                    "{file} unpacks to more than {} bytes (bundle limit max_file_bytes)",
+                    limits.max_file_bytes
+                ));
+            }
+            Err(ReadError::TooLarge) => {
+                return Err(format!(
+                    "the files unpack to more than {} bytes in all (bundle limit max_total_bytes)",
+                    limits.max_total_bytes
+                ));
+            }
+            Err(ReadError::Broken(e)) => {
+                return Err(format!("cannot read {file} from the zip ({e})"));
+            }
+        };
+        left -= bytes.len() as u64;
         files.push((file, bytes));
     }
     Ok(BundleContents {
@@ -148,33 +217,14 @@ pub(crate) fn read_bundle(zip_bytes: &[u8]) -> Result<BundleContents, String> {
     })
 }
 
-fn read_entry(
-    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
-    name: &str,
-) -> Result<Option<Vec<u8>>, String> {
-    let mut entry = match archive.by_name(name) {
-        Ok(entry) => entry,
-        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(e) => return Err(format!("cannot read {name} from the zip ({e})")),
-    };
-    if entry.size() > MAX_ENTRY_BYTES {
-        return Err(format!(
-            "{name} unpacks to more than {MAX_ENTRY_BYTES} bytes"
-        ));
-    }
-    let mut bytes = Vec::new();
-    entry
-        .by_ref()
-        .take(MAX_ENTRY_BYTES)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {name} from the zip ({e})"))?;
-    Ok(Some(bytes))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Cursor, Write};
+
+    fn read_bundle_default(zip: &[u8]) -> Result<BundleContents, String> {
+        read_bundle(zip, &BundleLimits::default())
+    }
 
     fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
         let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
@@ -189,25 +239,27 @@ mod tests {
     #[test]
     fn a_valid_bundle() {
         let manifest = br#"{"fwversion":"1.1","format-version":1,"files":[{"file":"app.bin","type":"application","size":3}]}"#;
-        let b =
-            read_bundle(&zip(&[("manifest.json", manifest), ("app.bin", b"abc")])).expect("valid");
+        let b = read_bundle_default(&zip(&[("manifest.json", manifest), ("app.bin", b"abc")]))
+            .expect("valid");
         assert_eq!(b.fw_type, "APP");
         assert_eq!(b.files[0].1, b"abc");
     }
 
     #[test]
     fn broken_bundles() {
-        assert!(read_bundle(b"not a zip").is_err());
-        assert!(read_bundle(&zip(&[("app.bin", b"abc")])).is_err());
+        assert!(read_bundle_default(b"not a zip").is_err());
+        assert!(read_bundle_default(&zip(&[("app.bin", b"abc")])).is_err());
         let bad_version = br#"{"fwversion":"1 1","format-version":1,"files":[{"file":"a.bin","type":"application","size":1}]}"#;
-        assert!(read_bundle(&zip(&[("manifest.json", bad_version), ("a.bin", b"a")])).is_err());
+        assert!(
+            read_bundle_default(&zip(&[("manifest.json", bad_version), ("a.bin", b"a")])).is_err()
+        );
         let missing = br#"{"fwversion":"1","format-version":1,"files":[{"file":"a.bin","type":"application","size":1}]}"#;
-        assert!(read_bundle(&zip(&[("manifest.json", missing)])).is_err());
+        assert!(read_bundle_default(&zip(&[("manifest.json", missing)])).is_err());
         let hex = br#"{"fwversion":"1","format-version":1,"files":[{"file":"a.hex","type":"application","size":1}]}"#;
-        assert!(read_bundle(&zip(&[("manifest.json", hex), ("a.hex", b"a")])).is_err());
+        assert!(read_bundle_default(&zip(&[("manifest.json", hex), ("a.hex", b"a")])).is_err());
         let mixed = br#"{"fwversion":"1","format-version":1,"files":[{"file":"a.bin","type":"application","size":1},{"file":"b.bin","type":"mcuboot","size":1}]}"#;
         assert!(
-            read_bundle(&zip(&[
+            read_bundle_default(&zip(&[
                 ("manifest.json", mixed),
                 ("a.bin", b"a"),
                 ("b.bin", b"b")
@@ -215,13 +267,15 @@ mod tests {
             .is_err()
         );
         let version2 = br#"{"fwversion":"1","format-version":2,"files":[{"file":"a.bin","type":"application","size":1}]}"#;
-        assert!(read_bundle(&zip(&[("manifest.json", version2), ("a.bin", b"a")])).is_err());
+        assert!(
+            read_bundle_default(&zip(&[("manifest.json", version2), ("a.bin", b"a")])).is_err()
+        );
     }
 
     #[test]
     fn ble_bundles_pair_an_init_packet_with_an_image() {
         let ble = br#"{"fwversion":"2","format-version":1,"files":[{"file":"a.bin","type":"application","size":1},{"file":"a.dat.bin","type":"init_packet","size":1}]}"#;
-        let b = read_bundle(&zip(&[
+        let b = read_bundle_default(&zip(&[
             ("manifest.json", ble),
             ("a.bin", b"a"),
             ("a.dat.bin", b"d"),

@@ -1,10 +1,14 @@
 //! The server: binds a loopback port, serves HTTP/1.1 connections in a background task (each
 //! connection can be closed or reset on purpose by the "drop" and "reset" faults), and shuts
 //! down gracefully when the [`MockServer`] is dropped or [`MockServer::shutdown`] is awaited.
+//! [`ConnectionLimits`] bound it: a header-read timeout (hyper's), an idle timeout (the
+//! connection's activity clock, [`crate::idle`]) and a number of connections served at once
+//! (at the limit, accepting pauses).
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -12,7 +16,7 @@ use axum::Router;
 use axum::body::Body;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -21,6 +25,8 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::app::{App, AppInner};
 use crate::config::MockConfig;
 use crate::faults::{ConnectionKill, Faults};
+use crate::idle::{Activity, WatchedBody};
+use crate::limits::ConnectionLimits;
 use crate::spec::ApiSpec;
 use crate::state::MockState;
 use crate::transforms::Transforms;
@@ -39,8 +45,16 @@ pub struct MockServer {
     base_url: String,
     state: Arc<MockState>,
     faults: Arc<Faults>,
+    connections: Arc<ConnectionCount>,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+}
+
+/// How many connections are served now, and the most served at once.
+#[derive(Debug, Default)]
+struct ConnectionCount {
+    open: AtomicUsize,
+    peak: AtomicUsize,
 }
 
 impl MockServer {
@@ -71,11 +85,19 @@ impl MockServer {
         });
         let router = crate::routes::router(app);
         let (shutdown, signal) = watch::channel(false);
-        let task = tokio::spawn(serve(listener, router, signal));
+        let connections = Arc::new(ConnectionCount::default());
+        let task = tokio::spawn(serve(
+            listener,
+            router,
+            signal,
+            config.connection_limits,
+            Arc::clone(&connections),
+        ));
         Ok(Self {
             base_url,
             state,
             faults,
+            connections,
             shutdown,
             task: Some(task),
         })
@@ -111,6 +133,17 @@ impl MockServer {
         &self.faults
     }
 
+    /// How many connections are being served now (at most
+    /// [`ConnectionLimits::max_connections`]).
+    pub fn open_connections(&self) -> usize {
+        self.connections.open.load(Ordering::SeqCst)
+    }
+
+    /// The most connections served at once since the server started.
+    pub fn peak_connections(&self) -> usize {
+        self.connections.peak.load(Ordering::SeqCst)
+    }
+
     /// Stops accepting connections, lets open ones finish (up to 5 s) and waits for the server
     /// task to end.
     pub async fn shutdown(mut self) {
@@ -128,19 +161,31 @@ impl Drop for MockServer {
     }
 }
 
-async fn serve(listener: TcpListener, router: Router, mut signal: watch::Receiver<bool>) {
+async fn serve(
+    listener: TcpListener,
+    router: Router,
+    mut signal: watch::Receiver<bool>,
+    limits: ConnectionLimits,
+    count: Arc<ConnectionCount>,
+) {
+    let max = limits.max_connections.max(1);
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             _ = signal.changed() => break,
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => {
+            Some(_) = connections.join_next(), if !connections.is_empty() => {
+                count.open.store(connections.len(), Ordering::SeqCst);
+            }
+            // At the limit, new connections wait in the listen queue until one closes.
+            accepted = listener.accept(), if connections.len() < max => {
                 let Ok((stream, _)) = accepted else {
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
-                connections.spawn(connection(stream, router.clone(), signal.clone()));
+                connections.spawn(connection(stream, router.clone(), signal.clone(), limits));
+                count.open.store(connections.len(), Ordering::SeqCst);
+                count.peak.fetch_max(connections.len(), Ordering::SeqCst);
             }
         }
     }
@@ -152,32 +197,68 @@ async fn serve(listener: TcpListener, router: Router, mut signal: watch::Receive
     {
         connections.abort_all();
     }
+    count.open.store(0, Ordering::SeqCst);
 }
 
-async fn connection(stream: TcpStream, router: Router, mut signal: watch::Receiver<bool>) {
+async fn connection(
+    stream: TcpStream,
+    router: Router,
+    mut signal: watch::Receiver<bool>,
+    limits: ConnectionLimits,
+) {
     let kill = ConnectionKill::default();
     let handle = kill.clone();
-    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+    let activity = Activity::new();
+    let watched = Arc::clone(&activity);
+    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        let handling = watched.handling();
+        let mut req = req.map(|body| Body::new(WatchedBody::new(body, Arc::clone(&watched))));
         req.extensions_mut().insert(handle.clone());
         let mut router = router.clone();
-        async move { tower_service::Service::call(&mut router, req.map(Body::new)).await }
+        async move {
+            let response = tower_service::Service::call(&mut router, req).await;
+            drop(handling);
+            response
+        }
     });
     let io = Io {
         stream,
         kill: kill.clone(),
+        activity: Arc::clone(&activity),
     };
     let conn = http1::Builder::new()
         .keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
         .serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        // A "drop" or "reset" fault: the connection (and the request in flight) is dropped
-        // unanswered; `Io` resets it on the way out if asked to.
-        _ = kill.killed() => {}
-        _ = signal.changed() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(Duration::from_secs(5), conn.as_mut()).await;
+    let idle = tokio::time::sleep_until(activity.deadline(limits.idle_timeout));
+    tokio::pin!(idle);
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => break,
+            // A "drop" or "reset" fault: the connection (and the request in flight) is dropped
+            // unanswered; `Io` resets it on the way out if asked to.
+            _ = kill.killed() => break,
+            _ = signal.changed() => {
+                conn.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(Duration::from_secs(5), conn.as_mut()).await;
+                break;
+            }
+            // Idle for the whole timeout: closed (dropping `conn` closes the socket).
+            _ = idle.as_mut() => {
+                if activity.is_idle(limits.idle_timeout) {
+                    break;
+                }
+                let next = activity
+                    .deadline(limits.idle_timeout)
+                    .max(tokio::time::Instant::now() + limits.idle_timeout);
+                idle.as_mut().reset(next);
+            }
+            // A handler ended: the idle clock starts again from now.
+            () = activity.changed() => {
+                idle.as_mut().reset(activity.deadline(limits.idle_timeout));
+            }
         }
     }
 }
@@ -187,6 +268,7 @@ async fn connection(stream: TcpStream, router: Router, mut signal: watch::Receiv
 struct Io {
     stream: TcpStream,
     kill: ConnectionKill,
+    activity: Arc<Activity>,
 }
 
 impl Drop for Io {
@@ -203,7 +285,13 @@ impl AsyncRead for Io {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            this.activity.touch();
+        }
+        polled
     }
 }
 
@@ -213,7 +301,12 @@ impl AsyncWrite for Io {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.stream).poll_write(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            this.activity.touch();
+        }
+        polled
     }
 
     fn poll_write_vectored(
@@ -221,7 +314,12 @@ impl AsyncWrite for Io {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            this.activity.touch();
+        }
+        polled
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -15,6 +15,7 @@ use crate::config::MockConfig;
 use crate::fota_engine::{Execution, Job};
 use crate::ids::{self, uuid_v4};
 use crate::keys::DeviceKey;
+use crate::limits::{BundleLimits, JwtRules};
 use crate::model::{
     Alert, Anchor, Bundle, Contribution, Device, EvaluationToken, LocationRecord, ServiceKey,
     StoredFile, StoredMessage, TeamDevice,
@@ -28,6 +29,10 @@ pub(crate) struct Settings {
     pub(crate) team_name: String,
     pub(crate) user_id: String,
     pub(crate) base_url: String,
+    /// What a firmware upload may unpack to.
+    pub(crate) bundle_limits: BundleLimits,
+    /// The time rules for JWTs.
+    pub(crate) jwt_rules: JwtRules,
     pub(crate) bulk_ops_delay: Duration,
     pub(crate) fota_step: Duration,
     pub(crate) fota_failure_percent: u8,
@@ -154,6 +159,8 @@ impl MockState {
             team_name: config.team_name.clone(),
             user_id: uuid_v4(),
             base_url,
+            bundle_limits: config.bundle_limits,
+            jwt_rules: config.jwt_rules,
             bulk_ops_delay: config.bulk_ops_delay,
             fota_step: config.fota_step,
             fota_failure_percent: config.fota_failure_percent,

@@ -2,6 +2,8 @@
 //! replies (a queue, then a default), optionally after a delay, so tests can assert exactly
 //! what a client put on the wire and how it reacts to each kind of answer.
 
+pub mod zips;
+
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,5 +1,7 @@
 //! Firmware bundles: a builder that writes the zip with its `manifest.json` and checks the
-//! documentation's rules before upload, and the upload itself (the raw zip, not JSON).
+//! documentation's rules and [`BundleLimits`] before upload, a reader for zips made elsewhere
+//! ([`FirmwareBundle::from_zip`], bounded the same way), and the upload itself (the raw zip,
+//! not JSON).
 //!
 //! ```no_run
 //! # async fn f(client: nrfcloud::Client, image: Vec<u8>) -> Result<(), nrfcloud::Error> {
@@ -10,15 +12,57 @@
 //! # Ok(()) }
 //! ```
 
+mod bundle_zip;
+
 use std::io::Write;
 
 use nrfcloud_api::types;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::{Client, Error};
+use bundle_zip::{BundleZip, ReadError, shown};
 
 /// The largest zip the API takes: its base64 form is limited to 1,333,333 characters.
 pub const MAX_BUNDLE_BYTES: usize = 999_999;
+
+/// Bounds on what a bundle holds and unpacks to, checked by [`FirmwareBundle::validate`] (on
+/// the files given) and by [`FirmwareBundle::from_zip`] (on a zip, counting bytes as they are
+/// inflated: the sizes a zip declares are not trusted). The defaults are the local mock's
+/// (`nrfcloud_mock::BundleLimits`); the service documents only the zip's own limit,
+/// [`MAX_BUNDLE_BYTES`]. Past a bound, the error is [`Error::InvalidInput`] naming it.
+///
+/// ```
+/// use nrfcloud::firmware::{BundleLimits, FileType, FirmwareBundle};
+/// let limits = BundleLimits { max_file_bytes: 2_000_000, ..BundleLimits::default() };
+/// let bundle = FirmwareBundle::new("1.0")
+///     .limits(limits)
+///     .file("app.bin", FileType::Application, vec![0u8; 1_500_000]);
+/// assert!(bundle.validate().is_ok());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BundleLimits {
+    /// Entries in the zip, `manifest.json` included. Default: 16 (a bundle holds the manifest
+    /// and one or two images).
+    pub max_entries: usize,
+    /// What `manifest.json` may unpack to. Default: 64 KiB.
+    pub max_manifest_bytes: u64,
+    /// What each file may unpack to. Default: 999,999 bytes, the API's upload limit, which no
+    /// image for the 1 MB flash of an nRF91 or nRF53 application core exceeds.
+    pub max_file_bytes: u64,
+    /// What all the files may unpack to together. Default: 4 MiB.
+    pub max_total_bytes: u64,
+}
+
+impl Default for BundleLimits {
+    fn default() -> Self {
+        BundleLimits {
+            max_entries: 16,
+            max_manifest_bytes: 64 * 1024,
+            max_file_bytes: 999_999,
+            max_total_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
 
 /// The type of a file in a bundle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,6 +90,19 @@ impl FileType {
             FileType::InitPacket => "init_packet",
         }
     }
+
+    /// The type a manifest names, if it is one.
+    fn from_manifest(name: &str) -> Option<Self> {
+        [
+            FileType::Application,
+            FileType::Mcuboot,
+            FileType::Bootloader,
+            FileType::Softdevice,
+            FileType::InitPacket,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == name)
+    }
 }
 
 /// A firmware bundle to upload.
@@ -55,6 +112,7 @@ pub struct FirmwareBundle {
     name: Option<String>,
     description: Option<String>,
     files: Vec<(String, FileType, Vec<u8>)>,
+    limits: BundleLimits,
 }
 
 impl std::fmt::Debug for FirmwareBundle {
@@ -70,6 +128,7 @@ impl std::fmt::Debug for FirmwareBundle {
                     .map(|(n, t, d)| (n, t, d.len()))
                     .collect::<Vec<_>>(),
             )
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -82,7 +141,180 @@ impl FirmwareBundle {
             name: None,
             description: None,
             files: Vec::new(),
+            limits: BundleLimits::default(),
         }
+    }
+
+    /// The bounds [`FirmwareBundle::validate`] checks (default: [`BundleLimits::default`]).
+    pub fn limits(mut self, limits: BundleLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Reads a bundle zip made elsewhere (e.g. the build's `dfu_application.zip` with its
+    /// `fwversion` added) within the default [`BundleLimits`], then checks it like
+    /// [`FirmwareBundle::validate`]. Only `manifest.json` and the files it names are inflated;
+    /// other entries are ignored, but every entry's name is checked.
+    ///
+    /// ```
+    /// use nrfcloud::firmware::{FileType, FirmwareBundle};
+    /// let zip = FirmwareBundle::new("1.0").file("app.bin", FileType::Application, [1u8, 2]).to_zip()?;
+    /// let read = FirmwareBundle::from_zip(&zip)?;
+    /// assert_eq!(read.manifest()["files"][0]["size"], 2);
+    /// # Ok::<(), nrfcloud::Error>(())
+    /// ```
+    pub fn from_zip(zip: &[u8]) -> Result<Self, Error> {
+        Self::from_zip_with_limits(zip, BundleLimits::default())
+    }
+
+    /// As [`FirmwareBundle::from_zip`], within `limits` (which the bundle keeps).
+    pub fn from_zip_with_limits(zip: &[u8], limits: BundleLimits) -> Result<Self, Error> {
+        let bad =
+            |field: &str, reason: String| Error::invalid(Some("UploadFirmware"), field, reason);
+        if zip.len() > MAX_BUNDLE_BYTES {
+            return Err(bad(
+                "bundle",
+                format!(
+                    "the zip is {} bytes; the API takes at most {MAX_BUNDLE_BYTES}",
+                    zip.len()
+                ),
+            ));
+        }
+        let mut archive = BundleZip::open(zip, &limits).map_err(|r| bad("bundle", r))?;
+        let manifest = match archive.read("manifest.json", limits.max_manifest_bytes) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                return Err(bad(
+                    "manifest",
+                    "the zip has no manifest.json at its root".into(),
+                ));
+            }
+            Err(ReadError::TooLarge) => {
+                return Err(bad(
+                    "manifest",
+                    format!(
+                        "manifest.json unpacks to more than {} bytes (BundleLimits::max_manifest_bytes)",
+                        limits.max_manifest_bytes
+                    ),
+                ));
+            }
+            Err(ReadError::Broken(e)) => {
+                return Err(bad("manifest", format!("cannot read manifest.json ({e})")));
+            }
+        };
+        let manifest: Value = serde_json::from_slice(&manifest)
+            .map_err(|e| bad("manifest", format!("manifest.json is not JSON ({e})")))?;
+        let text = |name: &str| -> Result<Option<String>, Error> {
+            match manifest.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(bad(name, "must be a string".into())),
+            }
+        };
+        let fwversion = text("fwversion")?.ok_or_else(|| bad("fwversion", "is required".into()))?;
+        if manifest.get("format-version").and_then(Value::as_f64) != Some(1.0) {
+            return Err(bad("format-version", "must be 1".into()));
+        }
+        let listed = manifest
+            .get("files")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad("files", "must be an array".into()))?;
+        let mut wanted: Vec<(String, FileType)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, entry) in listed.iter().enumerate() {
+            let name = entry
+                .get("file")
+                .and_then(Value::as_str)
+                .ok_or_else(|| bad(&format!("files[{i}].file"), "is required (a string)".into()))?;
+            file_name_rules(name).map_err(|r| bad(&format!("files[{i}].file"), r))?;
+            if !seen.insert(name) {
+                return Err(bad(
+                    &format!("files[{i}].file"),
+                    format!("{:?} is listed more than once", shown(name.as_bytes())),
+                ));
+            }
+            let kind = entry
+                .get("type")
+                .and_then(Value::as_str)
+                .and_then(FileType::from_manifest)
+                .ok_or_else(|| {
+                    bad(
+                        &format!("files[{i}].type"),
+                        "must be application, mcuboot, bootloader, softdevice or init_packet"
+                            .into(),
+                    )
+                })?;
+            if entry
+                .get("size")
+                .and_then(Value::as_f64)
+                .is_none_or(|size| size < 0.0)
+            {
+                return Err(bad(
+                    &format!("files[{i}].size"),
+                    "must be a number (the file's size in bytes)".into(),
+                ));
+            }
+            wanted.push((name.to_owned(), kind));
+        }
+        if wanted.len() >= limits.max_entries {
+            return Err(bad(
+                "files",
+                format!(
+                    "{} files and the manifest make more than {} zip entries (BundleLimits::max_entries)",
+                    wanted.len(),
+                    limits.max_entries
+                ),
+            ));
+        }
+        let mut bundle = FirmwareBundle {
+            fwversion,
+            name: text("name")?,
+            description: text("description")?,
+            files: Vec::with_capacity(wanted.len()),
+            limits,
+        };
+        let mut left = limits.max_total_bytes;
+        for (i, (name, kind)) in wanted.into_iter().enumerate() {
+            let budget = limits.max_file_bytes.min(left);
+            let data = match archive.read(&name, budget) {
+                Ok(Some(data)) => data,
+                Ok(None) => {
+                    return Err(bad(
+                        &format!("files[{i}].file"),
+                        format!("{:?} is not in the zip", shown(name.as_bytes())),
+                    ));
+                }
+                Err(ReadError::TooLarge) if budget == limits.max_file_bytes => {
+                    return Err(bad(
+                        &format!("files[{i}].size"),
+                        format!(
+                            "{:?} unpacks to more than {} bytes (BundleLimits::max_file_bytes)",
+                            shown(name.as_bytes()),
+                            limits.max_file_bytes
+                        ),
+                    ));
+                }
+                Err(ReadError::TooLarge) => {
+                    return Err(bad(
+                        "files",
+                        format!(
+                            "the files unpack to more than {} bytes in all (BundleLimits::max_total_bytes)",
+                            limits.max_total_bytes
+                        ),
+                    ));
+                }
+                Err(ReadError::Broken(e)) => {
+                    return Err(bad(
+                        &format!("files[{i}].file"),
+                        format!("cannot be read ({e})"),
+                    ));
+                }
+            };
+            left -= data.len() as u64;
+            bundle.files.push((name, kind, data));
+        }
+        bundle.validate()?;
+        Ok(bundle)
     }
 
     /// The bundle's name.
@@ -144,23 +376,66 @@ impl FirmwareBundle {
         if self.files.is_empty() {
             return bad("files", "a bundle needs at least one file".into());
         }
+        let limits = &self.limits;
+        if self.files.len() >= limits.max_entries {
+            return bad(
+                "files",
+                format!(
+                    "{} files and the manifest make more than {} zip entries (BundleLimits::max_entries)",
+                    self.files.len(),
+                    limits.max_entries
+                ),
+            );
+        }
         let mut names = std::collections::HashSet::new();
+        let mut total: u64 = 0;
         for (i, (name, _, data)) in self.files.iter().enumerate() {
-            if !name.ends_with(".bin") || name.len() <= 4 || name.contains(['/', '\\']) {
-                return bad(
-                    &format!("files[{i}].file"),
-                    format!("{name:?}: file names are plain names ending in .bin"),
-                );
+            if let Err(reason) = file_name_rules(name) {
+                return bad(&format!("files[{i}].file"), reason);
             }
             if name == "manifest.json" || !names.insert(name.as_str()) {
                 return bad(
                     &format!("files[{i}].file"),
-                    format!("{name:?} appears twice"),
+                    format!("{:?} appears twice", shown(name.as_bytes())),
                 );
             }
             if data.is_empty() {
-                return bad(&format!("files[{i}].size"), format!("{name:?} is empty"));
+                return bad(
+                    &format!("files[{i}].size"),
+                    format!("{:?} is empty", shown(name.as_bytes())),
+                );
             }
+            let size = data.len() as u64;
+            if size > limits.max_file_bytes {
+                return bad(
+                    &format!("files[{i}].size"),
+                    format!(
+                        "{:?} is {size} bytes; a file may be at most {} bytes (BundleLimits::max_file_bytes)",
+                        shown(name.as_bytes()),
+                        limits.max_file_bytes
+                    ),
+                );
+            }
+            total = total.saturating_add(size);
+        }
+        if total > limits.max_total_bytes {
+            return bad(
+                "files",
+                format!(
+                    "the files are {total} bytes in all; at most {} are allowed (BundleLimits::max_total_bytes)",
+                    limits.max_total_bytes
+                ),
+            );
+        }
+        let manifest_len = serde_json::to_vec_pretty(&self.manifest()).map_or(0, |m| m.len());
+        if manifest_len as u64 > limits.max_manifest_bytes {
+            return bad(
+                "manifest",
+                format!(
+                    "manifest.json would be {manifest_len} bytes; at most {} are allowed (BundleLimits::max_manifest_bytes)",
+                    limits.max_manifest_bytes
+                ),
+            );
         }
         let kinds: Vec<FileType> = self.files.iter().map(|f| f.1).collect();
         let init_packets = kinds.iter().filter(|k| **k == FileType::InitPacket).count();
@@ -223,6 +498,26 @@ impl FirmwareBundle {
     }
 }
 
+/// The rules of a bundle's file name: a plain name (no path separator, `.` or `..`, or
+/// control character) ending in `.bin`.
+fn file_name_rules(name: &str) -> Result<(), String> {
+    let problem = if name.contains(['/', '\\']) {
+        "has a path separator"
+    } else if name == "." || name == ".." {
+        "is a dot segment"
+    } else if name.chars().any(char::is_control) {
+        "has a control character"
+    } else if !name.ends_with(".bin") || name.len() <= 4 {
+        "does not end in .bin"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "{:?} {problem}: file names are plain names ending in .bin",
+        shown(name.as_bytes())
+    ))
+}
+
 /// An uploaded bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadedFirmware {
@@ -268,7 +563,8 @@ impl Client {
         self.upload_firmware_zip(zip).await
     }
 
-    /// Uploads a zip made elsewhere (checked only for size).
+    /// Uploads a zip made elsewhere, checked only for size: the bytes go as they are. To check
+    /// one first (manifest, names, unpacked sizes), read it with [`FirmwareBundle::from_zip`].
     pub async fn upload_firmware_zip(&self, zip: Vec<u8>) -> Result<UploadedFirmware, Error> {
         if zip.len() > MAX_BUNDLE_BYTES {
             return Err(Error::invalid(

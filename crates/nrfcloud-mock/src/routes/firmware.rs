@@ -53,7 +53,7 @@ pub(crate) async fn upload_firmware(
             zip_bytes.len()
         )));
     }
-    let contents = manifest::read_bundle(&zip_bytes)
+    let contents = manifest::read_bundle(&zip_bytes, &app.settings().bundle_limits)
         .map_err(|e| ApiError::validation(format!("Validation failed: {e}")))?;
     let tenant = app.settings().tenant_id.clone();
     let bundle_id = format!(

@@ -1,6 +1,8 @@
 //! Integration tests of the mock server, through HTTP with reqwest (one test binary).
 
+mod binary;
 mod common;
+mod connection_attacks;
 
 mod auth;
 mod coverage;
@@ -8,8 +10,10 @@ mod devices;
 mod extras;
 mod faults;
 mod firmware_fota;
+mod jwt_attacks;
 mod load;
 mod location;
 mod messages;
 mod onboarding;
 mod pagination;
+mod zip_attacks;
