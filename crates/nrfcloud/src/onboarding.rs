@@ -611,13 +611,13 @@ impl Client {
                     error_summary_url: details.error_summary_url,
                 });
             }
-            if started.elapsed() + delay > options.timeout {
+            if started.elapsed().saturating_add(delay) > options.timeout {
                 return Err(Error::Timeout {
                     operation: "FetchBulkOpsRequest",
                 });
             }
             tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(options.max_poll_interval);
+            delay = delay.saturating_mul(2).min(options.max_poll_interval);
         }
     }
 }
