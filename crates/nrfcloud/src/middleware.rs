@@ -15,6 +15,7 @@ use tracing::Instrument;
 
 use crate::credentials::Credentials;
 use crate::jwt::Clock;
+use crate::redirect::Origin;
 use crate::retry::{self, RetryPolicy};
 
 tokio::task_local! {
@@ -39,7 +40,7 @@ pub(crate) struct State {
     pub retry: RetryPolicy,
     pub clock: Arc<dyn Clock>,
     /// Scheme, host and port of the base URL: the only origin that gets the bearer token.
-    pub origin: (String, String, Option<u16>),
+    pub origin: Origin,
     pub user_agent: HeaderValue,
     /// The largest response body read, in bytes.
     pub max_response_bytes: u64,
@@ -47,10 +48,7 @@ pub(crate) struct State {
 
 impl State {
     fn same_origin(&self, url: &reqwest::Url) -> bool {
-        let (scheme, host, port) = &self.origin;
-        url.scheme() == scheme
-            && url.host_str() == Some(host.as_str())
-            && url.port_or_known_default() == *port
+        crate::redirect::is_at(&self.origin, url)
     }
 }
 

@@ -126,9 +126,10 @@ pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
 
-/// Transport errors worth retrying: the connection failed or broke before a response.
+/// Transport errors worth retrying: the connection failed or broke before a response (not a
+/// timeout, and not a response head over the parser's limits, which would come again).
 pub fn is_retryable_error(e: &reqwest::Error) -> bool {
-    e.is_connect() || (e.is_request() && !e.is_timeout())
+    (e.is_connect() || (e.is_request() && !e.is_timeout())) && !crate::error::is_head_too_large(e)
 }
 
 /// Reads the `Retry-After` header (see [`parse_retry_after`]); `None` when absent or not

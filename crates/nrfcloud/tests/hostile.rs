@@ -10,11 +10,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use nrfcloud::{Client, DeviceKey, RetryPolicy, jwt::Clock};
+use nrfcloud::{Client, DeviceKey, Error, RetryPolicy, jwt::Clock};
 use nrfcloud_testkit::{Recorder, Reply};
 use p256::ecdsa::SigningKey;
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const API_KEY: &str = "hostile-test-api-key-0123456789";
 
@@ -192,6 +192,188 @@ async fn retry_after_a_503_resends_an_expired_device_jwt() {
             "minted for the retry"
         );
         assert_eq!(device.minter().mint_count(), 2);
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// #18.16: 307/308 redirects that would re-send a body to another origin
+
+fn onboarding_csv() -> String {
+    // An onboarding token is exactly what must not reach another host.
+    "deviceId,subType,tags,supportedFirmwareTypes,certificate,onboardingToken\n\
+     nrf-1,,,,,secret-onboarding-token-1\n"
+        .to_string()
+}
+
+async fn onboard(client: &Client) -> Result<String, Error> {
+    use nrfcloud::types::RestApiPayloadContentTypeWithCsv as Ct;
+    client
+        .execute(|api| {
+            api.onboard_devices()
+                .content_type(Ct::ApplicationOctetStream)
+                .body(onboarding_csv())
+        })
+        .await
+        .map(|r| r.bulk_ops_request_id.to_string())
+}
+
+#[tokio::test]
+async fn redirect_307_or_308_of_a_post_body_to_another_origin() {
+    guarded(async {
+        let api = Recorder::start().await;
+        let elsewhere = Recorder::start().await;
+        elsewhere.reply(Reply::json(
+            202,
+            json!({"bulkOpsRequestId": "01HZ0000000000000000000000"}),
+        ));
+        let client = api_key_client(&api, RetryPolicy::standard());
+        for status in [307u16, 308] {
+            api.then([Reply::empty(status).header(
+                "location",
+                format!("{}/v1/devices?X-Signature=abc", elsewhere.base),
+            )]);
+            let err = onboard(&client).await.unwrap_err();
+            match &err {
+                Error::CrossOriginRedirect {
+                    operation,
+                    status: s,
+                    target,
+                } => {
+                    assert_eq!(*operation, "OnboardDevices");
+                    assert_eq!(*s, status);
+                    assert_eq!(*target, format!("{}/v1/devices", elsewhere.base));
+                }
+                other => panic!("{status}: {other:?}"),
+            }
+            assert!(err.to_string().contains(&elsewhere.base), "{err}");
+            assert!(!err.is_retryable());
+        }
+        assert_eq!(elsewhere.count(), 0, "the body never left the API");
+        assert_eq!(api.count(), 2, "one request each, no retry");
+
+        // Within the API's origin a 307 is followed with its body.
+        api.then([
+            Reply::empty(307).header("location", format!("{}/v1/devices-moved", api.base)),
+            Reply::json(
+                202,
+                json!({"bulkOpsRequestId": "01HZ0000000000000000000001"}),
+            ),
+        ]);
+        let id = onboard(&client).await.expect("same-origin 307 followed");
+        assert_eq!(id, "01HZ0000000000000000000001");
+        let last = api.last();
+        assert_eq!(last.path, "/v1/devices-moved");
+        assert_eq!(last.body, onboarding_csv().as_bytes());
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// #18.18: endless or huge response headers
+
+/// A server that answers every request (at most `connections` of them) with a status line,
+/// then `headers` header lines of `line` (or until the client stops reading), then an empty
+/// body. Returns its base URL and the number of connections it accepted.
+async fn header_flood(
+    headers: usize,
+    line: &'static str,
+    connections: usize,
+) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        for _ in 0..connections {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                if socket.write_all(b"HTTP/1.1 200 OK\r\n").await.is_err() {
+                    return;
+                }
+                for _ in 0..headers {
+                    if socket.write_all(line.as_bytes()).await.is_err() {
+                        return; // the client gave up reading
+                    }
+                }
+                let _ = socket.write_all(b"content-length: 0\r\n\r\n").await;
+            });
+        }
+    });
+    (base, accepted)
+}
+
+#[tokio::test]
+async fn endless_response_headers_name_the_cause() {
+    guarded(async {
+        // 64 MiB of headers at most (the client stops long before): as good as endless.
+        let (base, accepted) =
+            header_flood(2 << 20, "x-flood: aaaaaaaaaaaaaaaaaaaaaaa\r\n", 8).await;
+        let client = Client::builder()
+            .base_url(&base)
+            .api_key(API_KEY)
+            .retry(RetryPolicy::standard())
+            .build()
+            .unwrap();
+        let err = client
+            .execute(|api| api.fetch_account_info())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::ResponseHeadTooLarge {
+                    operation: "FetchAccountInfo"
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("headers are too large"), "{err}");
+        assert!(!err.is_retryable());
+        assert_eq!(
+            accepted.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "not retried: the same answer would come again"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn too_many_response_headers_name_the_cause() {
+    guarded(async {
+        let (base, _) = header_flood(150, "x-h: 1\r\n", 4).await;
+        let client = Client::builder()
+            .base_url(&base)
+            .api_key(API_KEY)
+            .build()
+            .unwrap();
+        let err = client
+            .execute(|api| api.fetch_account_info())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::ResponseHeadTooLarge { .. }), "{err:?}");
+
+        // The setting raises it: 150 headers pass with a limit of 200.
+        let (base, _) = header_flood(150, "x-h: 1\r\n", 4).await;
+        let client = Client::builder()
+            .base_url(&base)
+            .api_key(API_KEY)
+            .max_response_headers(200)
+            .build()
+            .unwrap();
+        let err = client
+            .execute(|api| api.fetch_account_info())
+            .await
+            .unwrap_err();
+        // Past the headers, the empty body is not an account: a decode error, not the head.
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     })
     .await;
 }
