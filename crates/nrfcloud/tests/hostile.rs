@@ -377,3 +377,137 @@ async fn too_many_response_headers_name_the_cause() {
     })
     .await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// #18.14: endless pages
+
+fn firmware_page(items: usize, token: &str) -> Reply {
+    let items: Vec<Value> = (0..items)
+        .map(|n| {
+            json!({
+                "bundleId": format!("APP*{n:08x}*v1.0.{n}"), "lastModified": "2024-01-01T00:00:00.000Z",
+                "uris": [format!("https://firmware.example/{n}.bin")], "filenames": ["app.bin"],
+                "version": format!("1.0.{n}"), "type": "APP", "size": 1024
+            })
+        })
+        .collect();
+    let total = items.len();
+    Reply::json(
+        200,
+        json!({"items": items, "total": total, "pageNextToken": token}),
+    )
+}
+
+#[tokio::test]
+async fn endless_empty_pages_with_new_tokens() {
+    guarded(async {
+        use futures::StreamExt;
+        use nrfcloud::pagination::{DEFAULT_MAX_EMPTY_PAGES, ListFirmware};
+        let server = Recorder::start().await;
+        // Far more empty pages, each with a new token, than the default allows; past them a
+        // server error, which is what an unbounded client would end on.
+        server.then((0..200).map(|i| firmware_page(0, &format!("token-{i}"))));
+        server.reply(Reply::json(
+            500,
+            json!({"code": 50000, "message": "end of script"}),
+        ));
+        let client = api_key_client(&server, RetryPolicy::none());
+        let results: Vec<_> = client
+            .paginate::<ListFirmware>()
+            .max_items(10)
+            .pages()
+            .collect()
+            .await;
+        let n = DEFAULT_MAX_EMPTY_PAGES as usize;
+        assert_eq!(results.len(), n + 1, "{n} empty pages, then the error");
+        assert!(
+            results[..n]
+                .iter()
+                .all(|p| p.as_ref().unwrap().items.is_empty())
+        );
+        match &results[n] {
+            Err(Error::LimitExceeded {
+                operation: "ListFirmware",
+                limit: nrfcloud::Limit::EmptyPages(max),
+            }) => assert_eq!(*max, DEFAULT_MAX_EMPTY_PAGES),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(server.count(), n, "no request past the limit");
+
+        // The setting moves it.
+        let before = server.count();
+        let items: Vec<_> = client
+            .paginate::<ListFirmware>()
+            .max_empty_pages(3)
+            .items()
+            .collect()
+            .await;
+        assert!(matches!(
+            items.as_slice(),
+            [Err(Error::LimitExceeded {
+                limit: nrfcloud::Limit::EmptyPages(3),
+                ..
+            })]
+        ));
+        assert_eq!(server.count() - before, 3);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn endless_pages_stop_at_max_pages() {
+    guarded(async {
+        use futures::StreamExt;
+        use nrfcloud::pagination::ListFirmware;
+        let server = Recorder::start().await;
+        server.then((0..50).map(|i| firmware_page(2, &format!("t{i}"))));
+        server.reply(Reply::json(
+            500,
+            json!({"code": 50000, "message": "end of script"}),
+        ));
+        let client = api_key_client(&server, RetryPolicy::none());
+        let results: Vec<_> = client
+            .paginate::<ListFirmware>()
+            .max_pages(7)
+            .pages()
+            .collect()
+            .await;
+        assert_eq!(results.len(), 8);
+        assert!(
+            results[..7]
+                .iter()
+                .all(|p| p.as_ref().unwrap().items.len() == 2)
+        );
+        assert!(
+            matches!(
+                results[7],
+                Err(Error::LimitExceeded {
+                    limit: nrfcloud::Limit::Pages(7),
+                    ..
+                })
+            ),
+            "{:?}",
+            results[7]
+        );
+        assert_eq!(server.count(), 7);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn page_tokens_cycling_through_three_values() {
+    guarded(async {
+        use futures::StreamExt;
+        use nrfcloud::pagination::ListFirmware;
+        let server = Recorder::start().await;
+        server.then((0..30).map(|i| firmware_page(1, ["a", "b", "c"][i % 3])));
+        let client = api_key_client(&server, RetryPolicy::none());
+        let results: Vec<_> = client.paginate::<ListFirmware>().pages().collect().await;
+        assert_eq!(results.len(), 4, "a, b, c, then the repeat of a");
+        assert!(
+            matches!(&results[3], Err(Error::Decode { reason, .. }) if reason.contains("repeated"))
+        );
+        assert_eq!(server.count(), 4);
+    })
+    .await;
+}
