@@ -268,6 +268,11 @@ impl Client {
         &self.inner.state.user_agent
     }
 
+    /// The clock of the client (deadlines of workflows, token minting).
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.inner.state.clock.as_ref()
+    }
+
     /// Builds a request with the generated client and sends it:
     ///
     /// ```no_run

@@ -511,3 +511,138 @@ async fn page_tokens_cycling_through_three_values() {
     })
     .await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// #18.13: A-GNSS with 1-byte fragments
+
+fn agnss_request() -> nrfcloud::types::GetAssistanceDataBody {
+    serde_json::from_value(json!({"mcc": 242, "mnc": 2, "tac": 2305, "eci": 33703712})).unwrap()
+}
+
+/// A HEAD announcing `total` bytes, then 1-byte 206 fragments, each exactly where asked.
+fn one_byte_fragments(server: &Recorder, total: usize) {
+    server.then(std::iter::once(
+        Reply::empty(200).header("content-length", total.to_string()),
+    ));
+    server.then((0..total).map(|i| {
+        Reply::bytes(206, "application/octet-stream", vec![(i % 251) as u8])
+            .header("content-range", format!("bytes {i}-{i}/{total}"))
+    }));
+}
+
+#[tokio::test]
+async fn agnss_one_byte_fragments() {
+    guarded(async {
+        use nrfcloud::agnss::{AgnssDownload, DEFAULT_MIN_FRAGMENT_SIZE};
+        let server = Recorder::start().await;
+        one_byte_fragments(&server, 1000);
+        let client = Client::builder()
+            .base_url(&server.base)
+            .jwt("test-jwt")
+            .build()
+            .unwrap();
+        let err = client
+            .download_agnss(agnss_request(), AgnssDownload::new())
+            .await
+            .unwrap_err();
+        let allowed = 1000u64.div_ceil(DEFAULT_MIN_FRAGMENT_SIZE);
+        match &err {
+            Error::LimitExceeded {
+                operation: "GetAssistanceData",
+                limit:
+                    nrfcloud::Limit::AgnssRequests {
+                        requests,
+                        min_fragment,
+                    },
+            } => {
+                assert_eq!(
+                    (*requests, *min_fragment),
+                    (allowed, DEFAULT_MIN_FRAGMENT_SIZE)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(err.to_string().contains("min_fragment_size"), "{err}");
+        assert_eq!(
+            server.count() as u64,
+            1 + allowed,
+            "the HEAD and {allowed} fragments"
+        );
+
+        // A server that sends what was asked is not affected: 1,000 bytes in fragments of
+        // 100 are 10 requests (under 1,000 / 64 = 16).
+        let server = Recorder::start().await;
+        let data: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+        server.then(std::iter::once(
+            Reply::empty(200).header("content-length", "1000"),
+        ));
+        server.then((0..10).map(|k| {
+            let (a, b) = (k * 100, k * 100 + 99);
+            Reply::bytes(206, "application/octet-stream", data[a..=b].to_vec())
+                .header("content-range", format!("bytes {a}-{b}/1000"))
+        }));
+        let client = Client::builder()
+            .base_url(&server.base)
+            .jwt("test-jwt")
+            .build()
+            .unwrap();
+        let got = client
+            .download_agnss(agnss_request(), AgnssDownload::new().fragment_size(100))
+            .await
+            .unwrap();
+        assert_eq!(got, data);
+        assert_eq!(server.count(), 11);
+    })
+    .await;
+}
+
+/// A clock that moves 10 s forward with every request the server has received.
+struct TenSecondsPerRequest {
+    server: Arc<Recorder>,
+    start: SystemTime,
+}
+
+impl std::fmt::Debug for TenSecondsPerRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TenSecondsPerRequest")
+    }
+}
+
+impl Clock for TenSecondsPerRequest {
+    fn now(&self) -> SystemTime {
+        self.start + Duration::from_secs(10 * self.server.count() as u64)
+    }
+}
+
+#[tokio::test]
+async fn agnss_slow_fragments_past_the_deadline() {
+    guarded(async {
+        use nrfcloud::agnss::{AgnssDownload, DEFAULT_DEADLINE};
+        let server = Arc::new(Recorder::start().await);
+        one_byte_fragments(&server, 1000);
+        let client = Client::builder()
+            .base_url(&server.base)
+            .jwt("test-jwt")
+            .clock(Arc::new(TenSecondsPerRequest {
+                server: server.clone(),
+                start: UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+            }))
+            .build()
+            .unwrap();
+        // Every fragment is allowed (min_fragment_size 1), but each takes 10 s.
+        let err = client
+            .download_agnss(agnss_request(), AgnssDownload::new().min_fragment_size(1))
+            .await
+            .unwrap_err();
+        match &err {
+            Error::LimitExceeded {
+                operation: "GetAssistanceData",
+                limit: nrfcloud::Limit::AgnssDeadline(d),
+            } => assert_eq!(*d, DEFAULT_DEADLINE),
+            other => panic!("{other:?}"),
+        }
+        // 60 s at 10 s a request: the HEAD and 5 fragments.
+        assert_eq!(server.count(), 6);
+    })
+    .await;
+}
