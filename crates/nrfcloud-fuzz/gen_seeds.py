@@ -86,6 +86,10 @@ write("csv_rows", {
     + json.dumps({"errors": [{"row": 2, "message": "bad key"}, {"deviceId": "C", "error": "exists"}]}),
     "failures-array": "F" + US.join(["nrf-1", "nrf-2"]) + RS
     + json.dumps([{"deviceId": "nrf-1", "reason": {"why": 1}}, {"line": 0}, {"rowNumber": 9}]),
+    "failures-indexed": "F" + US.join(["nrf-1", "nrf-2", "nrf-3"]) + RS
+    + json.dumps({"errors": ["[0]: Device already exists.", "[2]: Invalid certificate",
+                             "[7]: past the end", "[x]: not a number", "no index", 5]}),
+    "failures-not-json": "F" + US.join(["nrf-1"]) + RS + "<html>Access Denied</html>",
 })
 
 

@@ -27,8 +27,10 @@
 //! - `total` in list responses counts the items of the page;
 //! - a FOTA job's status goes CREATED → QUEUED → IN_PROGRESS → SUCCEEDED / FAILED /
 //!   COMPLETED (mixed outcomes) or CANCELLED, so clients meet values the spec's enum lacks;
-//! - bulk-ops error summaries are `{bulkOpsRequestId, endpoint, totalRows, failedRows,
-//!   errors: [{row, deviceId, message}]}` with 1-based data-row numbers.
+//! - bulk-ops error summaries follow the format Nordic's own onboarding tool (nrfcloud-utils)
+//!   parses, `{"errors": ["[<row>]: <message>", …]}`, where `<row>` is the 0-based index among
+//!   the request's data rows (a header row is not counted: the tool's CSVs have none, so the
+//!   evidence does not say).
 
 #![warn(missing_docs)]
 

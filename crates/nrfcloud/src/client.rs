@@ -273,6 +273,11 @@ impl Client {
         self.inner.state.clock.as_ref()
     }
 
+    /// The largest response body the client reads ([`ClientBuilder::max_response_bytes`]).
+    pub(crate) fn max_response_bytes(&self) -> u64 {
+        self.inner.state.max_response_bytes
+    }
+
     /// Builds a request with the generated client and sends it:
     ///
     /// ```no_run
