@@ -18,7 +18,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use nrfcloud::onboarding::{
-    DeviceCredential, MAX_UNMAPPED_KEPT, OnboardingRow, key_csv, onboarding_csv,
+    DEFAULT_MAX_UNMAPPED_ERRORS, DeviceCredential, OnboardingRow, key_csv, onboarding_csv,
     read_error_summary,
 };
 
@@ -180,13 +180,13 @@ fn failures(text: &str) {
         .take(MAX_ROWS)
         .map(str::to_owned)
         .collect();
-    let Ok(read) = read_error_summary(summary.as_bytes(), &ids) else {
+    let Ok(read) = read_error_summary(summary.as_bytes(), &ids, DEFAULT_MAX_UNMAPPED_ERRORS) else {
         return;
     };
     for (row, reason) in &read.rows {
         assert!(*row < ids.len(), "row {row} ({reason:?}) is not in the chunk {ids:?}");
     }
-    assert!(read.unmapped.len() <= MAX_UNMAPPED_KEPT);
+    assert!(read.unmapped.len() <= DEFAULT_MAX_UNMAPPED_ERRORS);
     for entry in &read.unmapped {
         assert!(entry.text.chars().count() <= 200, "{entry:?}");
     }

@@ -30,7 +30,7 @@ use crate::{Client, Error};
 mod error_summary;
 
 pub use error_summary::{
-    DEFAULT_MAX_ERROR_SUMMARY_BYTES, ErrorSummary, MAX_UNMAPPED_KEPT, SummaryFormatError,
+    DEFAULT_MAX_ERROR_SUMMARY_BYTES, DEFAULT_MAX_UNMAPPED_ERRORS, ErrorSummary, SummaryFormatError,
     UnmappedEntry, read_error_summary,
 };
 
@@ -384,6 +384,11 @@ pub struct BulkOptions {
     /// ([`Limit::ErrorSummaryBytes`](crate::Limit::ErrorSummaryBytes)), not read past the
     /// limit.
     pub max_error_summary_bytes: u64,
+    /// The most entries of one error summary that name no row kept in
+    /// [`BulkReport::unmapped_errors`] (default [`DEFAULT_MAX_UNMAPPED_ERRORS`], 100); more
+    /// are counted in one last entry that names this setting. Bounds the report's memory
+    /// whatever the file holds.
+    pub max_unmapped_errors: usize,
     /// Called for every [`Progress`] event.
     pub on_progress: Option<ProgressFn>,
 }
@@ -397,6 +402,7 @@ impl Default for BulkOptions {
             max_poll_interval: Duration::from_secs(5),
             timeout: Duration::from_secs(600),
             max_error_summary_bytes: DEFAULT_MAX_ERROR_SUMMARY_BYTES,
+            max_unmapped_errors: DEFAULT_MAX_UNMAPPED_ERRORS,
             on_progress: None,
         }
     }
@@ -409,6 +415,7 @@ impl std::fmt::Debug for BulkOptions {
             .field("concurrency", &self.concurrency)
             .field("timeout", &self.timeout)
             .field("max_error_summary_bytes", &self.max_error_summary_bytes)
+            .field("max_unmapped_errors", &self.max_unmapped_errors)
             .finish_non_exhaustive()
     }
 }
@@ -484,7 +491,8 @@ impl RequestOutcome {
                     unmapped.push(UnmappedError {
                         request_id: request_id.to_owned(),
                         reason: format!(
-                            "{} more entries that name no row were not kept",
+                            "{} more entries that name no row were not kept \
+                             (BulkOptions::max_unmapped_errors)",
                             summary.unmapped_not_kept
                         ),
                         text: String::new(),
@@ -620,8 +628,9 @@ impl Client {
                         let bytes = self
                             .download_error_summary(url, options.max_error_summary_bytes)
                             .await?;
+                        let kept = options.max_unmapped_errors;
                         Some(
-                            read_error_summary(&bytes, &chunk_ids)
+                            read_error_summary(&bytes, &chunk_ids, kept)
                                 .map_err(|e| (e, String::from_utf8_lossy(&bytes).into_owned())),
                         )
                     }
@@ -862,7 +871,7 @@ mod tests {
     fn every_row_lands_in_the_report() {
         let ids = || vec!["a".to_string(), "b".to_string(), "c".to_string()];
         let summary = |text: &[u8]| {
-            Some(read_error_summary(text, &ids()).map_err(|e| (e, "raw".to_string())))
+            Some(read_error_summary(text, &ids(), 10).map_err(|e| (e, "raw".to_string())))
         };
         let o = RequestOutcome::new(
             "r",
@@ -890,6 +899,21 @@ mod tests {
         assert_eq!((o.failed.len(), o.unmapped.len()), (3, 1));
         assert_eq!(o.unmapped[0].text, "raw");
         assert!(o.failed[2].reason.contains("could not be read"));
+
+        // Entries naming no row are kept up to the setting, the rest counted in a last entry
+        // that names it.
+        let many = br#"{"errors": ["[1]: bad", "x1", "x2", "x3", "x4", "x5"]}"#;
+        let read = read_error_summary(many, &ids(), 2).map_err(|e| (e, String::new()));
+        let o = RequestOutcome::new("r", "FAILED", ids(), Some(read));
+        assert_eq!(o.failed.len(), 1);
+        let texts: Vec<&str> = o.unmapped.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(texts, ["x1", "x2", ""]);
+        assert!(o.unmapped[2].reason.starts_with("3 more entries"));
+        assert!(
+            o.unmapped[2]
+                .reason
+                .contains("BulkOptions::max_unmapped_errors")
+        );
 
         // No summary at all.
         let o = RequestOutcome::new("r", "FAILED", ids(), None);

@@ -20,8 +20,8 @@
 //!   ahead, so at most two pages are held at once. Its response is decoded when the caller
 //!   asks for it, on the caller's task (see [`Pager::pages`]).
 //! - nRF code 40499 ("not found, but no error") is an empty result. A token the server
-//!   repeats (among its last [`REPEAT_WINDOW`]) ends the stream with an error instead of
-//!   looping.
+//!   repeats (among its last [`Pager::token_window`] tokens, [`DEFAULT_TOKEN_WINDOW`] by
+//!   default) ends the stream with an error instead of looping.
 //! - A listing fetches at most [`Pager::max_pages`] pages (default [`DEFAULT_MAX_PAGES`]) and
 //!   accepts at most [`Pager::max_empty_pages`] empty pages in a row that still carry a next
 //!   token (default [`DEFAULT_MAX_EMPTY_PAGES`]); past either, the stream ends with
@@ -44,7 +44,7 @@ use crate::{Client, Error};
 
 mod bounds;
 
-pub use bounds::{DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, REPEAT_WINDOW};
+pub use bounds::{DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, DEFAULT_TOKEN_WINDOW};
 use bounds::{Next, PageBounds};
 
 /// The largest `pageLimit` the API accepts, and the default.
@@ -61,6 +61,7 @@ pub struct Pager<P: Paginated> {
     max_items: Option<usize>,
     max_pages: u64,
     max_empty_pages: u64,
+    token_window: usize,
     transform: Option<String>,
     _op: PhantomData<P>,
 }
@@ -73,6 +74,7 @@ impl<P: Paginated> std::fmt::Debug for Pager<P> {
             .field("max_items", &self.max_items)
             .field("max_pages", &self.max_pages)
             .field("max_empty_pages", &self.max_empty_pages)
+            .field("token_window", &self.token_window)
             .field("transform", &self.transform)
             .finish()
     }
@@ -88,6 +90,7 @@ impl Client {
             max_items: None,
             max_pages: DEFAULT_MAX_PAGES,
             max_empty_pages: DEFAULT_MAX_EMPTY_PAGES,
+            token_window: DEFAULT_TOKEN_WINDOW,
             transform: None,
             _op: PhantomData,
         }
@@ -137,6 +140,14 @@ impl<P: Paginated> Pager<P> {
         self
     }
 
+    /// How many of the latest page tokens the repeat guard remembers (at least 1; default
+    /// [`DEFAULT_TOKEN_WINDOW`]), as 8-byte hashes: a token among them ends the stream with
+    /// an error instead of looping. A longer cycle is stopped by [`Pager::max_pages`].
+    pub fn token_window(mut self, n: usize) -> Self {
+        self.token_window = n.max(1);
+        self
+    }
+
     /// A JSONata expression the server applies to every item (ListDevices, ListDeviceTags);
     /// its syntax was checked when the [`crate::Transform`] was made. Read the transformed
     /// items with [`Pager::items_as`]. An operation without `transform` fails the stream
@@ -178,7 +189,7 @@ impl<P: Paginated> Pager<P> {
             return stream::once(async move { Err(e) }).boxed();
         }
         let remaining = self.max_items;
-        let bounds = PageBounds::new(self.max_pages, self.max_empty_pages);
+        let bounds = PageBounds::new(self.max_pages, self.max_empty_pages, self.token_window);
         PageStream {
             pager: Arc::new(self),
             in_flight: None,

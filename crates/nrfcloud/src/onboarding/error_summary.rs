@@ -12,7 +12,8 @@
 //! neither format is a [`SummaryFormatError`] and the caller keeps its raw text. The parser
 //! walks the JSON without building a tree: other fields are skipped as they stream by, and
 //! each entry is looked at in place (borrowed from the input). Its memory is the rows it maps
-//! and at most [`MAX_UNMAPPED_KEPT`] unmapped entries of at most 200 characters each.
+//! and at most `max_unmapped` unmapped entries of at most 200 characters each (the rest are
+//! counted).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -27,8 +28,9 @@ use crate::error::excerpt;
 /// 4 MiB. A request holds at most 1,000 rows; their messages take a few hundred kilobytes.
 pub const DEFAULT_MAX_ERROR_SUMMARY_BYTES: u64 = 4 << 20;
 
-/// At most this many unmapped entries of one summary are kept (the rest are counted).
-pub const MAX_UNMAPPED_KEPT: usize = 100;
+/// The default [`BulkOptions::max_unmapped_errors`](super::BulkOptions::max_unmapped_errors):
+/// at most 100 unmapped entries of one summary are kept (the rest are counted).
+pub const DEFAULT_MAX_UNMAPPED_ERRORS: usize = 100;
 
 /// What an error summary says about the rows of one bulk-ops request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,9 +38,10 @@ pub struct ErrorSummary {
     /// The failed rows: the 0-based index in the request's rows, and the reason (the messages
     /// of several entries for one row are joined with `"; "`).
     pub rows: BTreeMap<usize, String>,
-    /// Entries that name no row of the request, at most [`MAX_UNMAPPED_KEPT`].
+    /// Entries that name no row of the request, at most the `max_unmapped` given to
+    /// [`read_error_summary`].
     pub unmapped: Vec<UnmappedEntry>,
-    /// Unmapped entries past [`MAX_UNMAPPED_KEPT`], counted but not kept.
+    /// Unmapped entries past `max_unmapped`, counted but not kept.
     pub unmapped_not_kept: usize,
 }
 
@@ -62,17 +65,20 @@ pub struct SummaryFormatError {
 }
 
 /// Reads an error summary and maps its entries to `row_ids`, the device ids of the
-/// request's data rows in the order they were sent. Never panics; see the module docs.
+/// request's data rows in the order they were sent, keeping at most `max_unmapped` entries
+/// that name no row. Never panics; see the module docs.
 pub fn read_error_summary(
     bytes: &[u8],
     row_ids: &[String],
+    max_unmapped: usize,
 ) -> Result<ErrorSummary, SummaryFormatError> {
     let mut summary = ErrorSummary::default();
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let read = Document {
+    let read = Document(Mapper {
         rows: row_ids,
+        max_unmapped,
         out: &mut summary,
-    }
+    })
     .deserialize(&mut de)
     .and_then(|()| de.end());
     read.map(|()| summary).map_err(|e| SummaryFormatError {
@@ -80,10 +86,18 @@ pub fn read_error_summary(
     })
 }
 
-impl ErrorSummary {
+/// Maps the entries of one summary to the rows of its request.
+struct Mapper<'a> {
+    rows: &'a [String],
+    max_unmapped: usize,
+    out: &'a mut ErrorSummary,
+}
+
+impl Mapper<'_> {
     fn failed(&mut self, row: usize, message: &str) {
         let message = message.trim();
-        self.rows
+        self.out
+            .rows
             .entry(row)
             .and_modify(|reasons| {
                 reasons.push_str("; ");
@@ -93,26 +107,26 @@ impl ErrorSummary {
     }
 
     fn unmapped(&mut self, text: &str, reason: String) {
-        if self.unmapped.len() < MAX_UNMAPPED_KEPT {
-            self.unmapped.push(UnmappedEntry {
+        if self.out.unmapped.len() < self.max_unmapped {
+            self.out.unmapped.push(UnmappedEntry {
                 text: excerpt(text.as_bytes()),
                 reason,
             });
         } else {
-            self.unmapped_not_kept += 1;
+            self.out.unmapped_not_kept += 1;
         }
     }
 
     /// One entry of the list, as it appears in the file.
-    fn entry(&mut self, raw: &RawValue, rows: &[String]) {
+    fn entry(&mut self, raw: &RawValue) {
         let text = raw.get();
         match text.as_bytes().first() {
             Some(b'"') => match serde_json::from_str::<String>(text) {
-                Ok(s) => self.indexed_entry(&s, rows),
+                Ok(s) => self.indexed_entry(&s),
                 Err(e) => self.unmapped(text, format!("unreadable string: {e}")),
             },
             Some(b'{') => match serde_json::from_str::<ObjectEntry>(text) {
-                Ok(o) => self.object_entry(o, text, rows),
+                Ok(o) => self.object_entry(o, text),
                 Err(e) => self.unmapped(text, format!("not an error entry: {e}")),
             },
             _ => self.unmapped(text, "neither a string nor an object".into()),
@@ -120,7 +134,8 @@ impl ErrorSummary {
     }
 
     /// `"[<0-based row>]: <message>"`.
-    fn indexed_entry(&mut self, s: &str, rows: &[String]) {
+    fn indexed_entry(&mut self, s: &str) {
+        let rows = self.rows;
         let parsed = s.strip_prefix('[').and_then(|rest| {
             let (index, message) = rest.split_once("]:")?;
             let index = (!index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()))
@@ -141,7 +156,8 @@ impl ErrorSummary {
     }
 
     /// `{"row": <1-based>, "deviceId": …, "message": …}`.
-    fn object_entry(&mut self, o: ObjectEntry, text: &str, rows: &[String]) {
+    fn object_entry(&mut self, o: ObjectEntry, text: &str) {
+        let rows = self.rows;
         let by_id = o
             .device_id
             .as_deref()
@@ -174,10 +190,7 @@ struct ObjectEntry {
 }
 
 /// The whole file: `{"errors": [...], other fields skipped}`, or a bare list.
-struct Document<'a> {
-    rows: &'a [String],
-    out: &'a mut ErrorSummary,
-}
+struct Document<'a>(Mapper<'a>);
 
 impl<'de> DeserializeSeed<'de> for Document<'_> {
     type Value = ();
@@ -194,15 +207,12 @@ impl<'de> Visitor<'de> for Document<'_> {
         f.write_str("an object with an \"errors\" list, or a list")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         let mut found = false;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if key == "errors" && !found {
                 found = true;
-                map.next_value_seed(Entries {
-                    rows: self.rows,
-                    out: &mut *self.out,
-                })?;
+                map.next_value_seed(Entries(&mut self.0))?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -214,22 +224,15 @@ impl<'de> Visitor<'de> for Document<'_> {
         }
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        Entries {
-            rows: self.rows,
-            out: self.out,
-        }
-        .visit_seq(seq)
+    fn visit_seq<A: SeqAccess<'de>>(mut self, seq: A) -> Result<(), A::Error> {
+        Entries(&mut self.0).visit_seq(seq)
     }
 }
 
 /// The list of entries, each borrowed from the input as it streams by.
-struct Entries<'a> {
-    rows: &'a [String],
-    out: &'a mut ErrorSummary,
-}
+struct Entries<'m, 'a>(&'m mut Mapper<'a>);
 
-impl<'de> DeserializeSeed<'de> for Entries<'_> {
+impl<'de> DeserializeSeed<'de> for Entries<'_, '_> {
     type Value = ();
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -237,7 +240,7 @@ impl<'de> DeserializeSeed<'de> for Entries<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Entries<'_> {
+impl<'de> Visitor<'de> for Entries<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -246,7 +249,7 @@ impl<'de> Visitor<'de> for Entries<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(raw) = seq.next_element::<&'de RawValue>()? {
-            self.out.entry(raw, self.rows);
+            self.0.entry(raw);
         }
         Ok(())
     }
@@ -265,6 +268,7 @@ mod tests {
         let s = read_error_summary(
             br#"{"errors": ["[0]: Device already exists.", "[3]: Invalid certificate", "[0]:  again "]}"#,
             &ids(4),
+            100,
         )
         .unwrap();
         assert_eq!(s.rows.len(), 2);
@@ -280,6 +284,7 @@ mod tests {
                 "errors": [{"row": 2, "deviceId": null, "message": "bad tag"},
                            {"row": 1, "deviceId": "NRF-2", "message": "exists"}]}"#,
             &ids(3),
+            100,
         )
         .unwrap();
         assert_eq!(s.rows[&1], "bad tag", "1-based row");
@@ -295,6 +300,7 @@ mod tests {
                             {"deviceId": "elsewhere", "message": "x"}, {"row": 0},
                             "[1]: ok"]}"#,
             &ids(2),
+            100,
         )
         .unwrap();
         assert_eq!(s.rows.len(), 1);
@@ -329,14 +335,14 @@ mod tests {
             b"{\"errors\": [\"[0]: x\"",
             b"\"just a string\"",
         ] {
-            let e = read_error_summary(bad, &ids(1)).unwrap_err();
+            let e = read_error_summary(bad, &ids(1), 100).unwrap_err();
             assert!(e.to_string().contains("neither known format"), "{e}");
         }
     }
 
     #[test]
     fn a_hostile_summary_is_walked_in_bounded_memory() {
-        // Half a million entries naming no row: counted, at most MAX_UNMAPPED_KEPT kept.
+        // Half a million entries naming no row: counted, at most 100 kept.
         let mut file = b"{\"errors\": [".to_vec();
         for i in 0..500_000 {
             if i > 0 {
@@ -345,9 +351,9 @@ mod tests {
             file.push(b'0');
         }
         file.extend_from_slice(b"], \"padding\": [[[[[0, 0, 0]]]]]}");
-        let s = read_error_summary(&file, &ids(3)).unwrap();
-        assert_eq!(s.unmapped.len(), MAX_UNMAPPED_KEPT);
-        assert_eq!(s.unmapped_not_kept, 500_000 - MAX_UNMAPPED_KEPT);
+        let s = read_error_summary(&file, &ids(3), 100).unwrap();
+        assert_eq!(s.unmapped.len(), 100);
+        assert_eq!(s.unmapped_not_kept, 500_000 - 100);
         assert!(s.rows.is_empty());
         // Deep nesting in skipped fields and in entries is walked without recursion.
         let deep = format!(
@@ -355,7 +361,7 @@ mod tests {
             open = "[".repeat(100_000),
             close = "]".repeat(100_000)
         );
-        let s = read_error_summary(deep.as_bytes(), &ids(1)).unwrap();
+        let s = read_error_summary(deep.as_bytes(), &ids(1), 100).unwrap();
         assert_eq!(s.rows[&0], "ok");
         assert_eq!(s.unmapped.len(), 1);
         assert_eq!(s.unmapped[0].text.chars().count(), 200, "an excerpt");
