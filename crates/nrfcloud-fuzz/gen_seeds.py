@@ -89,6 +89,10 @@ write("csv_rows", {
     + json.dumps({"errors": [{"row": 2, "message": "bad key"}, {"deviceId": "C", "error": "exists"}]}),
     "failures-array": "F" + US.join(["nrf-1", "nrf-2"]) + RS
     + json.dumps([{"deviceId": "nrf-1", "reason": {"why": 1}}, {"line": 0}, {"rowNumber": 9}]),
+    "failures-indexed": "F" + US.join(["nrf-1", "nrf-2", "nrf-3"]) + RS
+    + json.dumps({"errors": ["[0]: Device already exists.", "[2]: Invalid certificate",
+                             "[7]: past the end", "[x]: not a number", "no index", 5]}),
+    "failures-not-json": "F" + US.join(["nrf-1"]) + RS + "<html>Access Denied</html>",
 })
 
 
@@ -286,4 +290,31 @@ write("zip_bundle", {
     "no-manifest": bytes([DEFAULT, RAW]) + a_zip([("app.bin", b"app")]),
     "not-a-zip": bytes([DEFAULT, RAW]) + b"PK not really a zip",
     "empty": bytes([DEFAULT, RAW]),
+# --- retry_after: five u32 LE millisecond counts (max wait, max elapsed, elapsed, initial and
+# max backoff; 0xFFFFFFFF = the longest Duration), a retry number, then the header value -------
+
+FOREVER = 0xFFFFFFFF
+
+
+def retry(value, max_wait=30_000, max_elapsed=60_000, elapsed=1_100, initial=200,
+          max_backoff=10_000, n=0):
+    head = struct.pack("<5IB", max_wait, max_elapsed, elapsed, initial, max_backoff, n)
+    return head + (value.encode() if isinstance(value, str) else value)
+
+
+write("retry_after", {
+    "u64-max": retry(str(2**64 - 1)),
+    "past-u64": retry("9" * 40),
+    "three-seconds": retry("3"),
+    "zero": retry("0", elapsed=0),
+    "date": retry("Wed, 21 Oct 2015 07:28:00 GMT"),
+    "future-date": retry("Fri, 31 Dec 9999 23:59:59 GMT"),
+    "obsolete-date": retry("Sunday, 06-Nov-94 08:49:37 GMT"),
+    "negative": retry("-5"),
+    "spaces": retry("  120  "),
+    "no-header": retry(""),
+    "unbounded-policy": retry(str(2**64 - 1), max_wait=FOREVER, max_elapsed=FOREVER,
+                              elapsed=FOREVER),
+    "huge-backoff": retry("soon", initial=FOREVER, max_backoff=FOREVER, n=255),
+    "not-utf8": retry(b"\xff\xfe12"),
 })

@@ -1,11 +1,12 @@
 //! The bulk CSV builders: `onboarding_csv` and `key_csv` never panic, accept exactly the rows
 //! that validate, and what they write reads back, with the `csv` crate, as the input fields
-//! (the PEM normalized as documented: trimmed, one final line break). `map_failures` never
-//! panics and only names ids of the chunk.
+//! (the PEM normalized as documented: trimmed, one final line break). `read_error_summary`
+//! never panics, maps only rows of the chunk (every in-range `"[i]: message"` entry of a
+//! well-formed file among them), and keeps a bounded number of unmapped entries.
 //!
 //! Input (decoded lossily as UTF-8), a first character choosing the mode:
 //!
-//! - `F`: `map_failures`: chunk ids separated by U+001F, then U+001E, then the summary.
+//! - `F`: `read_error_summary`: chunk ids separated by U+001F, then U+001E, then the summary.
 //! - `P` / `X`: `key_csv` with label `PUBLIC KEY` / `CERTIFICATE`: rows separated by U+001E,
 //!   each `id U+001F pem`; a pem not starting with `-----` is wrapped in the label's armour.
 //! - anything else: `onboarding_csv`: rows separated by U+001E, each of fields separated by
@@ -17,7 +18,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use nrfcloud::onboarding::{
-    DeviceCredential, OnboardingRow, key_csv, map_failures, onboarding_csv,
+    DEFAULT_MAX_UNMAPPED_ERRORS, DeviceCredential, OnboardingRow, key_csv, onboarding_csv,
+    read_error_summary,
 };
 
 const ROWS: char = '\u{1e}';
@@ -178,10 +180,32 @@ fn failures(text: &str) {
         .take(MAX_ROWS)
         .map(str::to_owned)
         .collect();
-    for (id, reason) in map_failures(summary.as_bytes(), &ids) {
-        assert!(
-            ids.iter().any(|c| c.to_ascii_lowercase() == id),
-            "{id:?} ({reason:?}) is not an id of the chunk {ids:?}"
-        );
+    let Ok(read) = read_error_summary(summary.as_bytes(), &ids, DEFAULT_MAX_UNMAPPED_ERRORS) else {
+        return;
+    };
+    for (row, reason) in &read.rows {
+        assert!(*row < ids.len(), "row {row} ({reason:?}) is not in the chunk {ids:?}");
+    }
+    assert!(read.unmapped.len() <= DEFAULT_MAX_UNMAPPED_ERRORS);
+    for entry in &read.unmapped {
+        assert!(entry.text.chars().count() <= 200, "{entry:?}");
+    }
+    // Every "[i]: message" string of the errors list with i in range is a mapped row.
+    let Ok(serde_json::Value::Object(doc)) = serde_json::from_str::<serde_json::Value>(summary)
+    else {
+        return;
+    };
+    let Some(serde_json::Value::Array(entries)) = doc.get("errors") else {
+        return;
+    };
+    for entry in entries.iter().filter_map(|e| e.as_str()) {
+        let index = entry
+            .strip_prefix('[')
+            .and_then(|rest| rest.split_once("]:"))
+            .filter(|(i, _)| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|(i, _)| i.parse::<usize>().ok());
+        if let Some(i) = index.filter(|&i| i < ids.len()) {
+            assert!(read.rows.contains_key(&i), "{entry:?} not mapped: {read:?}");
+        }
     }
 }

@@ -23,7 +23,6 @@ pub(crate) struct BulkOp {
     pub(crate) uploaded: String,
     pending: Vec<Row>,
     pub(crate) errors: Vec<RowError>,
-    pub(crate) total_rows: usize,
 }
 
 impl BulkOp {
@@ -36,7 +35,6 @@ impl BulkOp {
         now: DateTime<Utc>,
         completes_at: DateTime<Utc>,
     ) -> Self {
-        let total_rows = parsed.total();
         Self {
             id,
             endpoint,
@@ -46,7 +44,6 @@ impl BulkOp {
             uploaded,
             pending: parsed.rows,
             errors: parsed.errors,
-            total_rows,
         }
     }
 
@@ -78,21 +75,18 @@ impl BulkOp {
         out
     }
 
-    /// The error summary document: one entry per rejected row (1-based data-row index, the
-    /// device id when one could be read, and the reason).
+    /// The error summary document, in the format Nordic's onboarding tool (nrfcloud-utils)
+    /// parses: `{"errors": ["[<0-based data row>]: <message>", …]}`, one entry per rejected
+    /// row, in row order. The index counts data rows only (a header row is not counted: a
+    /// choice, the documentation does not show the file).
     pub(crate) fn error_summary(&self) -> Value {
         let mut errors: Vec<&RowError> = self.errors.iter().collect();
         errors.sort_by_key(|e| e.row);
         json!({
-            "bulkOpsRequestId": self.id,
-            "endpoint": self.endpoint.name(),
-            "totalRows": self.total_rows,
-            "failedRows": errors.len(),
-            "errors": errors.iter().map(|e| json!({
-                "row": e.row,
-                "deviceId": e.device_id,
-                "message": e.message,
-            })).collect::<Vec<_>>(),
+            "errors": errors
+                .iter()
+                .map(|e| format!("[{}]: {}", e.row.saturating_sub(1), e.message))
+                .collect::<Vec<_>>(),
         })
     }
 
@@ -108,7 +102,6 @@ impl BulkOp {
             if let Err(message) = apply(self.endpoint, &row, devices, key_only, now) {
                 self.errors.push(RowError {
                     row: row.row,
-                    device_id: Some(row.device_id.clone()),
                     message,
                 });
             }

@@ -66,8 +66,8 @@ pub(crate) struct Row {
 /// One rejected row.
 #[derive(Debug, Clone)]
 pub(crate) struct RowError {
+    /// 1-based index among the data rows.
     pub(crate) row: usize,
-    pub(crate) device_id: Option<String>,
     pub(crate) message: String,
 }
 
@@ -76,13 +76,6 @@ pub(crate) struct RowError {
 pub(crate) struct ParsedCsv {
     pub(crate) rows: Vec<Row>,
     pub(crate) errors: Vec<RowError>,
-}
-
-impl ParsedCsv {
-    /// How many data rows the CSV had.
-    pub(crate) fn total(&self) -> usize {
-        self.rows.len() + self.errors.len()
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,7 +177,6 @@ pub(crate) fn parse(endpoint: BulkEndpoint, text: &str) -> Result<ParsedCsv, Str
                 } else {
                     parsed.errors.push(RowError {
                         row: row_number,
-                        device_id: Some(row.device_id),
                         message: "the deviceId appears more than once in this CSV".into(),
                     });
                 }
@@ -202,16 +194,7 @@ fn parse_row(
     mut fields: Vec<String>,
     row: usize,
 ) -> Result<Row, RowError> {
-    let id_field = columns
-        .iter()
-        .position(|c| *c == Column::DeviceId)
-        .and_then(|i| fields.get(i))
-        .map(|f| f.trim().to_owned());
-    let fail = |message: String| RowError {
-        row,
-        device_id: id_field.clone().filter(|f| !f.is_empty()),
-        message,
-    };
+    let fail = |message: String| RowError { row, message };
     if fields.len() == columns.len() + 1 && fields.last().is_some_and(|f| f.is_empty()) {
         fields.pop();
     }

@@ -27,8 +27,10 @@
 //! - `total` in list responses counts the items of the page;
 //! - a FOTA job's status goes CREATED → QUEUED → IN_PROGRESS → SUCCEEDED / FAILED /
 //!   COMPLETED (mixed outcomes) or CANCELLED, so clients meet values the spec's enum lacks;
-//! - bulk-ops error summaries are `{bulkOpsRequestId, endpoint, totalRows, failedRows,
-//!   errors: [{row, deviceId, message}]}` with 1-based data-row numbers;
+//! - bulk-ops error summaries follow the format Nordic's own onboarding tool (nrfcloud-utils)
+//!   parses, `{"errors": ["[<row>]: <message>", …]}`, where `<row>` is the 0-based index among
+//!   the request's data rows (a header row is not counted: the tool's CSVs have none, so the
+//!   evidence does not say).
 //! - a `transform` that is not valid JSONata, fails, or passes one of the bounds of
 //!   [`MockConfig::transform_limits`] answers 422 / 42200, the message naming the bound.
 //!   The documentation does not say what a failed transform gets; its table of nRF codes
@@ -50,7 +52,6 @@
 //!   service's; the mock serves it over plain HTTP at `http://{host}/{path}` (a client maps
 //!   the origin, e.g. `nrfcloud::ClientBuilder::download_origin_override`);
 //! - canned modem bundle ids start with their type, `MODEM*`.
-//!
 //!
 //! Bounds on hostile clients (each with a default, set through [`MockConfig`]; the service's
 //! own bounds are not documented, so these are choices too):

@@ -41,6 +41,12 @@
 //!   download never loops.
 //! - Fragments are requests that are safe to repeat: the client's retry policy applies to them
 //!   although they are POSTs.
+//! - A download is bounded in requests and in time: at most its size divided by
+//!   [`AgnssDownload::min_fragment_size`] fragment requests (a server that answers 1-byte
+//!   fragments is stopped there), all within [`AgnssDownload::deadline`], read from the
+//!   client's clock ([`ClientBuilder::clock`](crate::ClientBuilder::clock)) before each
+//!   request and enforced on each request as it waits. Either ends the download with
+//!   [`Error::LimitExceeded`].
 //!
 //! # The binary format (schema version 1)
 //!
@@ -77,6 +83,8 @@
 //! The parser never panics, whatever the input.
 
 use std::fmt;
+use std::future::Future;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use futures::TryStreamExt;
@@ -88,7 +96,8 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, HeaderMap};
 
 use crate::client::Client;
-use crate::error::Error;
+use crate::error::{Error, Limit};
+use crate::jwt::Clock;
 use crate::middleware::CallOptions;
 
 /// The only schema version of the binary format.
@@ -101,6 +110,13 @@ pub const DEFAULT_FRAGMENT_SIZE: u64 = 1700;
 /// The default largest download [`Client::download_agnss`] accepts: 1 MiB (a full set of
 /// assistance data is a few kilobytes).
 pub const DEFAULT_MAX_SIZE: u64 = 1 << 20;
+
+/// The default [`AgnssDownload::min_fragment_size`]: 64 bytes. A server that trims fragments
+/// to whole records (at most 62 bytes each) never sends less than the fragment size minus 61.
+pub const DEFAULT_MIN_FRAGMENT_SIZE: u64 = 64;
+
+/// The default [`AgnssDownload::deadline`]: 60 s for the whole download.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
 
 const ELEMENT_HEADER_LEN: usize = 3;
 const GET_OPERATION: &str = "GetAssistanceData";
@@ -877,6 +893,8 @@ impl Record for Integrity {
 pub struct AgnssDownload {
     fragment_size: u64,
     max_size: u64,
+    min_fragment_size: u64,
+    deadline: Duration,
     validate: bool,
     custom_device_id: Option<types::CustomDeviceId>,
 }
@@ -886,6 +904,8 @@ impl Default for AgnssDownload {
         AgnssDownload {
             fragment_size: DEFAULT_FRAGMENT_SIZE,
             max_size: DEFAULT_MAX_SIZE,
+            min_fragment_size: DEFAULT_MIN_FRAGMENT_SIZE,
+            deadline: DEFAULT_DEADLINE,
             validate: false,
             custom_device_id: None,
         }
@@ -893,9 +913,29 @@ impl Default for AgnssDownload {
 }
 
 impl AgnssDownload {
-    /// The defaults: fragments of 1,700 bytes, at most 1 MiB, no validation.
+    /// The defaults: fragments of 1,700 bytes, at most 1 MiB, fragments of at least 64 bytes
+    /// counted on, 60 s in all, no validation.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The smallest fragment the download counts on (default [`DEFAULT_MIN_FRAGMENT_SIZE`];
+    /// the fragment size when that is smaller; at least 1): a download of `n` bytes makes at
+    /// most `n` divided by it (rounded up) fragment requests. A server whose fragments are
+    /// shorter ends the download with [`Error::LimitExceeded`]
+    /// ([`Limit::AgnssRequests`]) instead of being asked again and again.
+    pub fn min_fragment_size(mut self, bytes: u64) -> Self {
+        self.min_fragment_size = bytes.max(1);
+        self
+    }
+
+    /// The longest time the whole download may take, HEAD included (default
+    /// [`DEFAULT_DEADLINE`]). Checked with the client's clock before each request, and each
+    /// request waits at most for what is left; past it the download ends with
+    /// [`Error::LimitExceeded`] ([`Limit::AgnssDeadline`]).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
     }
 
     /// Bytes asked for per request (`Range: bytes=a-(a+n-1)`); at least 1.
@@ -934,7 +974,9 @@ impl Client {
     /// Errors: those of the calls (e.g. [`Error::Api`] with nRF code 41600 for a range the
     /// server cannot satisfy); [`Error::Decode`] for bad or inconsistent ranges, a size over
     /// [`AgnssDownload::max_size`], or, with [`AgnssDownload::validate`], invalid data;
-    /// [`Error::InvalidInput`] for a fragment size of 0.
+    /// [`Error::LimitExceeded`] past [`AgnssDownload::min_fragment_size`]'s number of
+    /// requests or [`AgnssDownload::deadline`]; [`Error::InvalidInput`] for a fragment size
+    /// of 0.
     pub async fn download_agnss(
         &self,
         request: types::GetAssistanceDataBody,
@@ -947,9 +989,10 @@ impl Client {
                 "must be at least 1 byte",
             ));
         }
-        let head = self
-            .execute_response(|api| size_request(api, &request))
-            .await?;
+        let budget = Budget::new(self.clock(), options.deadline);
+        let head = budget
+            .run(self.execute_response(|api| size_request(api, &request)))
+            .await??;
         // 0 (or none) is taken as unknown: valid data is never empty, and the first fragment's
         // Content-Range gives the total (an empty file answers 416).
         let mut total = content_length(head.headers())?.filter(|&t| t > 0);
@@ -957,44 +1000,64 @@ impl Client {
             check_size(t, &options, None)?;
         }
 
+        let min_fragment = options.min_fragment_size.min(options.fragment_size).max(1);
+        let mut requests: u64 = 0;
         let mut data: Vec<u8> = Vec::new();
         let mut offset: u64 = 0;
         loop {
             if total.is_some_and(|t| offset >= t) {
                 break;
             }
+            // The first fragment may be needed to learn the size; after it the size is known.
+            if let Some(t) = total {
+                let allowed = t.div_ceil(min_fragment).max(1);
+                if requests >= allowed {
+                    return Err(Error::LimitExceeded {
+                        operation: GET_OPERATION,
+                        limit: Limit::AgnssRequests {
+                            requests: allowed,
+                            min_fragment,
+                        },
+                    });
+                }
+            }
+            requests += 1;
             let mut end = offset.saturating_add(options.fragment_size - 1);
             if let Some(t) = total {
                 end = end.min(t - 1);
             }
             let range = format!("bytes={offset}-{end}");
             tracing::debug!(%range, "A-GNSS fragment");
-            let response = self
-                .execute_with(
-                    CallOptions {
-                        retry_non_idempotent: true,
-                        ..CallOptions::default()
-                    },
-                    |api| {
-                        let mut b = api
-                            .get_assistance_data()
-                            .range(range.clone())
-                            .body(request.clone());
-                        if let Some(id) = &options.custom_device_id {
-                            b = b.x_custom_device_id(id.clone());
-                        }
-                        WholeOrPartial(b)
-                    },
-                )
-                .await?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let limit = if status == StatusCode::OK {
-                options.max_size
-            } else {
-                end - offset + 1
+            let fragment = async {
+                let response = self
+                    .execute_with(
+                        CallOptions {
+                            retry_non_idempotent: true,
+                            ..CallOptions::default()
+                        },
+                        |api| {
+                            let mut b = api
+                                .get_assistance_data()
+                                .range(range.clone())
+                                .body(request.clone());
+                            if let Some(id) = &options.custom_device_id {
+                                b = b.x_custom_device_id(id.clone());
+                            }
+                            WholeOrPartial(b)
+                        },
+                    )
+                    .await?;
+                let status = response.status();
+                let headers = response.headers().clone();
+                let limit = if status == StatusCode::OK {
+                    options.max_size
+                } else {
+                    end - offset + 1
+                };
+                let body = collect(response.into_inner(), limit, status).await?;
+                Ok::<_, Error>((status, headers, body))
             };
-            let body = collect(response.into_inner(), limit, status).await?;
+            let (status, headers, body) = budget.run(fragment).await??;
 
             if status == StatusCode::OK {
                 // The whole file at once (the server ignored the range).
@@ -1125,6 +1188,46 @@ impl Client {
             offset = got.end + 1;
         }
         finish(data, &options, Some(StatusCode::PARTIAL_CONTENT))
+    }
+}
+
+/// The deadline of one download, on the client's clock.
+struct Budget<'a> {
+    clock: &'a dyn Clock,
+    started: SystemTime,
+    deadline: Duration,
+}
+
+impl<'a> Budget<'a> {
+    fn new(clock: &'a dyn Clock, deadline: Duration) -> Self {
+        Budget {
+            clock,
+            started: clock.now(),
+            deadline,
+        }
+    }
+
+    fn exceeded(&self) -> Error {
+        Error::LimitExceeded {
+            operation: GET_OPERATION,
+            limit: Limit::AgnssDeadline(self.deadline),
+        }
+    }
+
+    /// Runs one request if time is left, for at most the time left. A clock that goes back
+    /// counts as no time passed.
+    async fn run<T>(&self, request: impl Future<Output = T>) -> Result<T, Error> {
+        let spent = self
+            .clock
+            .now()
+            .duration_since(self.started)
+            .unwrap_or_default();
+        let Some(left) = self.deadline.checked_sub(spent).filter(|d| !d.is_zero()) else {
+            return Err(self.exceeded());
+        };
+        tokio::time::timeout(left, request)
+            .await
+            .map_err(|_| self.exceeded())
     }
 }
 

@@ -16,7 +16,7 @@ use crate::credentials::{Credentials, DeviceKey, ServiceKey};
 use crate::download_origin::OriginOverride;
 use crate::error::{ApiError, Error};
 use crate::jwt::{Clock, SystemClock};
-use crate::middleware::{CALL, CallOptions, State, TooLarge};
+use crate::middleware::{CALL, CallOptions, State};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 
@@ -28,6 +28,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 /// Default largest response body: 64 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+/// Default largest number of headers in a response: 100 (hyper's own default).
+pub const DEFAULT_MAX_RESPONSE_HEADERS: usize = 100;
 
 /// The nRF Cloud client. Cheap to clone (an `Arc`); `Send + Sync`.
 #[derive(Clone)]
@@ -65,6 +67,7 @@ pub struct ClientBuilder {
     clock: Arc<dyn Clock>,
     max_response_bytes: u64,
     download_overrides: Vec<(String, String)>,
+    max_response_headers: usize,
 }
 
 impl Default for ClientBuilder {
@@ -80,6 +83,7 @@ impl Default for ClientBuilder {
             clock: Arc::new(SystemClock),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             download_overrides: Vec::new(),
+            max_response_headers: DEFAULT_MAX_RESPONSE_HEADERS,
         }
     }
 }
@@ -169,7 +173,22 @@ impl ClientBuilder {
         self
     }
 
+    /// The most headers a response may have (default [`DEFAULT_MAX_RESPONSE_HEADERS`], 100).
+    /// A response with more, or whose head is larger than hyper's buffer (about 400 KiB, not
+    /// settable), ends the call with [`Error::ResponseHeadTooLarge`]. Ignored with
+    /// [`ClientBuilder::http_client`] (set `http1_max_headers` on your own client).
+    pub fn max_response_headers(mut self, n: usize) -> Self {
+        self.max_response_headers = n;
+        self
+    }
+
     /// Use this `reqwest::Client` (its timeouts, proxies, TLS settings) instead of building one.
+    ///
+    /// The client the builder makes refuses 307/308 redirects from the API to another origin
+    /// ([`Error::CrossOriginRedirect`]: they would re-send the request body there); your own
+    /// client keeps its own redirect policy, so give it one that does the same, or
+    /// `reqwest::redirect::Policy::none()`. The bearer token is never sent to another origin
+    /// either way.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -243,6 +262,7 @@ impl ClientBuilder {
             .collect::<Result<Vec<_>, _>>()?;
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| Error::invalid(None, "user_agent", "not a valid header value"))?;
+        let origin = crate::redirect::origin_of(&url);
         let http = match self.http {
             Some(c) => c,
             None => {
@@ -250,15 +270,12 @@ impl ClientBuilder {
                 reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
                     .timeout(self.timeout)
+                    .redirect(crate::redirect::policy(origin.clone()))
+                    .http1_max_headers(self.max_response_headers)
                     .build()
                     .map_err(|e| Error::invalid(None, "http client", e.to_string()))?
             }
         };
-        let origin = (
-            url.scheme().to_string(),
-            url.host_str().unwrap_or_default().to_string(),
-            url.port_or_known_default(),
-        );
         let state = Arc::new(State {
             credentials: self.credentials,
             retry: self.retry,
@@ -310,6 +327,16 @@ impl Client {
     /// The configured `User-Agent`, for requests sent outside the generated client.
     pub(crate) fn user_agent(&self) -> &HeaderValue {
         &self.inner.state.user_agent
+    }
+
+    /// The clock of the client (deadlines of workflows, token minting).
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.inner.state.clock.as_ref()
+    }
+
+    /// The largest response body the client reads ([`ClientBuilder::max_response_bytes`]).
+    pub(crate) fn max_response_bytes(&self) -> u64 {
+        self.inner.state.max_response_bytes
     }
 
     /// Builds a request with the generated client and sends it:
@@ -405,17 +432,9 @@ pub(crate) async fn convert_error<E: serde::Serialize>(
     }
 }
 
-/// A `reqwest::Error` -> [`Error`]: a body cut at the size limit, a timeout, or a transport
-/// failure.
+/// A `reqwest::Error` -> [`Error`] (see [`Error::transport`]).
 fn reqwest_error(operation: &'static str, e: reqwest::Error) -> Error {
-    match TooLarge::find(&e) {
-        Some(TooLarge { status, limit }) => Error::ResponseTooLarge {
-            operation,
-            status,
-            limit,
-        },
-        None => Error::transport(operation, e),
-    }
+    Error::transport(operation, e)
 }
 
 /// The base URL as the generated client wants it: without trailing slashes and without one

@@ -13,7 +13,9 @@
 //! the limit or different from the expected length fails before anything is written, a body
 //! that runs past the limit stops there, one that ends short of the expected length fails.
 //! [`Client::download_url`] and [`Client::download_pgps`] go through the same code into
-//! memory.
+//! memory, within the client's [`max_response_bytes`](crate::ClientBuilder::max_response_bytes)
+//! ([`Error::ResponseTooLarge`] past it), and so does the bulk workflow's error summary,
+//! within its own smaller limit.
 //!
 //! ```no_run
 //! # async fn f(client: nrfcloud::Client, url: &str) -> Result<(), nrfcloud::Error> {
@@ -47,12 +49,15 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tracing::Instrument;
 
 use crate::client::Client;
-use crate::error::{ApiError, Error};
+use crate::error::{ApiError, Error, Limit};
 
 /// The operation name in the errors of [`Client::download_url`] and [`Client::download_to`].
 pub const DOWNLOAD_URL: &str = "download_url";
 /// The operation name in the errors of [`Client::download_pgps`].
 pub const DOWNLOAD_PGPS: &str = "download_pgps";
+/// The operation name in the errors of a bulk-ops error summary's download (`errorSummaryUrl`,
+/// read by the bulk workflows of [`crate::onboarding`]).
+pub const DOWNLOAD_ERROR_SUMMARY: &str = "download_error_summary";
 
 /// The default [`DownloadLimits::max_bytes`]: 256 MiB.
 pub const DEFAULT_MAX_DOWNLOAD: u64 = 256 << 20;
@@ -150,8 +155,9 @@ pub fn prediction_url(host: &str, path: &str) -> Result<Url, Error> {
 
 impl Client {
     /// Downloads a P-GPS prediction file from the `{host, path}` GetPredictedAssistanceData
-    /// returned (see [`prediction_url`]), without the API credential, into memory (at most
-    /// [`DEFAULT_MAX_DOWNLOAD`] bytes). Use [`Client::download_to`] with the
+    /// returned (see [`prediction_url`]), without the API credential, into memory (at most the
+    /// client's [`max_response_bytes`](crate::ClientBuilder::max_response_bytes): a larger
+    /// file is [`Error::ResponseTooLarge`]). Use [`Client::download_to`] with the
     /// [`prediction_url`] to stream it instead.
     pub async fn download_pgps(
         &self,
@@ -162,10 +168,11 @@ impl Client {
     }
 
     /// Downloads an `http(s)` URL with a plain `GET`, without the API credential, into memory
-    /// (at most [`DEFAULT_MAX_DOWNLOAD`] bytes; [`Client::download_to`] streams instead and
-    /// takes other limits).
+    /// (at most the client's [`max_response_bytes`](crate::ClientBuilder::max_response_bytes);
+    /// [`Client::download_to`] streams instead and takes other limits).
     ///
-    /// Errors: as [`Client::download_to`].
+    /// Errors: as [`Client::download_to`], but a body over the limit is
+    /// [`Error::ResponseTooLarge`].
     pub async fn download_url(&self, url: &str) -> Result<Bytes, Error> {
         let parsed = parse_download_url(url)?;
         self.download_to_memory(DOWNLOAD_URL, parsed).await
@@ -199,24 +206,85 @@ impl Client {
         W: AsyncWrite + Unpin + ?Sized,
     {
         let parsed = parse_download_url(url)?;
-        self.stream_without_credentials(DOWNLOAD_URL, parsed, writer, limits)
+        let over =
+            |status: u16, reason: String| Error::decode(DOWNLOAD_URL, Some(status), reason, &[]);
+        self.stream_without_credentials(DOWNLOAD_URL, parsed, writer, limits, &over)
             .await
     }
 
     async fn download_to_memory(&self, operation: &'static str, url: Url) -> Result<Bytes, Error> {
+        let limit = self.max_response_bytes();
+        let over = |status: u16, _: String| Error::ResponseTooLarge {
+            operation,
+            status,
+            limit,
+        };
         let mut body = Vec::new();
-        self.stream_without_credentials(operation, url, &mut body, DownloadLimits::default())
-            .await?;
+        self.stream_without_credentials(
+            operation,
+            url,
+            &mut body,
+            DownloadLimits::new(limit),
+            &over,
+        )
+        .await?;
         Ok(Bytes::from(body))
     }
 
-    /// The one implementation of every download.
+    /// Downloads a bulk-ops error summary into memory: at most `max_bytes`
+    /// ([`Error::LimitExceeded`] past it) or the client's `max_response_bytes`
+    /// ([`Error::ResponseTooLarge`]), whichever is smaller.
+    pub(crate) async fn download_error_summary(
+        &self,
+        url: &str,
+        max_bytes: u64,
+    ) -> Result<Bytes, Error> {
+        const OPERATION: &str = DOWNLOAD_ERROR_SUMMARY;
+        let parsed = parse_download_url(url).map_err(|e| match e {
+            Error::InvalidInput { field, reason, .. } => Error::InvalidInput {
+                operation: Some(OPERATION),
+                field: format!("errorSummaryUrl ({field})"),
+                reason,
+            },
+            other => other,
+        })?;
+        let client_limit = self.max_response_bytes();
+        let limit = max_bytes.min(client_limit);
+        let over = |status: u16, _: String| {
+            if max_bytes <= client_limit {
+                Error::LimitExceeded {
+                    operation: OPERATION,
+                    limit: Limit::ErrorSummaryBytes(max_bytes),
+                }
+            } else {
+                Error::ResponseTooLarge {
+                    operation: OPERATION,
+                    status,
+                    limit,
+                }
+            }
+        };
+        let mut body = Vec::new();
+        self.stream_without_credentials(
+            OPERATION,
+            parsed,
+            &mut body,
+            DownloadLimits::new(limit),
+            &over,
+        )
+        .await?;
+        Ok(Bytes::from(body))
+    }
+
+    /// The one implementation of every download. `over_limit` makes the error for a body
+    /// over `limits.max_bytes` (from the status and a reason).
     async fn stream_without_credentials<W>(
         &self,
         operation: &'static str,
         url: Url,
         writer: &mut W,
         limits: DownloadLimits,
+        over_limit: &(dyn Fn(u16, String) -> Error + Sync),
     ) -> Result<u64, Error>
     where
         W: AsyncWrite + Unpin + ?Sized,
@@ -276,10 +344,13 @@ impl Client {
             let announced = response.content_length();
             if let Some(len) = announced {
                 if len > limits.max_bytes {
-                    return Err(size_error(format!(
-                        "Content-Length {len} is over the limit of {} bytes",
-                        limits.max_bytes
-                    )));
+                    return Err(over_limit(
+                        status,
+                        format!(
+                            "Content-Length {len} is over the limit of {} bytes",
+                            limits.max_bytes
+                        ),
+                    ));
                 }
                 if let Some(expected) = limits.expected_len.filter(|&e| e != len) {
                     return Err(size_error(format!(
@@ -296,16 +367,18 @@ impl Client {
             {
                 let total = written.saturating_add(chunk.len() as u64);
                 if total > allowed {
-                    let reason = match limits.expected_len {
-                        Some(expected) if expected <= limits.max_bytes => format!(
+                    return Err(match limits.expected_len {
+                        Some(expected) if expected <= limits.max_bytes => size_error(format!(
                             "the body runs past the {expected} bytes expected (stopped at {total})"
+                        )),
+                        _ => over_limit(
+                            status,
+                            format!(
+                                "the body runs past the limit of {} bytes (stopped at {total})",
+                                limits.max_bytes
+                            ),
                         ),
-                        _ => format!(
-                            "the body runs past the limit of {} bytes (stopped at {total})",
-                            limits.max_bytes
-                        ),
-                    };
-                    return Err(size_error(reason));
+                    });
                 }
                 writer
                     .write_all(&chunk)

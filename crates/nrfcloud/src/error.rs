@@ -1,8 +1,13 @@
 //! The one error type of the client: API errors with their nRF codes, transport failures,
-//! timeouts, undecodable or oversized responses, invalid input and credential problems. No
-//! variant ever holds a token, a key or an `Authorization` header.
+//! timeouts, undecodable or oversized responses, refused redirects, reached limits, invalid
+//! input and credential problems. No variant ever holds a token, a key or an `Authorization`
+//! header.
 
 use std::fmt;
+use std::time::Duration;
+
+use crate::middleware::TooLarge;
+use crate::redirect::{CrossOrigin, find_source};
 
 /// Everything that can go wrong with a call.
 #[derive(Debug, thiserror::Error)]
@@ -12,7 +17,9 @@ pub enum Error {
     #[error(transparent)]
     Api(#[from] ApiError),
     /// The request could not be sent or the response not received (DNS, connect, reset, TLS).
-    #[error("{operation}: transport error: {source}")]
+    /// The message names every cause in the chain (e.g. `connection closed before message
+    /// completed`).
+    #[error("{operation}: transport error: {}", causes(source))]
     Transport {
         /// The operationId.
         operation: &'static str,
@@ -74,6 +81,133 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A bound of the client was reached (see [`Limit`], which names the setting that
+    /// raises it, and the README's "Limits" table). Nothing past the bound was read or sent.
+    #[error("{operation}: {limit}")]
+    LimitExceeded {
+        /// The operationId, or the workflow's operation name.
+        operation: &'static str,
+        /// Which limit, and its value.
+        limit: Limit,
+    },
+    /// The API's origin answered with a 307 or 308 redirect (which re-sends the request body)
+    /// to another origin; it was not followed. The API does not redirect across origins, so
+    /// this is a misconfigured base URL or a hostile server.
+    #[error(
+        "{operation}: refused to follow a {status} redirect from the API to another origin: {target}"
+    )]
+    CrossOriginRedirect {
+        /// The operationId.
+        operation: &'static str,
+        /// The redirect's status (307 or 308).
+        status: u16,
+        /// Where it pointed: scheme, host, port and path (no query, which may hold signatures).
+        target: String,
+    },
+    /// The response's status line and headers break the HTTP/1 parser's limits: more headers
+    /// than [`ClientBuilder::max_response_headers`](crate::ClientBuilder::max_response_headers)
+    /// (100 by default), or a head larger than hyper's buffer (about 400 KiB, not settable).
+    /// Nothing of the body was read; the call is not retried.
+    #[error(
+        "{operation}: the response headers are too large (more than the maximum number of headers, or a head over about 400 KiB)"
+    )]
+    ResponseHeadTooLarge {
+        /// The operationId.
+        operation: &'static str,
+    },
+}
+
+/// A bound of the client, with its value, as [`Error::LimitExceeded`] reports it. Each names
+/// the setting that changes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Limit {
+    /// [`BulkOptions::max_error_summary_bytes`](crate::onboarding::BulkOptions::max_error_summary_bytes):
+    /// the largest bulk-ops error summary read, in bytes.
+    ErrorSummaryBytes(u64),
+    /// [`Pager::max_pages`](crate::pagination::Pager::max_pages): the most pages one listing
+    /// fetches.
+    Pages(u64),
+    /// [`Pager::max_empty_pages`](crate::pagination::Pager::max_empty_pages): the most empty
+    /// pages in a row that still carry a next token.
+    EmptyPages(u64),
+    /// [`AgnssDownload::min_fragment_size`](crate::agnss::AgnssDownload::min_fragment_size):
+    /// a download makes at most `requests` fragment requests, its size divided by
+    /// `min_fragment` bytes (rounded up).
+    AgnssRequests {
+        /// The most fragment requests of this download.
+        requests: u64,
+        /// The smallest fragment counted on, in bytes.
+        min_fragment: u64,
+    },
+    /// [`AgnssDownload::deadline`](crate::agnss::AgnssDownload::deadline): the longest time
+    /// a whole A-GNSS download may take.
+    AgnssDeadline(Duration),
+}
+
+impl Limit {
+    /// The setting that changes this limit, e.g. `"Pager::max_pages"`.
+    pub fn setting(&self) -> &'static str {
+        match self {
+            Limit::ErrorSummaryBytes(_) => "BulkOptions::max_error_summary_bytes",
+            Limit::Pages(_) => "Pager::max_pages",
+            Limit::EmptyPages(_) => "Pager::max_empty_pages",
+            Limit::AgnssRequests { .. } => "AgnssDownload::min_fragment_size",
+            Limit::AgnssDeadline(_) => "AgnssDownload::deadline",
+        }
+    }
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let setting = self.setting();
+        match self {
+            Limit::ErrorSummaryBytes(n) => write!(
+                f,
+                "the bulk-ops error summary is larger than the limit of {n} bytes ({setting})"
+            ),
+            Limit::Pages(n) => write!(f, "the listing passed the limit of {n} pages ({setting})"),
+            Limit::EmptyPages(n) => write!(
+                f,
+                "the server sent {n} empty pages in a row, each with a next token ({setting})"
+            ),
+            Limit::AgnssRequests {
+                requests,
+                min_fragment,
+            } => write!(
+                f,
+                "the download needs more than {requests} fragment requests: fragments of less than {min_fragment} bytes ({setting})"
+            ),
+            Limit::AgnssDeadline(d) => write!(
+                f,
+                "the download did not finish within {} ms ({setting})",
+                d.as_millis()
+            ),
+        }
+    }
+}
+
+/// An error and its sources, joined by `": "` (reqwest's own message leaves them out).
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.ends_with(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// True when `e` comes from a response head over hyper's limits (too many headers, or too
+/// large a head). hyper tells it only to servers (`is_parse_too_large` needs its `server`
+/// feature), so its parse error is recognised by its message; a test holds it to hyper's text.
+pub(crate) fn is_head_too_large(e: &(dyn std::error::Error + 'static)) -> bool {
+    find_source::<hyper::Error>(e)
+        .is_some_and(|h| h.is_parse() && h.to_string().contains("message head is too large"))
 }
 
 impl Error {
@@ -113,7 +247,26 @@ impl Error {
         }
     }
 
+    /// A `reqwest::Error` as the caller sees it: a body cut at the size limit, a refused
+    /// redirect, a response head over the parser's limits, a timeout, or a transport failure.
     pub(crate) fn transport(operation: &'static str, e: reqwest::Error) -> Self {
+        if let Some(TooLarge { status, limit }) = TooLarge::find(&e) {
+            return Error::ResponseTooLarge {
+                operation,
+                status,
+                limit,
+            };
+        }
+        if let Some(refused) = find_source::<CrossOrigin>(&e) {
+            return Error::CrossOriginRedirect {
+                operation,
+                status: refused.status,
+                target: refused.target.clone(),
+            };
+        }
+        if is_head_too_large(&e) {
+            return Error::ResponseHeadTooLarge { operation };
+        }
         if e.is_timeout() {
             Error::Timeout { operation }
         } else {
@@ -418,6 +571,53 @@ mod tests {
         let e = ApiError::from_body("X", 400, br#"{"code": 49999, "message": "new"}"#);
         assert_eq!(e.code, Some(NrfCode::Unknown(49999)));
         assert_eq!(e.code.unwrap().as_u32(), 49999);
+    }
+
+    #[test]
+    fn causes_name_every_source_once() {
+        #[derive(Debug)]
+        struct Layer(&'static str, Option<Box<Layer>>);
+        impl fmt::Display for Layer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        impl std::error::Error for Layer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                self.1.as_deref().map(|l| l as _)
+            }
+        }
+        let chain = Layer(
+            "error sending request",
+            Some(Box::new(Layer(
+                "client error (SendRequest)",
+                Some(Box::new(Layer("message head is too large", None))),
+            ))),
+        );
+        assert_eq!(
+            causes(&chain),
+            "error sending request: client error (SendRequest): message head is too large"
+        );
+        let repeated = Layer("closed", Some(Box::new(Layer("closed", None))));
+        assert_eq!(causes(&repeated), "closed");
+    }
+
+    #[test]
+    fn every_limit_names_its_setting() {
+        for limit in [
+            Limit::ErrorSummaryBytes(4),
+            Limit::Pages(5),
+            Limit::EmptyPages(6),
+            Limit::AgnssRequests {
+                requests: 7,
+                min_fragment: 8,
+            },
+            Limit::AgnssDeadline(Duration::from_secs(9)),
+        ] {
+            let text = limit.to_string();
+            assert!(text.contains(limit.setting()), "{text}");
+            assert!(text.chars().any(|c| c.is_ascii_digit()), "{text}");
+        }
     }
 
     #[test]

@@ -181,7 +181,7 @@ impl Client {
             if state.is_terminal() {
                 return Ok(state);
             }
-            if started.elapsed() + options.poll_interval > options.timeout {
+            if started.elapsed().saturating_add(options.poll_interval) > options.timeout {
                 return Err(Error::Timeout {
                     operation: "FetchFOTAJob",
                 });

@@ -189,12 +189,12 @@ impl JwtMinter {
         let now = clock.now();
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((token, exp)) = cache.as_ref()
-            && now + self.margin < *exp
+            && now.checked_add(self.margin).is_some_and(|t| t < *exp)
         {
             return token.clone();
         }
         let iat = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let exp_secs = iat + self.lifetime.as_secs();
+        let exp_secs = iat.saturating_add(self.lifetime.as_secs());
         let claims = match &self.claims {
             Claims::Device { device_id } => {
                 serde_json::json!({"sub": device_id, "iat": iat, "exp": exp_secs})
@@ -209,7 +209,11 @@ impl JwtMinter {
         };
         let token = Secret::new(self.key.sign(&claims));
         self.mints.fetch_add(1, Ordering::Relaxed);
-        *cache = Some((token.clone(), UNIX_EPOCH + Duration::from_secs(exp_secs)));
+        // A clock at the end of time gives a token that is never reused, not a panic.
+        let expires = UNIX_EPOCH
+            .checked_add(Duration::from_secs(exp_secs))
+            .unwrap_or(now);
+        *cache = Some((token.clone(), expires));
         token
     }
 }
@@ -402,5 +406,29 @@ pub(crate) mod tests {
         *clock.0.lock().unwrap() = start + Duration::from_secs(31);
         assert_ne!(minter.token(&clock), first, "refreshed inside the margin");
         assert_eq!(minter.mint_count(), 2);
+    }
+
+    #[test]
+    fn a_clock_at_the_end_of_time_mints_without_overflowing() {
+        let (pem, _) = test_key();
+        let Some(end) = UNIX_EPOCH.checked_add(Duration::from_secs(i64::MAX as u64)) else {
+            return; // a platform whose SystemTime cannot hold it cannot overflow here either
+        };
+        let clock = ManualClock(Mutex::new(end));
+        let minter = JwtMinter::new(
+            Es256Key::from_pem(&pem, "device key").unwrap(),
+            Claims::Device {
+                device_id: "d".into(),
+            },
+        );
+        let first = minter.token(&clock);
+        let second = minter.token(&clock);
+        assert_eq!(first.expose().split('.').count(), 3);
+        assert_eq!(second.expose().split('.').count(), 3);
+        assert_eq!(
+            minter.mint_count(),
+            2,
+            "an expiry past the end of time is not cached"
+        );
     }
 }

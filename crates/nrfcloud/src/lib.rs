@@ -31,17 +31,18 @@ pub mod jwt;
 mod middleware;
 pub mod onboarding;
 pub mod pagination;
+mod redirect;
 pub mod retry;
 mod secret;
 
 pub use agnss::{AgnssData, AgnssDownload, AgnssParseError};
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_HEADERS, DEFAULT_TIMEOUT,
 };
 pub use credentials::{Credentials, DeviceKey, ServiceKey};
 pub use downloads::DownloadLimits;
-pub use error::{ApiError, CredentialError, Error, NrfCode};
+pub use error::{ApiError, CredentialError, Error, Limit, NrfCode};
 pub use ground_fix::{GroundFix, GroundFixOptions};
 pub use middleware::CallOptions;
 pub use nrfcloud_jsonata as transform;

@@ -15,6 +15,7 @@ use tracing::Instrument;
 
 use crate::credentials::Credentials;
 use crate::jwt::Clock;
+use crate::redirect::Origin;
 use crate::retry::{self, RetryPolicy};
 
 tokio::task_local! {
@@ -39,7 +40,7 @@ pub(crate) struct State {
     pub retry: RetryPolicy,
     pub clock: Arc<dyn Clock>,
     /// Scheme, host and port of the base URL: the only origin that gets the bearer token.
-    pub origin: (String, String, Option<u16>),
+    pub origin: Origin,
     pub user_agent: HeaderValue,
     /// The largest response body read, in bytes.
     pub max_response_bytes: u64,
@@ -47,24 +48,20 @@ pub(crate) struct State {
 
 impl State {
     fn same_origin(&self, url: &reqwest::Url) -> bool {
-        let (scheme, host, port) = &self.origin;
-        url.scheme() == scheme
-            && url.host_str() == Some(host.as_str())
-            && url.port_or_known_default() == *port
+        crate::redirect::is_at(&self.origin, url)
     }
 }
 
-impl Middleware for State {
-    fn prepare(
+impl State {
+    /// Puts the bearer token for `op` on `request`, when it goes to the API's origin: the
+    /// credential is read again (a minted JWT re-checked against the clock, re-minted when it
+    /// is about to expire) every time, so a retry never re-sends an expired token.
+    fn authorize(
         &self,
         request: &mut reqwest::Request,
         op: &'static Operation,
     ) -> Result<(), String> {
-        let headers = request.headers_mut();
-        if !headers.contains_key(USER_AGENT) {
-            headers.insert(USER_AGENT, self.user_agent.clone());
-        }
-        headers.remove(AUTHORIZATION);
+        request.headers_mut().remove(AUTHORIZATION);
         if !self.same_origin(request.url()) {
             // Never send a bearer token anywhere but the API.
             return Ok(());
@@ -86,6 +83,20 @@ impl Middleware for State {
         }
         Ok(())
     }
+}
+
+impl Middleware for State {
+    fn prepare(
+        &self,
+        request: &mut reqwest::Request,
+        op: &'static Operation,
+    ) -> Result<(), String> {
+        let headers = request.headers_mut();
+        if !headers.contains_key(USER_AGENT) {
+            headers.insert(USER_AGENT, self.user_agent.clone());
+        }
+        self.authorize(request, op)
+    }
 
     fn execute<'a>(
         &'a self,
@@ -102,7 +113,7 @@ impl Middleware for State {
             attempt = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        Box::pin(self.send_with_retries(client, request).instrument(span))
+        Box::pin(self.send_with_retries(client, request, op).instrument(span))
     }
 }
 
@@ -111,6 +122,7 @@ impl State {
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
+        op: &'static Operation,
     ) -> reqwest::Result<reqwest::Response> {
         let opts = CALL.try_with(|o| *o).unwrap_or_default();
         let policy = opts.retry.unwrap_or(self.retry);
@@ -139,7 +151,7 @@ impl State {
                 Err(e) => tracing::debug!(error = %e.without_url_ref(), attempt, "transport error"),
             }
             let Some(next) = again else { return result };
-            let (result, wait) = match result {
+            let (result, retry_after) = match result {
                 Ok(r) if retry::is_retryable_status(r.status().as_u16()) => {
                     let after = retry::retry_after(r.headers(), self.clock.now());
                     let r = if r.status().as_u16() == 429 {
@@ -152,17 +164,24 @@ impl State {
                     } else {
                         r
                     };
-                    (Ok(r), after.unwrap_or_else(|| policy.backoff(attempt - 1)))
+                    (Ok(r), after)
                 }
-                Err(e) if retry::is_retryable_error(&e) => (Err(e), policy.backoff(attempt - 1)),
+                Err(e) if retry::is_retryable_error(&e) => (Err(e), None),
                 other => return other,
             };
-            if started.elapsed() + wait > policy.max_elapsed {
+            // Retry-After is clamped to the policy's longest wait; the budget check saturates.
+            let Some(wait) = policy.wait_before_retry(attempt - 1, retry_after, started.elapsed())
+            else {
                 return result;
-            }
+            };
             tracing::debug!(wait_ms = wait.as_millis() as u64, attempt, "retrying");
             tokio::time::sleep(wait).await;
             request = next;
+            // The token of the first attempt may have expired during the wait.
+            if let Err(reason) = self.authorize(&mut request, op) {
+                tracing::debug!(%reason, attempt, "no credential for the retry");
+                return result;
+            }
             attempt += 1;
         }
     }

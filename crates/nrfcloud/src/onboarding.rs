@@ -2,7 +2,11 @@
 //! token), bulk onboarding and key/certificate registration: typed rows checked against the
 //! documentation's patterns before anything is sent, CSV written with a real CSV library,
 //! requests of at most 1,000 rows sent with bounded concurrency, every bulk-ops request
-//! polled until it ends, and failed rows mapped back to device ids.
+//! polled until it ends, and failed rows mapped back to device ids from the request's error
+//! summary (see [`read_error_summary`]: the format Nordic's own tool reads, read with a
+//! bounded parser after a download of at most [`BulkOptions::max_error_summary_bytes`]).
+//! Every row ends up in the report: succeeded or failed, and an error entry or a whole file
+//! the client cannot map is kept in [`BulkReport::unmapped_errors`].
 //!
 //! ```no_run
 //! # async fn f(client: nrfcloud::Client, pem: String) -> Result<(), nrfcloud::Error> {
@@ -23,6 +27,13 @@ use futures::stream::{self, StreamExt};
 use nrfcloud_api::types;
 
 use crate::{Client, Error};
+
+mod error_summary;
+
+pub use error_summary::{
+    DEFAULT_MAX_ERROR_SUMMARY_BYTES, DEFAULT_MAX_UNMAPPED_ERRORS, ErrorSummary, SummaryFormatError,
+    UnmappedEntry, read_error_summary,
+};
 
 /// The most rows one bulk request may hold.
 pub const MAX_ROWS_PER_REQUEST: usize = 1000;
@@ -407,6 +418,18 @@ pub struct BulkOptions {
     pub max_poll_interval: Duration,
     /// Give up waiting for one request after this long.
     pub timeout: Duration,
+    /// The largest error summary (`errorSummaryUrl`) read, in bytes (default
+    /// [`DEFAULT_MAX_ERROR_SUMMARY_BYTES`], 4 MiB; the client's
+    /// [`max_response_bytes`](crate::ClientBuilder::max_response_bytes) when that is
+    /// smaller). A larger file ends the run with [`Error::LimitExceeded`]
+    /// ([`Limit::ErrorSummaryBytes`](crate::Limit::ErrorSummaryBytes)), not read past the
+    /// limit.
+    pub max_error_summary_bytes: u64,
+    /// The most entries of one error summary that name no row kept in
+    /// [`BulkReport::unmapped_errors`] (default [`DEFAULT_MAX_UNMAPPED_ERRORS`], 100); more
+    /// are counted in one last entry that names this setting. Bounds the report's memory
+    /// whatever the file holds.
+    pub max_unmapped_errors: usize,
     /// Called for every [`Progress`] event.
     pub on_progress: Option<ProgressFn>,
 }
@@ -419,6 +442,8 @@ impl Default for BulkOptions {
             poll_interval: Duration::from_millis(250),
             max_poll_interval: Duration::from_secs(5),
             timeout: Duration::from_secs(600),
+            max_error_summary_bytes: DEFAULT_MAX_ERROR_SUMMARY_BYTES,
+            max_unmapped_errors: DEFAULT_MAX_UNMAPPED_ERRORS,
             on_progress: None,
         }
     }
@@ -430,6 +455,8 @@ impl std::fmt::Debug for BulkOptions {
             .field("chunk_size", &self.chunk_size)
             .field("concurrency", &self.concurrency)
             .field("timeout", &self.timeout)
+            .field("max_error_summary_bytes", &self.max_error_summary_bytes)
+            .field("max_unmapped_errors", &self.max_unmapped_errors)
             .finish_non_exhaustive()
     }
 }
@@ -445,7 +472,20 @@ pub struct FailedRow {
     pub request_id: String,
 }
 
-/// The outcome of a bulk run.
+/// Something in an error summary that names no row: one entry, or the whole file when it is
+/// in neither known format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnmappedError {
+    /// The bulk-ops request whose summary it is.
+    pub request_id: String,
+    /// Why it could not be mapped.
+    pub reason: String,
+    /// The entry (at most 200 characters), or the whole file as received (at most
+    /// [`BulkOptions::max_error_summary_bytes`], decoded lossily as UTF-8).
+    pub text: String,
+}
+
+/// The outcome of a bulk run: every row is in `succeeded` or `failed`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BulkReport {
     /// Device ids whose rows succeeded.
@@ -454,6 +494,95 @@ pub struct BulkReport {
     pub failed: Vec<FailedRow>,
     /// The bulk-ops request ids, in submission order.
     pub requests: Vec<String>,
+    /// What the error summaries said that the client could not map to a row; a row of a
+    /// FAILED request whose summary maps none of its rows is in `failed`, with a reason that
+    /// points here.
+    pub unmapped_errors: Vec<UnmappedError>,
+}
+
+/// One request's rows, as the report shows them.
+struct RequestOutcome {
+    succeeded: Vec<String>,
+    failed: Vec<FailedRow>,
+    unmapped: Vec<UnmappedError>,
+}
+
+impl RequestOutcome {
+    /// Sorts the request's rows by what its status and error summary say.
+    fn new(
+        request_id: &str,
+        status: &str,
+        ids: Vec<String>,
+        summary: Option<Result<ErrorSummary, (SummaryFormatError, String)>>,
+    ) -> Self {
+        let failed_request = status == "FAILED";
+        let mut unmapped = Vec::new();
+        let (rows, none_named) = match summary {
+            None => (
+                BTreeMap::new(),
+                "the bulk-ops request failed without an error summary".to_string(),
+            ),
+            Some(Ok(summary)) => {
+                unmapped.extend(summary.unmapped.into_iter().map(|u| UnmappedError {
+                    request_id: request_id.to_owned(),
+                    reason: u.reason,
+                    text: u.text,
+                }));
+                if summary.unmapped_not_kept > 0 {
+                    unmapped.push(UnmappedError {
+                        request_id: request_id.to_owned(),
+                        reason: format!(
+                            "{} more entries that name no row were not kept \
+                             (BulkOptions::max_unmapped_errors)",
+                            summary.unmapped_not_kept
+                        ),
+                        text: String::new(),
+                    });
+                }
+                (
+                    summary.rows,
+                    "the bulk-ops request failed and its error summary names none of its rows \
+                     (see BulkReport::unmapped_errors)"
+                        .to_string(),
+                )
+            }
+            Some(Err((e, raw))) => {
+                unmapped.push(UnmappedError {
+                    request_id: request_id.to_owned(),
+                    reason: e.to_string(),
+                    text: raw,
+                });
+                (
+                    BTreeMap::new(),
+                    "the bulk-ops request failed and its error summary could not be read \
+                     (its text is in BulkReport::unmapped_errors)"
+                        .to_string(),
+                )
+            }
+        };
+        let mut outcome = RequestOutcome {
+            succeeded: Vec::new(),
+            failed: Vec::new(),
+            unmapped,
+        };
+        let nothing_mapped = rows.is_empty();
+        for (index, id) in ids.into_iter().enumerate() {
+            let reason = match rows.get(&index) {
+                Some(reason) => Some(reason.clone()),
+                None if failed_request && nothing_mapped => Some(none_named.clone()),
+                None => None,
+            };
+            match reason {
+                Some(reason) => outcome.failed.push(FailedRow {
+                    device_id: id,
+                    reason,
+                    request_id: request_id.to_owned(),
+                }),
+                None => outcome.succeeded.push(id),
+            }
+        }
+        outcome
+    }
 }
 
 impl Client {
@@ -552,26 +681,33 @@ impl Client {
                     },
                 );
                 let outcome = self.wait_bulk(&request_id, &options).await?;
-                let failures = match &outcome.error_summary_url {
+                let summary = match &outcome.error_summary_url {
                     Some(url) => {
-                        let bytes = self.download_url(url).await?;
-                        map_failures(&bytes, &chunk_ids)
+                        let bytes = self
+                            .download_error_summary(url, options.max_error_summary_bytes)
+                            .await?;
+                        let kept = options.max_unmapped_errors;
+                        Some(
+                            read_error_summary(&bytes, &chunk_ids, kept)
+                                .map_err(|e| (e, String::from_utf8_lossy(&bytes).into_owned())),
+                        )
                     }
-                    None => BTreeMap::new(),
+                    None => None,
                 };
-                let finished = done.fetch_add(chunk_ids.len(), std::sync::atomic::Ordering::SeqCst)
-                    + chunk_ids.len();
+                let rows = chunk_ids.len();
+                let result = RequestOutcome::new(&request_id, &outcome.status, chunk_ids, summary);
+                let finished = done.fetch_add(rows, std::sync::atomic::Ordering::SeqCst) + rows;
                 emit(
                     &options,
                     Progress::Finished {
                         request_id: request_id.clone(),
                         status: outcome.status.clone(),
-                        failed: failures.len(),
+                        failed: result.failed.len(),
                         done: finished,
                         total,
                     },
                 );
-                Ok::<_, Error>((i, request_id, outcome.status, chunk_ids, failures))
+                Ok::<_, Error>((i, request_id, result))
             }
         });
         let mut results: Vec<_> = stream::iter(jobs)
@@ -582,25 +718,10 @@ impl Client {
             .collect::<Result<Vec<_>, _>>()?;
         results.sort_by_key(|r| r.0);
         let mut report = BulkReport::default();
-        for (_, request_id, status, chunk_ids, failures) in results {
-            let failed_request = status == "FAILED";
-            for id in chunk_ids {
-                match failures.get(&id.to_ascii_lowercase()) {
-                    Some(reason) => report.failed.push(FailedRow {
-                        device_id: id,
-                        reason: reason.clone(),
-                        request_id: request_id.clone(),
-                    }),
-                    None if failed_request && failures.is_empty() => {
-                        report.failed.push(FailedRow {
-                            device_id: id,
-                            reason: "the bulk-ops request failed without an error summary".into(),
-                            request_id: request_id.clone(),
-                        })
-                    }
-                    None => report.succeeded.push(id),
-                }
-            }
+        for (_, request_id, outcome) in results {
+            report.succeeded.extend(outcome.succeeded);
+            report.failed.extend(outcome.failed);
+            report.unmapped_errors.extend(outcome.unmapped);
             report.requests.push(request_id);
         }
         Ok(report)
@@ -669,13 +790,13 @@ impl Client {
                     error_summary_url: details.error_summary_url,
                 });
             }
-            if started.elapsed() + delay > options.timeout {
+            if started.elapsed().saturating_add(delay) > options.timeout {
                 return Err(Error::Timeout {
                     operation: "FetchBulkOpsRequest",
                 });
             }
             tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(options.max_poll_interval);
+            delay = delay.saturating_mul(2).min(options.max_poll_interval);
         }
     }
 }
@@ -693,52 +814,6 @@ fn emit(options: &BulkOptions, p: Progress) {
     if let Some(f) = &options.on_progress {
         f(&p);
     }
-}
-
-/// Reads an error summary (its shape is not documented: an array, or an object holding one,
-/// of entries naming a device id and/or a row number, and a reason) and maps it to the
-/// chunk's device ids (lower-cased keys).
-pub fn map_failures(summary: &[u8], chunk_ids: &[String]) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(summary) else {
-        return out;
-    };
-    let entries: Vec<&serde_json::Value> = match &value {
-        serde_json::Value::Array(a) => a.iter().collect(),
-        serde_json::Value::Object(o) => ["errors", "items", "rows", "failures"]
-            .iter()
-            .find_map(|k| o.get(*k).and_then(|v| v.as_array()))
-            .map(|a| a.iter().collect())
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
-    for e in entries {
-        let reason = ["message", "error", "reason", "errors"]
-            .iter()
-            .find_map(|k| e.get(*k))
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| v.to_string())
-            })
-            .unwrap_or_else(|| e.to_string());
-        let by_id = e
-            .get("deviceId")
-            .and_then(|v| v.as_str())
-            .map(str::to_ascii_lowercase);
-        let by_row = ["row", "rowNumber", "line"]
-            .iter()
-            .find_map(|k| e.get(*k).and_then(|v| v.as_u64()))
-            .and_then(|n| chunk_ids.get((n as usize).checked_sub(1)?))
-            .map(|id| id.to_ascii_lowercase());
-        if let Some(id) = by_id
-            .filter(|id| chunk_ids.iter().any(|c| c.eq_ignore_ascii_case(id)))
-            .or(by_row)
-        {
-            out.insert(id, reason);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -851,17 +926,61 @@ mod tests {
     }
 
     #[test]
-    fn failures_map_back_by_device_id_or_row() {
-        let ids: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
-        let summary = br#"{"errors": [{"row": 2, "message": "bad key"}, {"deviceId": "C", "error": "exists"}]}"#;
-        let m = map_failures(summary, &ids);
-        assert_eq!(m.get("b").map(String::as_str), Some("bad key"));
-        assert_eq!(m.get("c").map(String::as_str), Some("exists"));
-        assert!(!m.contains_key("a"));
-        assert!(map_failures(b"not json", &ids).is_empty());
-        assert_eq!(
-            map_failures(br#"[{"deviceId": "a", "reason": "x"}]"#, &ids).len(),
-            1
+    fn every_row_lands_in_the_report() {
+        let ids = || vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        let summary = |text: &[u8]| {
+            Some(read_error_summary(text, &ids(), 10).map_err(|e| (e, "raw".to_string())))
+        };
+        let o = RequestOutcome::new(
+            "r",
+            "FAILED",
+            ids(),
+            summary(br#"{"errors": ["[1]: bad"]}"#),
         );
+        assert_eq!(o.succeeded, ["a", "c"]);
+        assert_eq!(o.failed.len(), 1);
+        assert_eq!(
+            (o.failed[0].device_id.as_str(), o.failed[0].reason.as_str()),
+            ("b", "bad")
+        );
+
+        // A FAILED request whose summary maps no row: every row failed, the entry kept.
+        let o = RequestOutcome::new("r", "FAILED", ids(), summary(br#"{"errors": ["[9]: x"]}"#));
+        assert_eq!(
+            (o.succeeded.len(), o.failed.len(), o.unmapped.len()),
+            (0, 3, 1)
+        );
+        assert!(o.failed[0].reason.contains("names none of its rows"));
+
+        // An unreadable file: every row failed, the raw text kept.
+        let o = RequestOutcome::new("r", "FAILED", ids(), summary(b"<html>"));
+        assert_eq!((o.failed.len(), o.unmapped.len()), (3, 1));
+        assert_eq!(o.unmapped[0].text, "raw");
+        assert!(o.failed[2].reason.contains("could not be read"));
+
+        // Entries naming no row are kept up to the setting, the rest counted in a last entry
+        // that names it.
+        let many = br#"{"errors": ["[1]: bad", "x1", "x2", "x3", "x4", "x5"]}"#;
+        let read = read_error_summary(many, &ids(), 2).map_err(|e| (e, String::new()));
+        let o = RequestOutcome::new("r", "FAILED", ids(), Some(read));
+        assert_eq!(o.failed.len(), 1);
+        let texts: Vec<&str> = o.unmapped.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(texts, ["x1", "x2", ""]);
+        assert!(o.unmapped[2].reason.starts_with("3 more entries"));
+        assert!(
+            o.unmapped[2]
+                .reason
+                .contains("BulkOptions::max_unmapped_errors")
+        );
+
+        // No summary at all.
+        let o = RequestOutcome::new("r", "FAILED", ids(), None);
+        assert!(
+            o.failed
+                .iter()
+                .all(|f| f.reason.contains("without an error summary"))
+        );
+        let o = RequestOutcome::new("r", "SUCCEEDED", ids(), None);
+        assert_eq!(o.succeeded.len(), 3);
     }
 }

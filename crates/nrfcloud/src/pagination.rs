@@ -20,10 +20,15 @@
 //!   ahead, so at most two pages are held at once. Its response is decoded when the caller
 //!   asks for it, on the caller's task (see [`Pager::pages`]).
 //! - nRF code 40499 ("not found, but no error") is an empty result. A token the server
-//!   repeats ends the stream with an error instead of looping.
+//!   repeats (among its last [`Pager::token_window`] tokens, [`DEFAULT_TOKEN_WINDOW`] by
+//!   default) ends the stream with an error instead of looping.
+//! - A listing fetches at most [`Pager::max_pages`] pages (default [`DEFAULT_MAX_PAGES`]) and
+//!   accepts at most [`Pager::max_empty_pages`] empty pages in a row that still carry a next
+//!   token (default [`DEFAULT_MAX_EMPTY_PAGES`]); past either, the stream ends with
+//!   [`Error::LimitExceeded`] instead of requesting the next page. A server that sends new
+//!   tokens forever cannot keep a stream going.
 //! - Tokens go through the query encoder exactly once: they are sent back exactly as received.
 
-use std::collections::HashSet;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -37,6 +42,11 @@ use serde::de::DeserializeOwned;
 
 use crate::{Client, Error};
 
+mod bounds;
+
+pub use bounds::{DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, DEFAULT_TOKEN_WINDOW};
+use bounds::{Next, PageBounds};
+
 /// The largest `pageLimit` the API accepts, and the default.
 pub const MAX_PAGE_LIMIT: u32 = 100;
 
@@ -49,6 +59,9 @@ pub struct Pager<P: Paginated> {
     start: Start<P>,
     page_limit: u32,
     max_items: Option<usize>,
+    max_pages: u64,
+    max_empty_pages: u64,
+    token_window: usize,
     transform: Option<String>,
     _op: PhantomData<P>,
 }
@@ -59,6 +72,9 @@ impl<P: Paginated> std::fmt::Debug for Pager<P> {
             .field("operation", &P::operation().operation_id)
             .field("page_limit", &self.page_limit)
             .field("max_items", &self.max_items)
+            .field("max_pages", &self.max_pages)
+            .field("max_empty_pages", &self.max_empty_pages)
+            .field("token_window", &self.token_window)
             .field("transform", &self.transform)
             .finish()
     }
@@ -72,6 +88,9 @@ impl Client {
             start: Arc::new(P::builder),
             page_limit: MAX_PAGE_LIMIT,
             max_items: None,
+            max_pages: DEFAULT_MAX_PAGES,
+            max_empty_pages: DEFAULT_MAX_EMPTY_PAGES,
+            token_window: DEFAULT_TOKEN_WINDOW,
             transform: None,
             _op: PhantomData,
         }
@@ -99,6 +118,33 @@ impl<P: Paginated> Pager<P> {
     /// Stops after this many items in all.
     pub fn max_items(mut self, n: usize) -> Self {
         self.max_items = Some(n);
+        self
+    }
+
+    /// The most pages this listing fetches (at least 1; default [`DEFAULT_MAX_PAGES`]). When
+    /// the last allowed page still has a next token, the stream hands it over and then ends
+    /// with [`Error::LimitExceeded`] ([`Limit::Pages`](crate::Limit::Pages)) without
+    /// requesting more.
+    pub fn max_pages(mut self, n: u64) -> Self {
+        self.max_pages = n.max(1);
+        self
+    }
+
+    /// The most empty pages in a row that still carry a next token (at least 1; default
+    /// [`DEFAULT_MAX_EMPTY_PAGES`]). A filtered listing may legitimately answer a few empty
+    /// pages before its next match; a server that sends nothing but new tokens ends the
+    /// stream with [`Error::LimitExceeded`] ([`Limit::EmptyPages`](crate::Limit::EmptyPages))
+    /// after this many.
+    pub fn max_empty_pages(mut self, n: u64) -> Self {
+        self.max_empty_pages = n.max(1);
+        self
+    }
+
+    /// How many of the latest page tokens the repeat guard remembers (at least 1; default
+    /// [`DEFAULT_TOKEN_WINDOW`]), as 8-byte hashes: a token among them ends the stream with
+    /// an error instead of looping. A longer cycle is stopped by [`Pager::max_pages`].
+    pub fn token_window(mut self, n: usize) -> Self {
+        self.token_window = n.max(1);
         self
     }
 
@@ -143,10 +189,12 @@ impl<P: Paginated> Pager<P> {
             return stream::once(async move { Err(e) }).boxed();
         }
         let remaining = self.max_items;
+        let bounds = PageBounds::new(self.max_pages, self.max_empty_pages, self.token_window);
         PageStream {
             pager: Arc::new(self),
             in_flight: None,
-            seen: HashSet::new(),
+            bounds,
+            stopped: None,
             remaining,
             done: false,
         }
@@ -202,7 +250,9 @@ struct Flight<T> {
 struct PageStream<P: Paginated> {
     pager: Arc<Pager<P>>,
     in_flight: Option<Flight<P::Item>>,
-    seen: HashSet<String>,
+    bounds: PageBounds,
+    /// The limit that ends the stream after the page just handed over.
+    stopped: Option<Error>,
     remaining: Option<usize>,
     done: bool,
 }
@@ -225,6 +275,9 @@ impl<P: Paginated> Stream for PageStream<P> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
+            if let Some(e) = this.stopped.take() {
+                return Poll::Ready(Some(Err(e)));
+            }
             if this.done {
                 return Poll::Ready(None);
             }
@@ -255,6 +308,7 @@ impl<P: Paginated> Stream for PageStream<P> {
                     return Poll::Ready(Some(Err(e)));
                 }
             };
+            let sent_items = page.items.len();
             if let Some(left) = this.remaining.as_mut() {
                 page.items.truncate(*left);
                 *left -= page.items.len();
@@ -263,18 +317,27 @@ impl<P: Paginated> Stream for PageStream<P> {
                 }
             }
             let next = page.next_token.clone().filter(|t| !t.is_empty());
-            match next {
-                Some(t) if !this.seen.insert(t.clone()) => {
+            let operation = P::operation().operation_id;
+            let decision = next.map(|t| {
+                let next = this.bounds.after_page(sent_items, &t);
+                (t, next)
+            });
+            match decision {
+                Some((_, Next::Repeated)) => {
                     this.done = true;
                     return Poll::Ready(Some(Err(Error::Decode {
-                        operation: P::operation().operation_id,
+                        operation,
                         status: None,
                         reason: "the server repeated a page token; stopping instead of looping"
                             .into(),
                         excerpt: String::new(),
                     })));
                 }
-                Some(t) => {
+                Some((_, Next::Stop(limit))) => {
+                    this.done = true;
+                    this.stopped = Some(Error::LimitExceeded { operation, limit });
+                }
+                Some((t, Next::Fetch)) => {
                     // Send the next request now: polling it once hands it to the connection.
                     let mut ahead = this.send(Some(t), true);
                     if let Poll::Ready(result) = ahead.future.as_mut().poll(cx) {

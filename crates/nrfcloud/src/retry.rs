@@ -1,7 +1,8 @@
 //! The retry policy: opt-in, idempotent methods only unless a call opts in, on connection
 //! errors, 429, 502, 503 and 504, with exponential backoff and full jitter, honouring
-//! `Retry-After`, within limits on attempts and total time. Never on other 4xx, 401/403, or
-//! 40005 (monthly quota).
+//! `Retry-After` up to a longest wait, within limits on attempts and total time. Never on
+//! other 4xx, 401/403, or 40005 (monthly quota). Every sum of durations saturates: no server
+//! answer can make the arithmetic overflow.
 
 use std::time::{Duration, SystemTime};
 
@@ -18,7 +19,12 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// No retry starts after this much time since the first attempt.
     pub max_elapsed: Duration,
+    /// The longest wait before one retry: a longer `Retry-After` (or backoff) is cut to this.
+    pub max_wait: Duration,
 }
+
+/// The default [`RetryPolicy::max_wait`]: 30 s.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(30);
 
 impl Default for RetryPolicy {
     fn default() -> Self {
@@ -34,10 +40,12 @@ impl RetryPolicy {
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
             max_elapsed: Duration::from_secs(60),
+            max_wait: DEFAULT_MAX_WAIT,
         }
     }
 
-    /// Up to 4 attempts, backoff from 200 ms to 10 s, within 60 s.
+    /// Up to 4 attempts, backoff from 200 ms to 10 s, waits of at most 30 s (`Retry-After`
+    /// included), within 60 s.
     pub const fn standard() -> Self {
         RetryPolicy {
             max_attempts: 4,
@@ -62,6 +70,31 @@ impl RetryPolicy {
     pub fn with_max_elapsed(mut self, d: Duration) -> Self {
         self.max_elapsed = d;
         self
+    }
+
+    /// Sets the longest wait before one retry (default [`DEFAULT_MAX_WAIT`]): a server's
+    /// `Retry-After` beyond it is clamped to it.
+    pub fn with_max_wait(mut self, d: Duration) -> Self {
+        self.max_wait = d;
+        self
+    }
+
+    /// How long to wait before retry number `retry` (0 for the first retry), given the
+    /// server's `Retry-After` (see [`retry_after`]) and the time `elapsed` since the first
+    /// attempt; `None` when no retry may start (the wait would end past
+    /// [`RetryPolicy::max_elapsed`]). The wait is the `Retry-After`, else the jittered
+    /// [`RetryPolicy::backoff`], clamped to [`RetryPolicy::max_wait`]. The number of attempts
+    /// is the caller's to count. Never panics, whatever the durations.
+    pub fn wait_before_retry(
+        &self,
+        retry: u32,
+        retry_after: Option<Duration>,
+        elapsed: Duration,
+    ) -> Option<Duration> {
+        let wait = retry_after
+            .unwrap_or_else(|| self.backoff(retry))
+            .min(self.max_wait);
+        (elapsed.saturating_add(wait) <= self.max_elapsed).then_some(wait)
     }
 
     /// Full jitter: a random wait in `[0, min(max, initial * 2^retry)]`; `retry` counts from 0.
@@ -93,20 +126,28 @@ pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
 
-/// Transport errors worth retrying: the connection failed or broke before a response.
+/// Transport errors worth retrying: the connection failed or broke before a response (not a
+/// timeout, and not a response head over the parser's limits, which would come again).
 pub fn is_retryable_error(e: &reqwest::Error) -> bool {
-    e.is_connect() || (e.is_request() && !e.is_timeout())
+    (e.is_connect() || (e.is_request() && !e.is_timeout())) && !crate::error::is_head_too_large(e)
 }
 
-/// Reads `Retry-After`: delay-seconds or an HTTP-date.
+/// Reads the `Retry-After` header (see [`parse_retry_after`]); `None` when absent or not
+/// visible ASCII.
 pub fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<Duration> {
-    let v = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    parse_retry_after(
+        headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?,
+        now,
+    )
+}
+
+/// Reads a `Retry-After` value: delay-seconds or an HTTP-date (a date in the past is no
+/// wait). Delay-seconds too large for a `u64` saturate to the longest [`Duration`]: clamp the
+/// result with [`RetryPolicy::wait_before_retry`]. `None` when unreadable.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(v.parse::<u64>().map_or(Duration::MAX, Duration::from_secs));
     }
     let when = httpdate::parse_http_date(v).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
@@ -145,6 +186,42 @@ mod tests {
         assert_eq!(retry_after(&h, now), Some(Duration::from_secs(5)));
         h.insert("retry-after", "soon".parse().unwrap());
         assert_eq!(retry_after(&h, now), None);
+        h.insert("retry-after", "18446744073709551615".parse().unwrap());
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(u64::MAX)));
+        h.insert("retry-after", "99999999999999999999999".parse().unwrap());
+        assert_eq!(retry_after(&h, now), Some(Duration::MAX), "saturates");
+        h.insert("retry-after", "-3".parse().unwrap());
+        assert_eq!(retry_after(&h, now), None);
+    }
+
+    #[test]
+    fn the_wait_is_clamped_and_the_budget_sums_saturate() {
+        let p = RetryPolicy::standard()
+            .with_max_wait(Duration::from_secs(2))
+            .with_max_elapsed(Duration::from_secs(10));
+        assert_eq!(
+            p.wait_before_retry(0, Some(Duration::MAX), Duration::from_secs(1)),
+            Some(Duration::from_secs(2)),
+            "Retry-After clamped to max_wait"
+        );
+        assert_eq!(
+            p.wait_before_retry(0, Some(Duration::from_secs(1)), Duration::from_secs(3)),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            p.wait_before_retry(0, Some(Duration::from_secs(2)), Duration::from_secs(9)),
+            None,
+            "past max_elapsed"
+        );
+        let unbounded = p
+            .with_max_wait(Duration::MAX)
+            .with_max_elapsed(Duration::MAX);
+        assert_eq!(
+            unbounded.wait_before_retry(0, Some(Duration::MAX), Duration::MAX),
+            Some(Duration::MAX),
+            "saturates instead of overflowing"
+        );
+        assert!(p.wait_before_retry(u32::MAX, None, Duration::ZERO).unwrap() <= p.max_wait);
     }
 
     #[test]

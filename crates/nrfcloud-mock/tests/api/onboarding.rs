@@ -75,20 +75,25 @@ async fn bad_rows_fail_the_request_with_an_error_summary() {
     let summary = send(api.http.get(url)).await;
     assert_eq!(summary.status, 200);
     let summary = summary.json();
-    let rows: Vec<u64> = summary["errors"]
+    // The format Nordic's onboarding tool reads: "[<0-based data row>]: <message>".
+    assert_eq!(
+        summary
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect::<Vec<_>>()),
+        Some(vec!["errors"])
+    );
+    let errors: Vec<&str> = summary["errors"]
         .as_array()
         .expect("errors")
         .iter()
-        .map(|e| e["row"].as_u64().expect("row"))
+        .map(|e| e.as_str().expect("a string entry"))
         .collect();
-    assert_eq!(rows, vec![2, 3, 4, 5, 6, 7]);
-    assert_eq!(summary["errors"][1]["deviceId"], "ok-2");
-    assert!(
-        summary["errors"][1]["message"]
-            .as_str()
-            .expect("message")
-            .contains("bad tag!")
-    );
+    let rows: Vec<&str> = errors
+        .iter()
+        .map(|e| e.split_once("]: ").expect("[i]: message").0)
+        .collect();
+    assert_eq!(rows, vec!["[1", "[2", "[3", "[4", "[5", "[6"]);
+    assert!(errors[1].contains("bad tag!"), "{}", errors[1]);
     // The good row was applied.
     assert_eq!(api.server.state().device_count(), 1);
     assert!(api.server.state().device("ok-1").is_some());
@@ -166,8 +171,9 @@ async fn certificates_need_onboarded_devices() {
     let summary = send(api.http.get(done["errorSummaryUrl"].as_str().expect("url")))
         .await
         .json();
-    assert_eq!(summary["errors"][0]["deviceId"], "unknown-device");
-    assert_eq!(summary["errors"][0]["row"], 2);
+    let entry = summary["errors"][0].as_str().expect("a string entry");
+    assert!(entry.starts_with("[1]: "), "the second data row: {entry}");
+    assert!(entry.contains("unknown-device"), "{entry}");
     let list = send(api.key(Method::GET, "/bulk-ops-requests?status=FAILED"))
         .await
         .json();
