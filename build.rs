@@ -1,5 +1,6 @@
 //! Generates the raw client from `spec/openapi.json`: fixups, progenitor, prettyplease.
-//! Writes `$OUT_DIR/codegen.rs`, `operations.rs`, `sendable.rs`, `pagination.rs`, `surface.txt` and `fixups.txt`.
+//! Writes `$OUT_DIR/codegen.rs`, `operations.rs`, `sendable.rs`, `pagination.rs`, `surface.txt`,
+//! `fixups.txt` and `path_probes.rs` (test support, included only by `tests/path_segments.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +51,16 @@ fn main() {
         generated.plain_patterns.len()
     );
 
+    let checked: usize = generated
+        .checked_paths
+        .iter()
+        .map(|c| c.parameters.len())
+        .sum();
+    println!(
+        "nrfcloud-codegen: path parameters checked for dot segments: {checked} in {} operations",
+        generated.checked_paths.len()
+    );
+
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
     write(&out.join("codegen.rs"), &generated.code);
     write(
@@ -59,6 +70,7 @@ fn main() {
     write(&out.join("surface.txt"), &generated.surface);
     write(&out.join("sendable.rs"), &generated.sendable);
     write(&out.join("pagination.rs"), &generated.pagination);
+    write(&out.join("path_probes.rs"), &generated.path_probes);
     write(
         &out.join("fixups.txt"),
         &format!("applied: {applied}\nno-ops: {no_ops}\n"),

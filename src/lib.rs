@@ -6,6 +6,8 @@
 //! - [`operations`]: one entry per operation of the document (id, method, path, accepted
 //!   security schemes, deprecated, paginated), generated from the same document.
 //! - [`hooks`]: the request hooks every generated call runs through.
+//! - [`path`]: the check and encoding of every path parameter (no `.`, `..` or empty
+//!   segment).
 //! - [`sendable`]: one trait over every request builder, for generic execution.
 //! - [`pagination`]: a marker type per paginated operation, for page and item streams.
 
@@ -18,6 +20,7 @@ pub use generated::*;
 pub mod hooks;
 pub mod operations;
 pub mod pagination;
+pub mod path;
 pub mod sendable;
 mod unions;
 

@@ -33,6 +33,11 @@ pub struct Generated {
     /// The string types whose `pattern` is checked by plain code, with the pattern (see
     /// [`crate::patterns`]).
     pub plain_patterns: Vec<(String, String)>,
+    /// The operations whose path parameters are checked (see [`crate::path_segments`]).
+    pub checked_paths: Vec<crate::path_segments::CheckedPath>,
+    /// Test support for the raw crate: a call of every operation with chosen path
+    /// parameters (see [`crate::path_segments::probes`]).
+    pub path_probes: String,
 }
 
 /// Why generation failed.
@@ -84,7 +89,12 @@ pub fn generate(text: &str) -> Result<Generated, GenerateError> {
 /// failure a fixup prevents).
 pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
     let api = spec::to_openapiv3(doc)?;
-    let (code, unions, plain_patterns) = match run_progenitor(&api) {
+    let Rewritten {
+        code,
+        unions,
+        plain_patterns,
+        checked_paths,
+    } = match run_progenitor(&api) {
         Ok(done) => done,
         Err(message) => {
             let culprit = isolate_failing_component(doc).or_else(|| isolate_failing_operation(doc));
@@ -110,11 +120,18 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
         pagination,
         unions,
         plain_patterns,
+        path_probes: crate::path_segments::probes(&checked_paths),
+        checked_paths,
     })
 }
 
 /// The formatted code and what the rewrites of the generated code did.
-type Rewritten = (String, crate::unions::FastUnions, Vec<(String, String)>);
+struct Rewritten {
+    code: String,
+    unions: crate::unions::FastUnions,
+    plain_patterns: Vec<(String, String)>,
+    checked_paths: Vec<crate::path_segments::CheckedPath>,
+}
 
 /// progenitor + syn + prettyplease; panics inside progenitor become errors.
 fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<Rewritten, String> {
@@ -125,6 +142,14 @@ fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<Rewritten, String> {
             op.operation_id
                 .as_deref()
                 .map(crate::operations::method_name)
+        })
+        .collect();
+    let paths: std::collections::BTreeMap<String, String> = api
+        .operations()
+        .filter_map(|(path, _, op)| {
+            op.operation_id
+                .as_deref()
+                .map(|id| (crate::operations::method_name(id), path.to_string()))
         })
         .collect();
     let result = quietly(|| {
@@ -145,9 +170,15 @@ fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<Rewritten, String> {
     }
     crate::postprocess::decode_json_without_copying_headers(&mut file);
     crate::postprocess::drop_api_version_header(&mut file);
+    let checked_paths = crate::path_segments::check_path_segments(&mut file, &paths)?;
     let unions = crate::unions::fast_unions(&mut file);
-    let patterns = crate::patterns::plain_pattern_checks(&mut file);
-    Ok((prettyplease::unparse(&file), unions, patterns))
+    let plain_patterns = crate::patterns::plain_pattern_checks(&mut file);
+    Ok(Rewritten {
+        code: prettyplease::unparse(&file),
+        unions,
+        plain_patterns,
+        checked_paths,
+    })
 }
 
 /// Runs `f`, turning a panic into its message.

@@ -11,6 +11,7 @@ pub mod generate;
 pub mod normalize;
 pub mod operations;
 pub mod pagination;
+pub mod path_segments;
 pub mod patterns;
 pub mod postprocess;
 pub mod report;
