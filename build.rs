@@ -1,6 +1,7 @@
 //! Generates the raw client from `spec/openapi.json`: fixups, progenitor, prettyplease.
 //! Writes `$OUT_DIR/codegen.rs`, `operations.rs`, `sendable.rs`, `pagination.rs`, `surface.txt`,
-//! `fixups.txt` and `path_probes.rs` (test support, included only by `tests/path_segments.rs`).
+//! `fixups.txt`, `secrets.rs`, and the test support `path_probes.rs` and `secret_probes.rs`
+//! (included only by `tests/path_segments.rs` and `tests/secrets.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -61,6 +62,14 @@ fn main() {
         generated.checked_paths.len()
     );
 
+    let s = &generated.secrets;
+    println!(
+        "nrfcloud-codegen: secrets redacted in Debug: {} types, {} structs with secret fields; {} operations answer with secrets",
+        s.types.len(),
+        s.fields.len(),
+        s.operations.len()
+    );
+
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
     write(&out.join("codegen.rs"), &generated.code);
     write(
@@ -71,6 +80,11 @@ fn main() {
     write(&out.join("sendable.rs"), &generated.sendable);
     write(&out.join("pagination.rs"), &generated.pagination);
     write(&out.join("path_probes.rs"), &generated.path_probes);
+    write(
+        &out.join("secrets.rs"),
+        &nrfcloud_codegen::secrets::to_rust(&generated.secrets),
+    );
+    write(&out.join("secret_probes.rs"), &generated.secret_probes);
     write(
         &out.join("fixups.txt"),
         &format!("applied: {applied}\nno-ops: {no_ops}\n"),

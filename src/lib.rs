@@ -6,6 +6,8 @@
 //! - [`operations`]: one entry per operation of the document (id, method, path, accepted
 //!   security schemes, deprecated, paginated), generated from the same document.
 //! - [`hooks`]: the request hooks every generated call runs through.
+//! - [`redact`]: the types and properties that hold secrets (their `Debug` prints
+//!   `<redacted>`).
 //! - [`path`]: the check and encoding of every path parameter (no `.`, `..` or empty
 //!   segment).
 //! - [`sendable`]: one trait over every request builder, for generic execution.
@@ -21,6 +23,7 @@ pub mod hooks;
 pub mod operations;
 pub mod pagination;
 pub mod path;
+pub mod redact;
 pub mod sendable;
 mod unions;
 

@@ -10,19 +10,12 @@ use nrfcloud_codegen::operations::method_name;
 use nrfcloud_testkit::{Recorder, Reply};
 use serde_json::{Map, Value};
 
+mod support;
+
 // `send_with_path_parameters(client, method, value)`, generated from the document.
 include!(concat!(env!("OUT_DIR"), "/path_probes.rs"));
 
 const SPEC: &str = include_str!("../spec/openapi.json");
-
-/// Values of the shapes the document's path parameters take; each parameter gets the first
-/// one its schema's pattern accepts.
-const SAMPLES: &[&str] = &[
-    "nrf-352656100000000",
-    "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9",
-    "01H8Z1XQ3V6Y8GQ6E4W5T7R9KJ",
-    "APP*1a2b3c4d*v1.0.0",
-];
 
 /// The document after the fixups (what the client is generated from).
 fn fixed_spec() -> Value {
@@ -43,16 +36,7 @@ fn resolve<'a>(schemas: &'a Map<String, Value>, mut schema: &'a Value) -> &'a Va
 
 /// A value the parameter's schema accepts.
 fn valid_value(schemas: &Map<String, Value>, schema: &Value) -> String {
-    let schema = resolve(schemas, schema);
-    let Some(pattern) = schema["pattern"].as_str() else {
-        return SAMPLES[0].to_string();
-    };
-    let re = regress::Regex::new(pattern).unwrap();
-    SAMPLES
-        .iter()
-        .find(|s| re.find(s).is_some())
-        .unwrap_or_else(|| panic!("no sample value matches {pattern}"))
-        .to_string()
+    support::string_matching(resolve(schemas, schema)["pattern"].as_str())
 }
 
 /// An operation with path parameters: (operationId, method name, [(parameter, schema)]).

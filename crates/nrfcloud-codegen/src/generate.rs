@@ -38,6 +38,12 @@ pub struct Generated {
     /// Test support for the raw crate: a call of every operation with chosen path
     /// parameters (see [`crate::path_segments::probes`]).
     pub path_probes: String,
+    /// The secret types and properties whose `Debug` is redacted, and the operations that
+    /// answer with them (see [`crate::secrets`]).
+    pub secrets: crate::secrets::Secrets,
+    /// Test support for the raw crate: `Debug` texts and schemas of the types with secrets
+    /// (see [`crate::secrets::probes`]).
+    pub secret_probes: String,
 }
 
 /// Why generation failed.
@@ -94,6 +100,7 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
         unions,
         plain_patterns,
         checked_paths,
+        secrets,
     } = match run_progenitor(&api) {
         Ok(done) => done,
         Err(message) => {
@@ -104,7 +111,12 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
             });
         }
     };
-    let operations = operations::from_document(doc);
+    let mut operations = operations::from_document(doc);
+    for op in &mut operations {
+        op.secret_response = secrets
+            .operations
+            .contains(&operations::method_name(&op.operation_id));
+    }
     let surface = surface::summarize(&code, &operations).map_err(GenerateError::Syntax)?;
     let sendable =
         crate::sendable::sendable_impls(&code, &operations).map_err(GenerateError::Syntax)?;
@@ -122,6 +134,8 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
         plain_patterns,
         path_probes: crate::path_segments::probes(&checked_paths),
         checked_paths,
+        secret_probes: crate::secrets::probes(&secrets),
+        secrets,
     })
 }
 
@@ -131,6 +145,7 @@ struct Rewritten {
     unions: crate::unions::FastUnions,
     plain_patterns: Vec<(String, String)>,
     checked_paths: Vec<crate::path_segments::CheckedPath>,
+    secrets: crate::secrets::Secrets,
 }
 
 /// progenitor + syn + prettyplease; panics inside progenitor become errors.
@@ -173,11 +188,13 @@ fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<Rewritten, String> {
     let checked_paths = crate::path_segments::check_path_segments(&mut file, &paths)?;
     let unions = crate::unions::fast_unions(&mut file);
     let plain_patterns = crate::patterns::plain_pattern_checks(&mut file);
+    let secrets = crate::secrets::redact_secrets(&mut file);
     Ok(Rewritten {
         code: prettyplease::unparse(&file),
         unions,
         plain_patterns,
         checked_paths,
+        secrets,
     })
 }
 

@@ -15,9 +15,11 @@ pub mod path_segments;
 pub mod patterns;
 pub mod postprocess;
 pub mod report;
+pub mod secrets;
 pub mod sendable;
 pub mod spec;
 pub mod surface;
+pub mod type_graph;
 pub mod unions;
 
 pub use generate::{GenerateError, Generated, generate};

@@ -78,7 +78,7 @@ fn rewrite_send(
     let Some(url_at) = block.stmts.iter().position(is_url_statement) else {
         return Ok(None);
     };
-    let method = operation_name(block)
+    let method = crate::type_graph::operation_name(block)
         .ok_or_else(|| "a send method without OperationInfo { operation_id }".to_string())?;
     let template = paths
         .get(&method)
@@ -164,32 +164,6 @@ fn is_url_statement(stmt: &syn::Stmt) -> bool {
 /// `let name = …;`
 fn binds(stmt: &syn::Stmt, name: &str) -> bool {
     matches!(stmt, syn::Stmt::Local(l) if matches!(&l.pat, syn::Pat::Ident(p) if p.ident == name))
-}
-
-/// The `operation_id` of the `OperationInfo` a `send` builds (the client method's name).
-fn operation_name(block: &syn::Block) -> Option<String> {
-    struct Find(Option<String>);
-    impl Visit<'_> for Find {
-        fn visit_expr_struct(&mut self, s: &syn::ExprStruct) {
-            if s.path.is_ident("OperationInfo") {
-                for field in &s.fields {
-                    if let syn::Member::Named(n) = &field.member
-                        && n == "operation_id"
-                        && let syn::Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Str(text),
-                            ..
-                        }) = &field.expr
-                    {
-                        self.0 = Some(text.value());
-                    }
-                }
-            }
-            syn::visit::visit_expr_struct(self, s);
-        }
-    }
-    let mut find = Find(None);
-    find.visit_block(block);
-    find.0
 }
 
 /// `x` of `encode_path(&x.to_string())`.
