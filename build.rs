@@ -62,6 +62,12 @@ fn main() {
         generated.checked_paths.len()
     );
 
+    let r = &generated.raw_json;
+    println!(
+        "nrfcloud-codegen: open JSON of responses kept as text: {} fields, {} bare-JSON responses",
+        r.fields.len(),
+        r.responses.len()
+    );
     let s = &generated.secrets;
     println!(
         "nrfcloud-codegen: secrets redacted in Debug: {} types, {} structs with secret fields; {} operations answer with secrets",

@@ -38,6 +38,8 @@ pub struct Generated {
     /// Test support for the raw crate: a call of every operation with chosen path
     /// parameters (see [`crate::path_segments::probes`]).
     pub path_probes: String,
+    /// The open JSON of responses now kept as text (see [`crate::raw_json`]).
+    pub raw_json: crate::raw_json::RawJsonFields,
     /// The secret types and properties whose `Debug` is redacted, and the operations that
     /// answer with them (see [`crate::secrets`]).
     pub secrets: crate::secrets::Secrets,
@@ -100,6 +102,7 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
         unions,
         plain_patterns,
         checked_paths,
+        raw_json,
         secrets,
     } = match run_progenitor(&api) {
         Ok(done) => done,
@@ -136,6 +139,7 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
         checked_paths,
         secret_probes: crate::secrets::probes(&secrets),
         secrets,
+        raw_json,
     })
 }
 
@@ -145,6 +149,7 @@ struct Rewritten {
     unions: crate::unions::FastUnions,
     plain_patterns: Vec<(String, String)>,
     checked_paths: Vec<crate::path_segments::CheckedPath>,
+    raw_json: crate::raw_json::RawJsonFields,
     secrets: crate::secrets::Secrets,
 }
 
@@ -187,6 +192,7 @@ fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<Rewritten, String> {
     crate::postprocess::drop_api_version_header(&mut file);
     let checked_paths = crate::path_segments::check_path_segments(&mut file, &paths)?;
     let unions = crate::unions::fast_unions(&mut file);
+    let raw_json = crate::raw_json::keep_open_json_raw(&mut file);
     let plain_patterns = crate::patterns::plain_pattern_checks(&mut file);
     let secrets = crate::secrets::redact_secrets(&mut file);
     Ok(Rewritten {
@@ -194,6 +200,7 @@ fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<Rewritten, String> {
         unions,
         plain_patterns,
         checked_paths,
+        raw_json,
         secrets,
     })
 }

@@ -14,6 +14,7 @@ pub mod pagination;
 pub mod path_segments;
 pub mod patterns;
 pub mod postprocess;
+pub mod raw_json;
 pub mod report;
 pub mod secrets;
 pub mod sendable;

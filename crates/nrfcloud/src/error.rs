@@ -43,7 +43,7 @@ pub enum Error {
     },
     /// A response whose body is larger than
     /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes) allows
-    /// (64 MiB by default). It was not read past the limit: not at all when `Content-Length`
+    /// (8 MiB by default). It was not read past the limit: not at all when `Content-Length`
     /// announced more, else up to the limit. The connection is closed, not reused.
     #[error("{operation}: the response (HTTP {status}) is larger than the limit of {limit} bytes")]
     ResponseTooLarge {
