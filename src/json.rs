@@ -269,11 +269,70 @@ impl schemars::JsonSchema for RawObject {
 
 /// Reads one value as its raw text. serde_json hands it over through its raw-value
 /// protocol (a one-entry map: the token, then the text), which is replayed to
-/// `Box<RawValue>`'s own visitor so the text is copied once and not parsed again. Other
-/// deserializers answer with a plain value, which is built as a `serde_json::Value` and
-/// written out as text: slower, same result.
+/// `Box<RawValue>`'s own visitor so the text is copied once. Other deserializers answer
+/// with a plain value, which is built as a `serde_json::Value` and written out as text:
+/// slower, same result.
+///
+/// serde_json's raw capture checks only the syntax; the text is then read once more,
+/// building nothing, so that whatever a `serde_json::Value` refuses is refused here too
+/// (numbers out of range such as `1e400`, lone surrogates such as `"\ud800"`, nesting
+/// deeper than serde_json's limit of 128) and a union decodes as it did with `Value`.
 fn capture<'de, D: Deserializer<'de>>(d: D) -> Result<Box<RawValue>, D::Error> {
-    d.deserialize_newtype_struct(crate::unions::RAW_TOKEN, CaptureVisitor)
+    let raw = d.deserialize_newtype_struct(crate::unions::RAW_TOKEN, CaptureVisitor)?;
+    serde_json::from_str::<Checked>(raw.get()).map_err(de::Error::custom)?;
+    Ok(raw)
+}
+
+/// A JSON value read in full (every number and string decoded) and dropped: what
+/// `serde_json::Value` would refuse, without building it.
+struct Checked;
+
+impl<'de> serde::Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Checked, D::Error> {
+        <Checked as serde::Deserialize>::deserialize(d)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_entry::<Checked, Checked>()?.is_some() {}
+        Ok(Checked)
+    }
 }
 
 struct CaptureVisitor;
@@ -417,6 +476,24 @@ mod tests {
         let empty: Shadow = serde_json::from_str(r#"{"any": null}"#).unwrap();
         assert!(empty.reported.is_empty() && empty.any.is_none());
         assert_eq!(serde_json::to_string(&empty).unwrap(), r#"{"any":null}"#);
+    }
+
+    #[test]
+    fn what_a_value_refuses_is_refused() {
+        for bad in [
+            "1e400",
+            r#""\ud800""#,
+            &format!("{}0{}", "[".repeat(200), "]".repeat(200)),
+        ] {
+            assert!(serde_json::from_str::<Value>(bad).is_err(), "{bad}");
+            assert!(serde_json::from_str::<RawJson>(bad).is_err(), "{bad}");
+            let wrapped = format!(r#"{{"reported": {{"x": {bad}}}}}"#);
+            assert!(
+                serde_json::from_str::<Shadow>(&wrapped).is_err(),
+                "{wrapped}"
+            );
+        }
+        assert!(serde_json::from_str::<RawJson>(r#"[1e300, "\ud83d\ude00"]"#).is_ok());
     }
 
     #[test]

@@ -328,6 +328,34 @@ fn string_unions_keep_known_and_unknown_values() {
 }
 
 #[test]
+fn shadows_kept_as_text_refuse_what_a_value_refuses() {
+    // The open objects of a shadow are kept as raw text; what serde_json's `Value` refuses
+    // (and so the derive, which buffers everything) must still fail, and the rest agree.
+    let deep = format!("{}0{}", "[".repeat(200), "]".repeat(200));
+    for inner in [
+        "1e400",
+        r#""\ud800""#,
+        deep.as_str(),
+        "1e300",
+        r#""\ud83d\ude00""#,
+    ] {
+        for (i, device) in devices().into_iter().enumerate().take(3) {
+            let mut doc = device;
+            let state = if i == 1 {
+                format!(r#"{{"180F": {{"uuid": "180F", "characteristics": {{"x": {inner}}}}}}}"#)
+            } else {
+                format!(r#"{{"reported": {{"x": {inner}}}}}"#)
+            };
+            doc["state"] = json!("PLACEHOLDER");
+            let text = doc.to_string().replace("\"PLACEHOLDER\"", &state);
+            agree::<Device, OldDevice>(&text, "Device with a shadow value");
+            agree::<ListDevicesResponseItemsItem, OldItem>(&text, "item with a shadow value");
+        }
+        agree::<ListDevicesResponseItemsItem, OldItem>(inner, "transformed item");
+    }
+}
+
+#[test]
 fn duplicate_keys_before_the_tag_fail_as_with_the_derive() {
     // Found by the union_decode fuzz target: read through a reader, the fields before the
     // tag were replayed through a `Value`, which keeps the last of duplicate keys.
