@@ -1,5 +1,7 @@
 //! Generates the raw client from `spec/openapi.json`: fixups, progenitor, prettyplease.
-//! Writes `$OUT_DIR/codegen.rs`, `operations.rs`, `sendable.rs`, `pagination.rs`, `surface.txt` and `fixups.txt`.
+//! Writes `$OUT_DIR/codegen.rs`, `operations.rs`, `sendable.rs`, `pagination.rs`, `surface.txt`,
+//! `fixups.txt`, `secrets.rs`, and the test support `path_probes.rs` and `secret_probes.rs`
+//! (included only by `tests/path_segments.rs` and `tests/secrets.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -58,6 +60,30 @@ fn main() {
         generated.plain_patterns.len()
     );
 
+    let checked: usize = generated
+        .checked_paths
+        .iter()
+        .map(|c| c.parameters.len())
+        .sum();
+    println!(
+        "nrfcloud-codegen: path parameters checked for dot segments: {checked} in {} operations",
+        generated.checked_paths.len()
+    );
+
+    let r = &generated.raw_json;
+    println!(
+        "nrfcloud-codegen: open JSON of responses kept as text: {} fields, {} bare-JSON responses",
+        r.fields.len(),
+        r.responses.len()
+    );
+    let s = &generated.secrets;
+    println!(
+        "nrfcloud-codegen: secrets redacted in Debug: {} types, {} structs with secret fields; {} operations answer with secrets",
+        s.types.len(),
+        s.fields.len(),
+        s.operations.len()
+    );
+
     write(&out.join("codegen.rs"), &generated.code);
     write(
         &out.join("operations.rs"),
@@ -66,6 +92,12 @@ fn main() {
     write(&out.join("surface.txt"), &generated.surface);
     write(&out.join("sendable.rs"), &generated.sendable);
     write(&out.join("pagination.rs"), &generated.pagination);
+    write(&out.join("path_probes.rs"), &generated.path_probes);
+    write(
+        &out.join("secrets.rs"),
+        &nrfcloud_codegen::secrets::to_rust(&generated.secrets),
+    );
+    write(&out.join("secret_probes.rs"), &generated.secret_probes);
     write(
         &out.join("fixups.txt"),
         &format!("applied: {applied}\nno-ops: {no_ops}\n"),

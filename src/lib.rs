@@ -6,6 +6,11 @@
 //! - [`operations`]: one entry per operation of the document (id, method, path, accepted
 //!   security schemes, deprecated, paginated), generated from the same document.
 //! - [`hooks`]: the request hooks every generated call runs through.
+//! - [`json`]: open JSON of responses (shadows, payloads), kept as text until asked for.
+//! - [`redact`]: the types and properties that hold secrets (their `Debug` prints
+//!   `<redacted>`).
+//! - [`path`]: the check and encoding of every path parameter (no `.`, `..` or empty
+//!   segment).
 //! - [`sendable`]: one trait over every request builder, for generic execution.
 //! - [`pagination`]: a marker type per paginated operation, for page and item streams.
 
@@ -16,8 +21,11 @@ mod generated {
 pub use generated::*;
 
 pub mod hooks;
+pub mod json;
 pub mod operations;
 pub mod pagination;
+pub mod path;
+pub mod redact;
 pub mod sendable;
 mod unions;
 

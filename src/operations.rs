@@ -24,6 +24,9 @@ pub struct Operation {
     pub paginated: bool,
     /// Media type to send as `Accept` for binary downloads.
     pub accept: Option<&'static str>,
+    /// Its response bodies hold a secret (a private key or a token: the rule of
+    /// `nrfcloud-codegen`'s `secrets`): an excerpt of such a body must not appear in errors.
+    pub secret_response: bool,
 }
 
 include!(concat!(env!("OUT_DIR"), "/operations.rs"));

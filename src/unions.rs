@@ -77,7 +77,7 @@ macro_rules! forward_scalars_to_value {
 /// If a future serde_json renamed it, its deserializer would answer with
 /// `visit_newtype_struct` and the slower `Value` path would be taken: still correct. A test
 /// in this module checks that the fast path is the one taken today.
-const RAW_TOKEN: &str = "$serde_json::private::RawValue";
+pub(crate) const RAW_TOKEN: &str = "$serde_json::private::RawValue";
 
 /// An enum whose variants are structs told apart by one property holding a single value.
 pub(crate) trait TaggedUnion: Sized {
@@ -237,15 +237,17 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
 }
 
 /// `Deserialize::deserialize` of a `[T, catch-all]` union: `primary` when the value decodes
-/// as `T`, else `other` with the value as `serde_json::Value`.
-pub(crate) fn or_value<'de, D, T, U>(
+/// as `T`, else `other` with the value decoded as the catch-all `O` (a `serde_json::Value`,
+/// or [`crate::json::RawJson`], which keeps the text).
+pub(crate) fn or_value<'de, D, T, O, U>(
     d: D,
     primary: fn(T) -> U,
-    other: fn(Value) -> U,
+    other: fn(O) -> U,
 ) -> Result<U, D::Error>
 where
     D: Deserializer<'de>,
     T: DeserializeOwned,
+    O: DeserializeOwned,
 {
     let kept = KeptSeed.deserialize(d)?;
     let text = match &kept {
@@ -256,7 +258,7 @@ where
     if let Some(text) = text {
         return match serde_json::from_str::<T>(text) {
             Ok(t) => Ok(primary(t)),
-            Err(_) => serde_json::from_str::<Value>(text)
+            Err(_) => serde_json::from_str::<O>(text)
                 .map(other)
                 .map_err(D::Error::custom),
         };
@@ -266,7 +268,7 @@ where
     };
     match T::deserialize(&value) {
         Ok(t) => Ok(primary(t)),
-        Err(_) => Ok(other(value)),
+        Err(_) => O::deserialize(value).map(other).map_err(D::Error::custom),
     }
 }
 
@@ -332,7 +334,7 @@ impl<'de> Visitor<'de> for TextVisitor {
 }
 
 /// The first key of a map: serde_json's raw-value token, or a real key.
-enum Key {
+pub(crate) enum Key {
     RawToken,
     Other(String),
 }
@@ -365,7 +367,10 @@ impl<'de> de::Deserialize<'de> for Key {
 }
 
 /// The rest of a map whose first key was already read, as a `Value`.
-fn collect_map<'de, A: MapAccess<'de>>(first: String, mut map: A) -> Result<Value, A::Error> {
+pub(crate) fn collect_map<'de, A: MapAccess<'de>>(
+    first: String,
+    mut map: A,
+) -> Result<Value, A::Error> {
     let mut object = serde_json::Map::new();
     let value = map.next_value::<Value>()?;
     object.insert(first, value);

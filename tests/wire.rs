@@ -278,3 +278,30 @@ async fn page_tokens_are_encoded_exactly_once() {
         Some("pageNextToken=ab%2Bc%2Fd%3D%3D")
     );
 }
+
+#[tokio::test]
+async fn delete_firmware_sends_the_bundle_id_unquoted() {
+    // The bundleId parameter had an empty schema: it went out as JSON, `%22APP*…%22`.
+    let (server, client) = setup().await;
+    server.reply(Reply::empty(202));
+    client
+        .delete_firmware()
+        .bundle_id("APP*1e29dfa3*v2.0.1")
+        .send()
+        .await
+        .unwrap();
+    let r = server.last();
+    assert_eq!(
+        (r.method.as_str(), r.path.as_str()),
+        ("DELETE", "/v1/firmwares/APP*1e29dfa3*v2.0.1")
+    );
+    // The documentation's bundle-id shape is checked before sending.
+    let err = client
+        .delete_firmware()
+        .bundle_id("not-a-bundle")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("bundle_id"), "{err}");
+    assert_eq!(server.count(), 1);
+}

@@ -33,6 +33,19 @@ pub struct Generated {
     /// The string types whose `pattern` is checked by plain code, with the pattern (see
     /// [`crate::patterns`]).
     pub plain_patterns: Vec<(String, String)>,
+    /// The operations whose path parameters are checked (see [`crate::path_segments`]).
+    pub checked_paths: Vec<crate::path_segments::CheckedPath>,
+    /// Test support for the raw crate: a call of every operation with chosen path
+    /// parameters (see [`crate::path_segments::probes`]).
+    pub path_probes: String,
+    /// The open JSON of responses now kept as text (see [`crate::raw_json`]).
+    pub raw_json: crate::raw_json::RawJsonFields,
+    /// The secret types and properties whose `Debug` is redacted, and the operations that
+    /// answer with them (see [`crate::secrets`]).
+    pub secrets: crate::secrets::Secrets,
+    /// Test support for the raw crate: `Debug` texts and schemas of the types with secrets
+    /// (see [`crate::secrets::probes`]).
+    pub secret_probes: String,
 }
 
 /// Why generation failed.
@@ -84,7 +97,14 @@ pub fn generate(text: &str) -> Result<Generated, GenerateError> {
 /// failure a fixup prevents).
 pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
     let api = spec::to_openapiv3(doc)?;
-    let (code, unions, plain_patterns) = match run_progenitor(&api) {
+    let Rewritten {
+        code,
+        unions,
+        plain_patterns,
+        checked_paths,
+        raw_json,
+        secrets,
+    } = match run_progenitor(&api) {
         Ok(done) => done,
         Err(message) => {
             let culprit = isolate_failing_component(doc).or_else(|| isolate_failing_operation(doc));
@@ -94,7 +114,12 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
             });
         }
     };
-    let operations = operations::from_document(doc);
+    let mut operations = operations::from_document(doc);
+    for op in &mut operations {
+        op.secret_response = secrets
+            .operations
+            .contains(&operations::method_name(&op.operation_id));
+    }
     let surface = surface::summarize(&code, &operations).map_err(GenerateError::Syntax)?;
     let sendable =
         crate::sendable::sendable_impls(&code, &operations).map_err(GenerateError::Syntax)?;
@@ -110,11 +135,23 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
         pagination,
         unions,
         plain_patterns,
+        path_probes: crate::path_segments::probes(&checked_paths),
+        checked_paths,
+        secret_probes: crate::secrets::probes(&secrets),
+        secrets,
+        raw_json,
     })
 }
 
 /// The formatted code and what the rewrites of the generated code did.
-type Rewritten = (String, crate::unions::FastUnions, Vec<(String, String)>);
+struct Rewritten {
+    code: String,
+    unions: crate::unions::FastUnions,
+    plain_patterns: Vec<(String, String)>,
+    checked_paths: Vec<crate::path_segments::CheckedPath>,
+    raw_json: crate::raw_json::RawJsonFields,
+    secrets: crate::secrets::Secrets,
+}
 
 /// progenitor + syn + prettyplease; panics inside progenitor become errors.
 fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<Rewritten, String> {
@@ -125,6 +162,14 @@ fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<Rewritten, String> {
             op.operation_id
                 .as_deref()
                 .map(crate::operations::method_name)
+        })
+        .collect();
+    let paths: std::collections::BTreeMap<String, String> = api
+        .operations()
+        .filter_map(|(path, _, op)| {
+            op.operation_id
+                .as_deref()
+                .map(|id| (crate::operations::method_name(id), path.to_string()))
         })
         .collect();
     let result = quietly(|| {
@@ -145,9 +190,19 @@ fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<Rewritten, String> {
     }
     crate::postprocess::decode_json_without_copying_headers(&mut file);
     crate::postprocess::drop_api_version_header(&mut file);
+    let checked_paths = crate::path_segments::check_path_segments(&mut file, &paths)?;
     let unions = crate::unions::fast_unions(&mut file);
-    let patterns = crate::patterns::plain_pattern_checks(&mut file);
-    Ok((prettyplease::unparse(&file), unions, patterns))
+    let raw_json = crate::raw_json::keep_open_json_raw(&mut file);
+    let plain_patterns = crate::patterns::plain_pattern_checks(&mut file);
+    let secrets = crate::secrets::redact_secrets(&mut file);
+    Ok(Rewritten {
+        code: prettyplease::unparse(&file),
+        unions,
+        plain_patterns,
+        checked_paths,
+        raw_json,
+        secrets,
+    })
 }
 
 /// Runs `f`, turning a panic into its message.

@@ -11,12 +11,16 @@ pub mod generate;
 pub mod normalize;
 pub mod operations;
 pub mod pagination;
+pub mod path_segments;
 pub mod patterns;
 pub mod postprocess;
+pub mod raw_json;
 pub mod report;
+pub mod secrets;
 pub mod sendable;
 pub mod spec;
 pub mod surface;
+pub mod type_graph;
 pub mod unions;
 
 pub use generate::{GenerateError, Generated, generate};

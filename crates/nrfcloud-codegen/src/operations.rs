@@ -27,6 +27,9 @@ pub struct OperationMeta {
     pub paginated: bool,
     /// Media type of a non-JSON success response (binary downloads), sent as `Accept`.
     pub accept: Option<String>,
+    /// Its response bodies hold a secret (a private key or a token), by the rule of
+    /// [`crate::secrets`]; set after generation, from the generated types.
+    pub secret_response: bool,
 }
 
 /// Reads the table off a document (normally the fixed-up one, so ids are unique).
@@ -80,6 +83,7 @@ pub fn from_document(doc: &Value) -> Vec<OperationMeta> {
                     .unwrap_or(false),
                 paginated,
                 accept: binary_accept(op),
+                secret_response: false,
             }
         })
         .collect()
@@ -145,7 +149,7 @@ pub fn to_rust(ops: &[OperationMeta]) -> String {
             .collect::<Vec<_>>()
             .join(", ");
         s.push_str(&format!(
-            "    Operation {{ operation_id: {:?}, original_operation_id: {:?}, method_name: {:?}, method: {:?}, path: {:?}, tag: {:?}, security: &[{}], deprecated: {}, paginated: {}, accept: {:?} }},\n",
+            "    Operation {{ operation_id: {:?}, original_operation_id: {:?}, method_name: {:?}, method: {:?}, path: {:?}, tag: {:?}, security: &[{}], deprecated: {}, paginated: {}, accept: {:?}, secret_response: {} }},\n",
             op.operation_id,
             op.original_operation_id,
             method_name(&op.operation_id),
@@ -156,6 +160,7 @@ pub fn to_rust(ops: &[OperationMeta]) -> String {
             op.deprecated,
             op.paginated,
             op.accept,
+            op.secret_response,
         ));
     }
     s.push_str("];\n");

@@ -151,7 +151,7 @@ pub fn fast_unions(file: &mut syn::File) -> FastUnions {
                         where
                             D: ::serde::Deserializer<'de>,
                         {
-                            crate::unions::or_value::<D, #pty, Self>(deserializer, Self::#pv, #wrap)
+                            crate::unions::or_value::<D, #pty, _, Self>(deserializer, Self::#pv, #wrap)
                         }
                     }
                 });
@@ -553,14 +553,14 @@ mod tests {
         assert!(
             has(
                 &text,
-                "crate::unions::or_value::<D, Device, Self>(deserializer, Self::Device, |v| Self::Other(Transformed(v)))"
+                "crate::unions::or_value::<D, Device, _, Self>(deserializer, Self::Device, |v| Self::Other(Transformed(v)))"
             ),
             "{text}"
         );
         assert!(
             has(
                 &text,
-                "crate::unions::or_value::<D, Device, Self>(deserializer, Self::Device, Self::Json)"
+                "crate::unions::or_value::<D, Device, _, Self>(deserializer, Self::Device, Self::Json)"
             ),
             "{text}"
         );

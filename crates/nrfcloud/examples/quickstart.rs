@@ -99,7 +99,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         ),
     );
     let status = client.execute(|api| api.get_system_status()).await?;
-    step("system status", compact(&status));
+    step("system status", compact(&status.to_value()?));
 
     if live {
         let devices: Vec<Value> = client

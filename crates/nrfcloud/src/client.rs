@@ -26,8 +26,12 @@ pub const DEFAULT_BASE_URL: &str = "https://api.nrfcloud.com";
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default request timeout: generous, for firmware uploads.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
-/// Default largest response body: 64 MiB.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+/// Default largest response body: 8 MiB. The largest real answers are the API document
+/// (`GetSpec`: 0.31 MB as stored in `spec/`) and a ListDevices page of 100 devices like the
+/// largest recorded device document (3.5 kB with its shadow: 0.35 MB a page); 8 MiB leaves
+/// room for pages of devices whose shadows are several times larger. See [`ClientBuilder::max_response_bytes`] for the
+/// memory a decoded response takes.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
 /// Default largest number of headers in a response: 100 (hyper's own default).
 pub const DEFAULT_MAX_RESPONSE_HEADERS: usize = 100;
 
@@ -161,13 +165,25 @@ impl ClientBuilder {
         self
     }
 
-    /// The largest response body a call reads, in bytes (default 64 MiB, which no answer of
-    /// the API comes near). A response announcing more in `Content-Length` fails at once
-    /// without reading its body; one of unknown length (chunked) fails as soon as it passes the
-    /// limit. Either way the call ends with [`Error::ResponseTooLarge`], so memory stays
-    /// bounded whatever the server sends. Applies to every call of the generated client,
-    /// byte streams included (their reader gets the error past the limit), with this or your
-    /// own [`ClientBuilder::http_client`].
+    /// The largest response body a call reads, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`], 8 MiB: over 20 times the largest real answer
+    /// measured). A response announcing more in `Content-Length` fails at once without
+    /// reading its body; one of unknown length (chunked) fails as soon as it passes the
+    /// limit. Either way the call ends with [`Error::ResponseTooLarge`] naming the limit.
+    /// Applies to every call of the generated client, byte streams included (their reader
+    /// gets the error past the limit), with this or your own [`ClientBuilder::http_client`].
+    ///
+    /// Memory: a call holds the body, and then what it decodes to. The open JSON the
+    /// server fills (device shadows, message payloads, alert messages, JSONata results,
+    /// bare JSON answers) is kept as text ([`nrfcloud_api::json`]): at most about 1 byte
+    /// of heap per byte of JSON, whatever it holds (`[0,0,…]` as `serde_json::Value` took
+    /// 72). The typed parts cost what their Rust types cost: measured worst cases are 6.25
+    /// bytes per byte for arrays of one-letter strings (tags), 8 for arrays of numbers, and
+    /// 48 for an array of empty objects inside the deprecated account `plan`, an untagged
+    /// union that serde buffers whole (`cargo test --release --test decoded_size --
+    /// --ignored --nocapture`; heap bytes requested at the peak, body not counted). So the
+    /// default bounds a call to about 8 MiB × (1 + 48) in the worst shape known, and 2 × 8
+    /// MiB for hostile open JSON.
     pub fn max_response_bytes(mut self, limit: u64) -> Self {
         self.max_response_bytes = limit;
         self

@@ -33,7 +33,10 @@ pub enum Error {
         /// The operationId.
         operation: &'static str,
     },
-    /// A success response whose body is not what the operation declares.
+    /// A success response whose body is not what the operation declares. For an operation
+    /// whose responses hold secrets (private keys, tokens: `secret_response` in the
+    /// operation table) the excerpt is withheld and the quoted values of the reason are
+    /// taken out.
     #[error("{operation}: cannot decode the response{}: {reason}; body starts with {excerpt:?}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
     Decode {
         /// The operationId.
@@ -47,7 +50,7 @@ pub enum Error {
     },
     /// A response whose body is larger than
     /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes) allows
-    /// (64 MiB by default). It was not read past the limit: not at all when `Content-Length`
+    /// (8 MiB by default). It was not read past the limit: not at all when `Content-Length`
     /// announced more, else up to the limit. The connection is closed, not reused.
     #[error("{operation}: the response (HTTP {status}) is larger than the limit of {limit} bytes")]
     ResponseTooLarge {
@@ -277,19 +280,66 @@ impl Error {
         }
     }
 
+    /// A decode error; for an operation whose responses hold secrets, without the body's
+    /// excerpt and without the values serde quotes in its reason.
     pub(crate) fn decode(
         operation: &'static str,
         status: Option<u16>,
         reason: impl Into<String>,
         body: &[u8],
     ) -> Self {
+        let reason = reason.into();
+        if holds_secrets(operation) {
+            return Error::Decode {
+                operation,
+                status,
+                reason: without_values(&reason),
+                excerpt: format!(
+                    "<{} bytes withheld: this operation's responses hold secrets>",
+                    body.len()
+                ),
+            };
+        }
         Error::Decode {
             operation,
             status,
-            reason: reason.into(),
+            reason,
             excerpt: excerpt(body),
         }
     }
+}
+
+/// Whether the operation's responses hold secrets (the codegen's rule, in the operation
+/// table).
+fn holds_secrets(operation: &str) -> bool {
+    nrfcloud_api::operations::by_id(operation).is_some_and(|op| op.secret_response)
+}
+
+/// serde's message with the values it quotes from the input taken out (`invalid type:
+/// string "…"`, ``unknown variant `…` ``). Messages about the type's own fields (`missing
+/// field`, `duplicate field`) name only the type's field names and stay whole.
+fn without_values(reason: &str) -> String {
+    if reason.starts_with("missing field") || reason.starts_with("duplicate field") {
+        return reason.to_string();
+    }
+    let mut out = String::with_capacity(reason.len());
+    let mut chars = reason.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '"' && c != '`' {
+            continue;
+        }
+        out.push('…');
+        let mut escaped = false;
+        for inner in chars.by_ref() {
+            if inner == c && !(escaped && c == '"') {
+                out.push(c);
+                break;
+            }
+            escaped = inner == '\\' && !escaped;
+        }
+    }
+    out
 }
 
 /// At most 200 characters of a body, for error messages.
@@ -618,6 +668,22 @@ mod tests {
             assert!(text.contains(limit.setting()), "{text}");
             assert!(text.chars().any(|c| c.is_ascii_digit()), "{text}");
         }
+    }
+
+    #[test]
+    fn quoted_values_leave_the_reason() {
+        assert_eq!(
+            without_values(
+                r#"invalid type: string "-----BEGIN \"EC\" PRIVATE KEY-----", expected struct X at line 1 column 9"#
+            ),
+            "invalid type: string \"…\", expected struct X at line 1 column 9"
+        );
+        assert_eq!(
+            without_values("unknown variant `secret`, expected `a` or `b`"),
+            "unknown variant `…`, expected `…` or `…`"
+        );
+        let kept = "missing field `token` at line 1 column 2";
+        assert_eq!(without_values(kept), kept);
     }
 
     #[test]

@@ -433,7 +433,7 @@ async fn oversized_body(chunked: bool) {
         .await
         .expect("a normal answer is within the limit");
 
-    // The default limit (64 MiB) holds too.
+    // The default limit (8 MiB) holds too.
     let default = self::client(&server, RetryPolicy::none());
     faults.inject_next(
         1,

@@ -200,6 +200,41 @@ async fn an_onboarded_device_calls_location_services_with_its_own_jwt() {
 }
 
 #[tokio::test]
+async fn delete_firmware_deletes_the_uploaded_bundle() {
+    // DeleteFirmware's bundleId went out JSON-quoted: the mock answered 404 and the bundle
+    // stayed.
+    let server = mock().await;
+    let client = client(&server);
+    let bundle =
+        FirmwareBundle::new("1.0.0").file("app_update.bin", FileType::Application, vec![1u8; 64]);
+    let bundle_id = client
+        .upload_firmware(&bundle)
+        .await
+        .unwrap()
+        .bundle_id
+        .expect("bundle id in the URIs");
+    let listed = || async {
+        client.execute(|api| api.list_firmware()).await.map(|page| {
+            page.items
+                .iter()
+                .map(|b| b.bundle_id.to_string())
+                .collect::<Vec<_>>()
+        })
+    };
+    assert_eq!(listed().await.unwrap(), vec![bundle_id.clone()]);
+    client
+        .execute(|api| api.delete_firmware().bundle_id(bundle_id.as_str()))
+        .await
+        .unwrap();
+    let left = match listed().await {
+        Ok(ids) => ids,
+        Err(e) if e.api().is_some_and(|a| a.is_empty_result()) => Vec::new(),
+        Err(e) => panic!("{e}"),
+    };
+    assert!(left.is_empty(), "the bundle is gone: {left:?}");
+}
+
+#[tokio::test]
 async fn firmware_upload_then_a_fota_job_to_a_terminal_status() {
     let server = mock().await;
     let client = client(&server);

@@ -29,7 +29,8 @@ use hyper_util::rt::TokioIo;
 use nrfcloud::onboarding::{BulkOptions, DeviceCredential, OnboardingRow};
 use nrfcloud::pagination::{ListDevices, Paginated};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// The canned device document (pretty-printed; served compact). Its top-level keys are in the
 /// order the real API sends them (`id, tags, tenantId, $meta, name, type, subType, …,
@@ -365,21 +366,22 @@ pub struct HandApp {
     pub version: Option<String>,
 }
 
-/// The shadow.
+/// The shadow. Its open objects are kept as raw JSON text, as the generated types keep them
+/// (`nrfcloud_api::json::RawObject`), so both sides do the same work.
 #[derive(Debug, Deserialize)]
 pub struct HandState {
     /// Delta.
     #[serde(default)]
-    pub delta: Map<String, Value>,
+    pub delta: Option<Box<RawValue>>,
     /// Desired.
     #[serde(default)]
-    pub desired: Map<String, Value>,
+    pub desired: Option<Box<RawValue>>,
     /// Metadata.
     #[serde(default)]
-    pub metadata: Map<String, Value>,
+    pub metadata: Option<Box<RawValue>>,
     /// Reported.
     #[serde(default)]
-    pub reported: Map<String, Value>,
+    pub reported: Option<Box<RawValue>>,
     /// Version.
     #[serde(default)]
     pub version: Option<f64>,

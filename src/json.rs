@@ -1,0 +1,569 @@
+//! Open JSON kept as text until asked for: device shadows (`state.reported`, `desired`,
+//! `delta`, `metadata`), message payloads, alert messages, JSONata results and the other
+//! objects of a response whose content the server chooses.
+//!
+//! Decoded into `serde_json::Value`, such JSON costs up to 35 bytes of memory per byte
+//! received (`[0,0,…]`: a 32-byte `Value` per two bytes of text, plus the growth of the
+//! vectors), so a response under the size limit could still take gigabytes. The generated
+//! response types hold these properties as [`RawObject`] (a JSON object) or [`RawJson`] (any
+//! JSON value) instead: the text is copied once, checked to be of the right kind, and
+//! parsed only when the caller asks ([`RawObject::parse`], [`RawObject::to_map`],
+//! [`RawJson::to_value`]). `nrfcloud-codegen`'s `raw_json` rewrite decides where: open
+//! objects of the types that only responses use (request types keep
+//! `serde_json::Map`/`Value`, which callers build).
+//!
+//! Both serialise back to the same JSON text (through `serde_json`'s raw-value protocol, as
+//! `Box<RawValue>` does), have the JSON schema of the type they stand for, and compare by
+//! value.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+/// Any JSON value, kept as its text.
+#[derive(Clone)]
+pub struct RawJson(Box<RawValue>);
+
+/// A JSON object, kept as its text.
+#[derive(Clone)]
+pub struct RawObject(Box<RawValue>);
+
+impl RawJson {
+    /// The JSON text, as received.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The value as `serde_json::Value` (builds the whole tree: mind the size).
+    pub fn to_value(&self) -> serde_json::Result<Value> {
+        serde_json::from_str(self.get())
+    }
+
+    /// The value decoded as `T`.
+    pub fn parse<T: DeserializeOwned>(&self) -> serde_json::Result<T> {
+        serde_json::from_str(self.get())
+    }
+
+    /// Whether the value is `null`.
+    pub fn is_null(&self) -> bool {
+        self.get().trim() == "null"
+    }
+
+    /// The raw value, for code that works with `serde_json`'s own type.
+    pub fn as_raw_value(&self) -> &RawValue {
+        &self.0
+    }
+}
+
+impl RawObject {
+    /// The JSON text of the object, as received.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The object as a `serde_json` map (builds the whole tree: mind the size).
+    pub fn to_map(&self) -> serde_json::Result<Map<String, Value>> {
+        serde_json::from_str(self.get())
+    }
+
+    /// The object decoded as `T` (your own struct for a shadow's `reported` state, say).
+    pub fn parse<T: DeserializeOwned>(&self) -> serde_json::Result<T> {
+        serde_json::from_str(self.get())
+    }
+
+    /// Whether the object has no properties (`{}`).
+    pub fn is_empty(&self) -> bool {
+        let inner = self.get().trim();
+        inner
+            .strip_prefix('{')
+            .and_then(|s| s.strip_suffix('}'))
+            .is_some_and(|s| s.trim().is_empty())
+    }
+
+    /// The raw value, for code that works with `serde_json`'s own type.
+    pub fn as_raw_value(&self) -> &RawValue {
+        &self.0
+    }
+}
+
+impl Default for RawJson {
+    /// `null`.
+    fn default() -> Self {
+        RawJson(raw("null"))
+    }
+}
+
+impl Default for RawObject {
+    /// `{}`.
+    fn default() -> Self {
+        RawObject(raw("{}"))
+    }
+}
+
+/// A raw value of text known to be valid JSON.
+fn raw(text: &str) -> Box<RawValue> {
+    RawValue::from_string(text.to_owned()).expect("valid JSON")
+}
+
+impl From<Value> for RawJson {
+    fn from(value: Value) -> Self {
+        RawJson(raw(&value.to_string()))
+    }
+}
+
+impl From<Map<String, Value>> for RawObject {
+    fn from(map: Map<String, Value>) -> Self {
+        RawObject(raw(&Value::Object(map).to_string()))
+    }
+}
+
+impl From<RawObject> for RawJson {
+    fn from(object: RawObject) -> Self {
+        RawJson(object.0)
+    }
+}
+
+impl TryFrom<Value> for RawObject {
+    type Error = &'static str;
+
+    /// Fails for anything but an object.
+    fn try_from(value: Value) -> Result<Self, Self::Error> {
+        match value {
+            Value::Object(map) => Ok(map.into()),
+            _ => Err("not a JSON object"),
+        }
+    }
+}
+
+impl fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RawJson")
+            .field(&format_args!("{}", self.get()))
+            .finish()
+    }
+}
+
+impl fmt::Debug for RawObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RawObject")
+            .field(&format_args!("{}", self.get()))
+            .finish()
+    }
+}
+
+impl fmt::Display for RawJson {
+    /// The JSON text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.get())
+    }
+}
+
+impl fmt::Display for RawObject {
+    /// The JSON text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.get())
+    }
+}
+
+/// Equal texts, or else equal values.
+fn same_json(a: &str, b: &str) -> bool {
+    a == b
+        || matches!(
+            (serde_json::from_str::<Value>(a), serde_json::from_str::<Value>(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        same_json(self.get(), other.get())
+    }
+}
+
+impl PartialEq for RawObject {
+    fn eq(&self, other: &Self) -> bool {
+        same_json(self.get(), other.get())
+    }
+}
+
+impl serde::Serialize for RawJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl serde::Serialize for RawObject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RawJson {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        capture(d).map(RawJson)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RawObject {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = capture(d)?;
+        if raw.get().trim_start().starts_with('{') {
+            Ok(RawObject(raw))
+        } else {
+            Err(de::Error::invalid_type(
+                de::Unexpected::Other(kind(raw.get())),
+                &"a JSON object",
+            ))
+        }
+    }
+}
+
+/// What a JSON text holds, for error messages.
+fn kind(text: &str) -> &'static str {
+    match text.trim_start().as_bytes().first() {
+        Some(b'[') => "sequence",
+        Some(b'"') => "string",
+        Some(b't' | b'f') => "boolean",
+        Some(b'n') => "null",
+        _ => "number",
+    }
+}
+
+impl schemars::JsonSchema for RawJson {
+    fn is_referenceable() -> bool {
+        <Value as schemars::JsonSchema>::is_referenceable()
+    }
+
+    fn schema_name() -> String {
+        <Value as schemars::JsonSchema>::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        <Value as schemars::JsonSchema>::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        <Value as schemars::JsonSchema>::json_schema(generator)
+    }
+}
+
+impl schemars::JsonSchema for RawObject {
+    fn is_referenceable() -> bool {
+        <Map<String, Value> as schemars::JsonSchema>::is_referenceable()
+    }
+
+    fn schema_name() -> String {
+        <Map<String, Value> as schemars::JsonSchema>::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        <Map<String, Value> as schemars::JsonSchema>::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        <Map<String, Value> as schemars::JsonSchema>::json_schema(generator)
+    }
+}
+
+/// Reads one value as its raw text. serde_json hands it over through its raw-value
+/// protocol (a one-entry map: the token, then the text), which is replayed to
+/// `Box<RawValue>`'s own visitor so the text is copied once. Other deserializers answer
+/// with a plain value, which is built as a `serde_json::Value` and written out as text:
+/// slower, same result.
+///
+/// serde_json's raw capture checks only the syntax; the text is then scanned once more
+/// (no allocation, no full parse) so that whatever a `serde_json::Value` refuses is refused
+/// here too: numbers out of range such as `1e400`, lone surrogates such as `"\ud800"`,
+/// nesting deeper than serde_json's limit of 128. A union then decodes as it did with
+/// `Value`.
+fn capture<'de, D: Deserializer<'de>>(d: D) -> Result<Box<RawValue>, D::Error> {
+    let raw = d.deserialize_newtype_struct(crate::unions::RAW_TOKEN, CaptureVisitor)?;
+    value_would_accept(raw.get()).map_err(de::Error::custom)?;
+    Ok(raw)
+}
+
+/// The deepest nesting serde_json accepts.
+const MAX_DEPTH: usize = 127;
+
+/// Checks syntactically valid JSON text for what `serde_json::Value` refuses beyond the
+/// syntax.
+fn value_would_accept(text: &str) -> Result<(), &'static str> {
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err("recursion limit exceeded");
+                }
+                i += 1;
+            }
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'"' => i = string_end(b, i + 1)?,
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < b.len() && matches!(b[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                {
+                    i += 1;
+                }
+                number_in_range(&text[start..i])?;
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+/// A number is out of range when it overflows `f64` (integers that do not fit 64 bits are
+/// read as `f64` too). Only an exponent or more than 300 digits can overflow.
+fn number_in_range(number: &str) -> Result<(), &'static str> {
+    let has_exponent = number.bytes().any(|c| c == b'e' || c == b'E');
+    if !has_exponent && number.len() <= 300 {
+        return Ok(());
+    }
+    match number.parse::<f64>() {
+        Ok(f) if f.is_finite() => Ok(()),
+        _ => Err("number out of range"),
+    }
+}
+
+/// The index after the closing quote of the string whose content starts at `i`, checking
+/// that `\u` escapes pair their surrogates.
+fn string_end(b: &[u8], mut i: usize) -> Result<usize, &'static str> {
+    let hex = |at: usize| -> Option<u16> {
+        let digits = b.get(at..at + 4)?;
+        u16::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    };
+    while i < b.len() {
+        // Jump to the next quote or backslash (most of a string is neither).
+        i += memchr::memchr2(b'"', b'\\', &b[i..]).unwrap_or(b.len() - i);
+        if i >= b.len() {
+            break;
+        }
+        match b[i] {
+            b'"' => return Ok(i + 1),
+            b'\\' if b.get(i + 1) == Some(&b'u') => {
+                let unit = hex(i + 2).ok_or("invalid escape")?;
+                i += 6;
+                match unit {
+                    0xD800..=0xDBFF => {
+                        let low = (b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u'))
+                            .then(|| hex(i + 2))
+                            .flatten();
+                        match low {
+                            Some(0xDC00..=0xDFFF) => i += 6,
+                            _ => return Err("lone leading surrogate in hex escape"),
+                        }
+                    }
+                    0xDC00..=0xDFFF => return Err("lone trailing surrogate in hex escape"),
+                    _ => {}
+                }
+            }
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    Err("EOF while parsing a string")
+}
+
+struct CaptureVisitor;
+
+fn from_value<E: de::Error>(value: Value) -> Result<Box<RawValue>, E> {
+    serde_json::value::to_raw_value(&value).map_err(E::custom)
+}
+
+impl<'de> Visitor<'de> for CaptureVisitor {
+    type Value = Box<RawValue>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        match map.next_key::<crate::unions::Key>()? {
+            Some(crate::unions::Key::RawToken) => {
+                <Box<RawValue> as serde::Deserialize>::deserialize(
+                    de::value::MapAccessDeserializer::new(TokenThen(Some(()), map)),
+                )
+            }
+            Some(crate::unions::Key::Other(first)) => {
+                crate::unions::collect_map(first, map).and_then(from_value)
+            }
+            None => from_value(Value::Object(Map::new())),
+        }
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        <Value as serde::Deserialize>::deserialize(d).and_then(from_value)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        from_value(Value::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        from_value(Value::from(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        from_value(Value::from(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        from_value(Value::from(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        from_value(Value::String(v.to_owned()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        from_value(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        from_value(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        <Value as serde::Deserialize>::deserialize(d).and_then(from_value)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        from_value(Value::Array(items))
+    }
+}
+
+/// serde_json's raw-value map again, its token already read: hands the token back to
+/// `Box<RawValue>`'s visitor, then the text from the original map.
+struct TokenThen<A>(Option<()>, A);
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for TokenThen<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        match self.0.take() {
+            Some(()) => seed
+                .deserialize(de::value::BorrowedStrDeserializer::new(
+                    crate::unions::RAW_TOKEN,
+                ))
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, A::Error> {
+        self.1.next_value_seed(seed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(serde::Deserialize, serde::Serialize, Debug, PartialEq)]
+    struct Shadow {
+        #[serde(default, skip_serializing_if = "RawObject::is_empty")]
+        reported: RawObject,
+        any: Option<RawJson>,
+    }
+
+    #[test]
+    fn text_is_kept_and_parsed_on_demand() {
+        let text = r#"{"reported": {"temp": 21.5, "a": [1, 2]}, "any": [0, 0, 0]}"#;
+        for shadow in [
+            serde_json::from_str::<Shadow>(text).unwrap(),
+            serde_json::from_reader::<_, Shadow>(text.as_bytes()).unwrap(),
+            serde_json::from_value::<Shadow>(serde_json::from_str(text).unwrap()).unwrap(),
+        ] {
+            assert_eq!(shadow.reported.to_map().unwrap()["temp"], json!(21.5));
+            assert_eq!(
+                shadow.any.as_ref().unwrap().to_value().unwrap(),
+                json!([0, 0, 0])
+            );
+            assert_eq!(
+                serde_json::to_value(&shadow).unwrap(),
+                serde_json::from_str::<Value>(text).unwrap(),
+                "serialises to the same JSON"
+            );
+        }
+        let borrowed: Shadow = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            borrowed.reported.get(),
+            r#"{"temp": 21.5, "a": [1, 2]}"#,
+            "as received"
+        );
+    }
+
+    #[test]
+    fn objects_are_checked_to_be_objects() {
+        let err = serde_json::from_str::<Shadow>(r#"{"reported": [0, 0]}"#).unwrap_err();
+        assert!(err.to_string().contains("expected a JSON object"), "{err}");
+        let err = serde_json::from_value::<Shadow>(json!({"reported": 5})).unwrap_err();
+        assert!(err.to_string().contains("expected a JSON object"), "{err}");
+        let empty: Shadow = serde_json::from_str(r#"{"any": null}"#).unwrap();
+        assert!(empty.reported.is_empty() && empty.any.is_none());
+        assert_eq!(serde_json::to_string(&empty).unwrap(), r#"{"any":null}"#);
+    }
+
+    #[test]
+    fn what_a_value_refuses_is_refused() {
+        let long = "9".repeat(400);
+        for bad in [
+            "1e400",
+            "-2.5E+309",
+            long.as_str(),
+            r#""\ud800""#,
+            r#""a\udc00b""#,
+            r#""\ud800\u0041""#,
+            &format!("{}0{}", "[".repeat(200), "]".repeat(200)),
+        ] {
+            assert!(serde_json::from_str::<Value>(bad).is_err(), "{bad}");
+            assert!(serde_json::from_str::<RawJson>(bad).is_err(), "{bad}");
+            let wrapped = format!(r#"{{"reported": {{"x": {bad}}}}}"#);
+            assert!(
+                serde_json::from_str::<Shadow>(&wrapped).is_err(),
+                "{wrapped}"
+            );
+        }
+        let fine = r#"[1e300, 1e-400, 18446744073709551616, "\ud83d\ude00 \\u \" \u0041"]"#;
+        assert!(serde_json::from_str::<Value>(fine).is_ok());
+        assert!(serde_json::from_str::<RawJson>(fine).is_ok());
+        let nested = format!("{}0{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(serde_json::from_str::<Value>(&nested).is_ok());
+        assert!(serde_json::from_str::<RawJson>(&nested).is_ok());
+    }
+
+    #[test]
+    fn equality_is_by_value() {
+        let a: RawObject = serde_json::from_str(r#"{"a": 1, "b": [true]}"#).unwrap();
+        let b: RawObject = serde_json::from_str(r#"{"b":[true],"a":1}"#).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, RawObject::default());
+        assert_eq!(
+            RawObject::try_from(json!({"a": 1})).unwrap().get(),
+            r#"{"a":1}"#
+        );
+        assert!(RawObject::try_from(json!([1])).is_err());
+        assert_eq!(format!("{a:?}"), r#"RawObject({"a": 1, "b": [true]})"#);
+    }
+
+    #[test]
+    fn schemas_are_those_of_the_json_types() {
+        assert_eq!(
+            schemars::schema_for!(RawObject),
+            schemars::schema_for!(Map<String, Value>)
+        );
+        assert_eq!(schemars::schema_for!(RawJson), schemars::schema_for!(Value));
+    }
+}
