@@ -1,5 +1,8 @@
 //! Generates the raw client from `spec/openapi.json`: fixups, progenitor, prettyplease.
-//! Writes `$OUT_DIR/codegen.rs`, `operations.rs`, `sendable.rs`, `pagination.rs`, `surface.txt` and `fixups.txt`.
+//! Writes `$OUT_DIR/codegen.rs`, `operations.rs`, `sendable.rs`, `pagination.rs`, `surface.txt` and `fixups.txt`,
+//! and `wrapper_layer.rs`, the `nrfcloud` wrapper's operations layer: its path is exported as
+//! `cargo::metadata` (this package `links = "nrfcloud_api"`), which the wrapper's build script
+//! reads as `DEP_NRFCLOUD_API_WRAPPER_LAYER`.
 
 use std::path::{Path, PathBuf};
 
@@ -59,6 +62,9 @@ fn main() {
     write(&out.join("surface.txt"), &generated.surface);
     write(&out.join("sendable.rs"), &generated.sendable);
     write(&out.join("pagination.rs"), &generated.pagination);
+    let layer = out.join("wrapper_layer.rs");
+    write(&layer, &generated.wrapper_layer);
+    println!("cargo::metadata=wrapper_layer={}", layer.display());
     write(
         &out.join("fixups.txt"),
         &format!("applied: {applied}\nno-ops: {no_ops}\n"),

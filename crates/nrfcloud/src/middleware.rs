@@ -1,28 +1,27 @@
 //! What every generated call runs through (the raw crate's `Middleware`): the user agent and
 //! the bearer token on the way out (only to the API's own origin), retries with backoff, a
-//! bound on the size of response bodies and a `tracing` span on the way back.
+//! bound on the size of response bodies and a `tracing` span on the way back. A call's own
+//! options ([`CallOptions`]) and the slot for its typed credential error ([`CredentialSlot`])
+//! travel in the request builder's per-call extensions, which the generated `send` hands to
+//! both hooks.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use bytes::Bytes;
 use futures::StreamExt;
-use nrfcloud_api::hooks::{BoxFuture, Middleware};
+use nrfcloud_api::hooks::{BoxFuture, Extensions, Middleware};
 use nrfcloud_api::operations::Operation;
 use reqwest::ResponseBuilderExt;
 use reqwest::header::{AUTHORIZATION, HeaderValue, USER_AGENT};
 use tracing::Instrument;
 
 use crate::credentials::Credentials;
+use crate::error::CredentialError;
 use crate::jwt::Clock;
 use crate::retry::{self, RetryPolicy};
 
-tokio::task_local! {
-    /// Options of the call being executed (set by `Client::execute_with`).
-    pub(crate) static CALL: CallOptions;
-}
-
-/// Per-call options.
+/// Per-call options ([`crate::Request::with_options`], [`crate::Client::execute_with`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CallOptions {
     /// Allow retries of this call even if its method is not idempotent (POST, PATCH): use it
@@ -30,6 +29,19 @@ pub struct CallOptions {
     pub retry_non_idempotent: bool,
     /// A retry policy for this call instead of the client's.
     pub retry: Option<RetryPolicy>,
+}
+
+/// Where the `prepare` hook leaves the typed error of a call it refuses for its credentials:
+/// progenitor's `Error::Custom` carries only text, and the wrapper hands the caller
+/// [`crate::Error::Credentials`]. One per call, in the call's extensions.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CredentialSlot(Arc<OnceLock<CredentialError>>);
+
+impl CredentialSlot {
+    /// The error `prepare` left, if any.
+    pub(crate) fn take(&self) -> Option<CredentialError> {
+        self.0.get().cloned()
+    }
 }
 
 /// The wrapper's state as the generated client's middleware.
@@ -59,6 +71,7 @@ impl Middleware for State {
         &self,
         request: &mut reqwest::Request,
         op: &'static Operation,
+        extensions: &Extensions,
     ) -> Result<(), String> {
         let headers = request.headers_mut();
         if !headers.contains_key(USER_AGENT) {
@@ -69,17 +82,25 @@ impl Middleware for State {
             // Never send a bearer token anywhere but the API.
             return Ok(());
         }
+        // The one credential check of every call, whatever path it took to get here.
+        let refuse = |e: CredentialError| {
+            let text = e.to_string();
+            if let Some(slot) = extensions.get::<CredentialSlot>() {
+                let _ = slot.0.set(e);
+            }
+            text
+        };
         let token = self
             .credentials
             .token_for(op, self.clock.as_ref())
-            .map_err(|e| e.to_string())?;
+            .map_err(refuse)?;
         if let Some(token) = token {
-            let mut value =
-                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-                    format!(
-                        "{}: the credential cannot be sent in a header",
-                        op.operation_id
-                    )
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                .map_err(|_| {
+                    refuse(CredentialError::BadToken {
+                        what: "credential",
+                        reason: "cannot be sent in a header",
+                    })
                 })?;
             value.set_sensitive(true);
             request.headers_mut().insert(AUTHORIZATION, value);
@@ -92,6 +113,7 @@ impl Middleware for State {
         client: &'a reqwest::Client,
         request: reqwest::Request,
         op: &'static Operation,
+        extensions: Extensions,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         let span = tracing::info_span!(
             "nrfcloud.request",
@@ -102,7 +124,11 @@ impl Middleware for State {
             attempt = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        Box::pin(self.send_with_retries(client, request).instrument(span))
+        let options = extensions.get::<CallOptions>().copied().unwrap_or_default();
+        Box::pin(
+            self.send_with_retries(client, request, options)
+                .instrument(span),
+        )
     }
 }
 
@@ -111,8 +137,8 @@ impl State {
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
+        opts: CallOptions,
     ) -> reqwest::Result<reqwest::Response> {
-        let opts = CALL.try_with(|o| *o).unwrap_or_default();
         let policy = opts.retry.unwrap_or(self.retry);
         let may_retry = retry::is_idempotent(request.method()) || opts.retry_non_idempotent;
         let started = Instant::now();
