@@ -77,9 +77,41 @@ fn inline(line: &str, escape_brackets: bool) -> String {
 
 /// The HTML tags kept as tags.
 const HTML_TAGS: &[&str] = &[
-    "a", "b", "blockquote", "br", "code", "dd", "details", "div", "dl", "dt", "em", "h1", "h2",
-    "h3", "h4", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "span", "strong", "sub",
-    "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "a",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "i",
+    "img",
+    "kbd",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 ];
 
 /// Whether `tail` (starting at `<`) opens or closes one of [`HTML_TAGS`].
@@ -89,7 +121,9 @@ fn is_html_tag(tail: &str) -> bool {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric())
         .collect();
-    let after = tail[1..].trim_start_matches('/')[name.len()..].chars().next();
+    let after = tail[1..].trim_start_matches('/')[name.len()..]
+        .chars()
+        .next();
     HTML_TAGS.contains(&name.to_ascii_lowercase().as_str())
         && matches!(after, Some('>' | ' ' | '/'))
 }
@@ -205,7 +239,9 @@ mod tests {
             "Builder for [`Client::fetch_device`]\n\n[`Client::fetch_device`]: crate::Client::fetch_device"
         );
         assert_eq!(
-            progenitor_docs("<details><summary>JSON schema</summary>\n\n```json\n{\"a\": \"<b>\"}\n```\n</details> nrf-<IMEI>"),
+            progenitor_docs(
+                "<details><summary>JSON schema</summary>\n\n```json\n{\"a\": \"<b>\"}\n```\n</details> nrf-<IMEI>"
+            ),
             "<details><summary>JSON schema</summary>\n\n```json\n{\"a\": \"<b>\"}\n```\n</details> nrf-&lt;IMEI>"
         );
     }

@@ -126,9 +126,11 @@ pub fn find(code: &str, ops: &[OperationMeta]) -> Result<Vec<PaginatedOp>, Strin
                     .map(tokens)
                     .unwrap_or_default();
                 Some(if bound.contains("NonZeroU64") {
-                    "::std::num::NonZeroU64::MIN.saturating_add(u64::from(limit.saturating_sub(1)))".to_string()
+                    "::std::num::NonZeroU64::MIN.saturating_add(u64::from(limit.saturating_sub(1)))"
+                        .to_string()
                 } else if bound.contains("NonZeroU32") {
-                    "::std::num::NonZeroU32::MIN.saturating_add(limit.saturating_sub(1))".to_string()
+                    "::std::num::NonZeroU32::MIN.saturating_add(limit.saturating_sub(1))"
+                        .to_string()
                 } else if bound.contains("types::PageLimit") {
                     "types::PageLimit::from(::std::num::NonZeroU32::MIN.saturating_add(limit.saturating_sub(1)))".to_string()
                 } else if bound.contains("f64") {

@@ -214,10 +214,18 @@ pub fn carry_call_extensions(file: &mut syn::File) -> Result<usize, String> {
         let syn::Fields::Named(fields) = &mut s.fields else {
             continue;
         };
-        if !fields.named.iter().any(|f| f.ident.as_ref().is_some_and(|i| i == "client")) {
+        if !fields
+            .named
+            .iter()
+            .any(|f| f.ident.as_ref().is_some_and(|i| i == "client"))
+        {
             continue;
         }
-        if fields.named.iter().any(|f| f.ident.as_ref() == Some(&field)) {
+        if fields
+            .named
+            .iter()
+            .any(|f| f.ident.as_ref() == Some(&field))
+        {
             return Err(format!("builder {} already has a field {field}", s.ident));
         }
         fields
@@ -248,7 +256,9 @@ pub fn carry_call_extensions(file: &mut syn::File) -> Result<usize, String> {
                     fn visit_expr_struct_mut(&mut self, e: &mut syn::ExprStruct) {
                         if e.path.is_ident("Self") {
                             let field = self.0;
-                            e.fields.push(syn::parse_quote!(#field: ::std::default::Default::default()));
+                            e.fields.push(
+                                syn::parse_quote!(#field: ::std::default::Default::default()),
+                            );
                             self.1 = true;
                         }
                     }
@@ -272,7 +282,8 @@ pub fn carry_call_extensions(file: &mut syn::File) -> Result<usize, String> {
                     fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
                         syn::visit_mut::visit_expr_mut(self, e);
                         let syn::Expr::MethodCall(m) = e else { return };
-                        let is_client = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident("client"));
+                        let is_client =
+                            matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident("client"));
                         if !is_client || m.args.len() != 2 {
                             return;
                         }

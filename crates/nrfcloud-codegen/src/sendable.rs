@@ -72,7 +72,11 @@ pub fn sendable_impls(code: &str, ops: &[OperationMeta]) -> Result<String, Strin
             ok = ok.to_token_stream(),
             err = err.to_token_stream(),
         ));
-        if imp.items.iter().any(|it| matches!(it, syn::ImplItem::Fn(f) if f.sig.ident == "transform")) {
+        if imp
+            .items
+            .iter()
+            .any(|it| matches!(it, syn::ImplItem::Fn(f) if f.sig.ident == "transform"))
+        {
             out.push_str(&format!(
                 "impl<'a> Transformable<'a> for builder::{name}<'a> {{\n    fn set_transform(self, expression: &str) -> Self {{\n        self.transform(expression.to_string())\n    }}\n}}\n"
             ));
@@ -129,7 +133,8 @@ mod tests {
         assert_eq!(text.matches("&OPERATIONS[").count(), 3);
         assert!(text.contains("fn call_extensions_mut(&mut self) -> &mut http::Extensions"));
         assert_eq!(
-            text.matches("impl<'a> Transformable<'a> for builder::").count(),
+            text.matches("impl<'a> Transformable<'a> for builder::")
+                .count(),
             1,
             "{text}"
         );

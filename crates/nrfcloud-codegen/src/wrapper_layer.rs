@@ -87,7 +87,9 @@ fn builder_setters(code: &str) -> Result<BTreeMap<String, Vec<Setter>>, String> 
                     syn::FnArg::Receiver(r) => r.mutability = None,
                     syn::FnArg::Typed(t) => match &*t.pat {
                         syn::Pat::Ident(i) => args.push(i.ident.clone()),
-                        _ => return Err(format!("{name}::{fname}: an argument is not a plain name")),
+                        _ => {
+                            return Err(format!("{name}::{fname}: an argument is not a plain name"));
+                        }
                     },
                 }
             }
@@ -193,7 +195,14 @@ fn constraints(doc: &Value, schema: &Value) -> String {
         let shown: Vec<String> = values
             .iter()
             .take(12)
-            .map(|v| code(v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()).as_str()))
+            .map(|v| {
+                code(
+                    v.as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| v.to_string())
+                        .as_str(),
+                )
+            })
             .collect();
         let more = if values.len() > 12 { ", …" } else { "" };
         out.push(format!("One of {}{more}.", shown.join(", ")));
@@ -253,14 +262,20 @@ fn body_info(doc: &Value, op: &Value) -> (Option<String>, String, bool) {
         })
         .map(|d| crate::doc_text::markdown(d.trim()))
         .unwrap_or_default();
-    let required = body.get("required").and_then(Value::as_bool).unwrap_or(false);
+    let required = body
+        .get("required")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     (name, description, required)
 }
 
 /// The docs of a setter with no parameter of its name: `body`, `body_map`, or other.
 fn other_setter_doc(doc: &Value, op: &Value, setter: &str) -> String {
     let (name, description, required) = body_info(doc, op);
-    let shown = name.as_deref().map(code).unwrap_or_else(|| "the body".into());
+    let shown = name
+        .as_deref()
+        .map(code)
+        .unwrap_or_else(|| "the body".into());
     let need = if required { "Required" } else { "Optional" };
     match setter {
         "body" => {
@@ -268,14 +283,19 @@ fn other_setter_doc(doc: &Value, op: &Value, setter: &str) -> String {
             if !description.is_empty() {
                 t = format!("{description}\n\n{t}");
             }
-            format!("{t} {need}. A value that fails its conversion is reported by `send`, before anything is sent.")
+            format!(
+                "{t} {need}. A value that fails its conversion is reported by `send`, before anything is sent."
+            )
         }
         "body_map" => format!(
             "Sets fields of the request body ({shown}) with its generated builder, e.g. \
              `.body_map(|b| b.field(value))`: fields left unset keep their defaults, and a \
              missing required field is reported by `send`, before anything is sent."
         ),
-        other => format!("Sets {} (the API document does not describe it).", code(other)),
+        other => format!(
+            "Sets {} (the API document does not describe it).",
+            code(other)
+        ),
     }
 }
 
@@ -325,10 +345,19 @@ fn first_sentence(text: &str) -> &str {
 
 fn api_method_doc(doc: &Value, codes: &[(u32, String)], o: &OpDocs) -> String {
     let m = o.meta;
-    let summary = o.op.get("summary").and_then(Value::as_str).unwrap_or_default().trim();
-    let description = o.op.get("description").and_then(Value::as_str).unwrap_or_default().trim();
+    let summary =
+        o.op.get("summary")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .trim();
+    let description =
+        o.op.get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .trim();
     let mut t = String::new();
-    let summary_says_more = !summary.is_empty() && summary != m.operation_id && summary != m.original_operation_id;
+    let summary_says_more =
+        !summary.is_empty() && summary != m.operation_id && summary != m.original_operation_id;
     if summary_says_more {
         t.push_str(&crate::doc_text::markdown(summary));
         t.push_str("\n\n");
@@ -341,7 +370,10 @@ fn api_method_doc(doc: &Value, codes: &[(u32, String)], o: &OpDocs) -> String {
         t.push_str(&format!("The {} operation.\n\n", code(&m.operation_id)));
     }
     let renamed = if m.original_operation_id != m.operation_id {
-        format!(" (upstream operationId {}, renamed because it is not unique)", code(&m.original_operation_id))
+        format!(
+            " (upstream operationId {}, renamed because it is not unique)",
+            code(&m.original_operation_id)
+        )
     } else {
         String::new()
     };
@@ -357,7 +389,12 @@ fn api_method_doc(doc: &Value, codes: &[(u32, String)], o: &OpDocs) -> String {
         let mut kinds: Vec<String> = m
             .security
             .iter()
-            .map(|alt| alt.iter().map(|s| credential_doc(s)).collect::<Vec<_>>().join(" and "))
+            .map(|alt| {
+                alt.iter()
+                    .map(|s| credential_doc(s))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            })
             .collect();
         kinds.dedup();
         t.push_str(&format!(
@@ -367,18 +404,21 @@ fn api_method_doc(doc: &Value, codes: &[(u32, String)], o: &OpDocs) -> String {
         ));
     }
     // Parameters.
-    let params: Vec<&Value> = o
-        .op
-        .get("parameters")
-        .and_then(Value::as_array)
-        .map(|ps| ps.iter().map(|p| resolve(doc, p)).collect())
-        .unwrap_or_default();
+    let params: Vec<&Value> =
+        o.op.get("parameters")
+            .and_then(Value::as_array)
+            .map(|ps| ps.iter().map(|p| resolve(doc, p)).collect())
+            .unwrap_or_default();
     let mut listed: Vec<String> = params
         .iter()
         .filter_map(|p| {
             let name = p.get("name")?.as_str()?;
             let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
-            Some(format!("{}{}", code(&method_name(name)), if required { " (required)" } else { "" }))
+            Some(format!(
+                "{}{}",
+                code(&method_name(name)),
+                if required { " (required)" } else { "" }
+            ))
         })
         .collect();
     if o.op.get("requestBody").is_some() {
@@ -390,24 +430,39 @@ fn api_method_doc(doc: &Value, codes: &[(u32, String)], o: &OpDocs) -> String {
         ));
     }
     if !listed.is_empty() {
-        t.push_str(&format!("**Parameters** (setters of the returned request): {}.\n\n", listed.join(", ")));
+        t.push_str(&format!(
+            "**Parameters** (setters of the returned request): {}.\n\n",
+            listed.join(", ")
+        ));
     }
     // Errors.
     let mut declared = Vec::new();
     if let Some(responses) = o.op.get("responses").and_then(Value::as_object) {
         for (status, r) in responses {
-            let Ok(n) = status.parse::<u32>() else { continue };
+            let Ok(n) = status.parse::<u32>() else {
+                continue;
+            };
             if n < 400 {
                 continue;
             }
-            let what = resolve(doc, r).get("description").and_then(Value::as_str).unwrap_or_default();
+            let what = resolve(doc, r)
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let nrf: Vec<String> = codes
                 .iter()
                 .filter(|(c, _)| c / 100 == n)
                 .map(|(c, title)| format!("{c} {}", crate::doc_text::markdown(title)))
                 .collect();
-            let nrf = if nrf.is_empty() { String::new() } else { format!(" (nRF codes: {})", nrf.join(", ")) };
-            declared.push(format!("`{status}` {}{nrf}", crate::doc_text::markdown(what)));
+            let nrf = if nrf.is_empty() {
+                String::new()
+            } else {
+                format!(" (nRF codes: {})", nrf.join(", "))
+            };
+            declared.push(format!(
+                "`{status}` {}{nrf}",
+                crate::doc_text::markdown(what)
+            ));
         }
     }
     if declared.is_empty() {
@@ -423,7 +478,9 @@ fn api_method_doc(doc: &Value, codes: &[(u32, String)], o: &OpDocs) -> String {
         t.push_str("\n\n**Paginated:** [`pages`](crate::Request::pages), [`items`](crate::Request::items) and [`stream`](crate::Request::stream) walk every page (`pageLimit` 100 unless [`page_limit`](crate::Request::page_limit) says otherwise, one page ahead); nRF code 40499 is an empty result.");
     }
     if o.transformable {
-        t.push_str("\n\nTakes a JSONata [`transform`](crate::Request::transform), checked before sending.");
+        t.push_str(
+            "\n\nTakes a JSONata [`transform`](crate::Request::transform), checked before sending.",
+        );
     }
     if m.deprecated {
         t.push_str("\n\n**Deprecated** in the API document.");
@@ -479,7 +536,8 @@ pub fn generate(
             ));
         methods.push_str(&doc_attr(&text));
         let allow = if m.deprecated {
-            methods.push_str("#[deprecated(note = \"deprecated in the nRF Cloud API document\")]\n");
+            methods
+                .push_str("#[deprecated(note = \"deprecated in the nRF Cloud API document\")]\n");
             "#[allow(deprecated)]"
         } else {
             ""
@@ -500,7 +558,10 @@ pub fn generate(
             }
             let renamed = REQUEST_METHODS.contains(&s.name.as_str());
             let param = params.iter().find(|p| {
-                resolve(doc, p).get("name").and_then(Value::as_str).is_some_and(|n| loose(n) == loose(&s.name))
+                resolve(doc, p)
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| loose(n) == loose(&s.name))
             });
             let text = match param {
                 Some(p) => parameter_doc(doc, p),
@@ -540,7 +601,11 @@ pub fn generate(
          client.\n",
     );
     for (tag, lines) in &index {
-        api_doc.push_str(&format!("\n## {}\n\n{}\n", crate::doc_text::markdown(tag), lines.join("\n")));
+        api_doc.push_str(&format!(
+            "\n## {}\n\n{}\n",
+            crate::doc_text::markdown(tag),
+            lines.join("\n")
+        ));
     }
     let source = format!(
         "#[allow(unused_imports)]\nuse ::nrfcloud_api::{{builder, types}};\n\
@@ -551,7 +616,8 @@ pub fn generate(
          {methods}}}\n{impls}",
         api_doc_attr = doc_attr(&api_doc),
     );
-    let file: syn::File = syn::parse_str(&source).map_err(|e| format!("the operations layer does not parse: {e}"))?;
+    let file: syn::File =
+        syn::parse_str(&source).map_err(|e| format!("the operations layer does not parse: {e}"))?;
     Ok(format!(
         "// Generated by nrfcloud-codegen from spec/openapi.json for the nrfcloud crate. Do not edit.\n{}",
         prettyplease::unparse(&file)
@@ -586,19 +652,35 @@ mod tests {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Body"}}}},
                 "responses": {"204": {"description": "ok"}}}}
         }));
-        doc["components"]["schemas"]["ThingId"] = json!({"type": "string", "pattern": "^[a-z]{1,8}$"});
+        doc["components"]["schemas"]["ThingId"] =
+            json!({"type": "string", "pattern": "^[a-z]{1,8}$"});
         doc["components"]["schemas"]["Body"] = json!({"type": "object", "description": "A body.",
             "properties": {"topic": {"type": "string"}}});
-        doc["info"]["description"] = json!("| nRF code | Error |\n| --- | --- |\n| 42200 | Validation failed |\n| 40410 | Entity not found |");
+        doc["info"]["description"] = json!(
+            "| nRF code | Error |\n| --- | --- |\n| 42200 | Validation failed |\n| 40410 | Entity not found |"
+        );
         let g = crate::generate::generate_unfixed(&doc).unwrap();
-        generate(&g.code, &g.operations, &g.fixed, &["ListThings".to_string()]).unwrap()
+        generate(
+            &g.code,
+            &g.operations,
+            &g.fixed,
+            &["ListThings".to_string()],
+        )
+        .unwrap()
     }
 
     #[test]
     fn one_api_method_per_operation_with_the_documents_docs() {
         let text = layer();
-        assert!(text.contains("pub fn list_things(&self) -> crate::Request<'a, builder::ListThings<'a>>"), "{text}");
-        assert!(text.contains("pub fn send_thing(&self) -> crate::Request<'a, builder::SendThing<'a>>"));
+        assert!(
+            text.contains(
+                "pub fn list_things(&self) -> crate::Request<'a, builder::ListThings<'a>>"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("pub fn send_thing(&self) -> crate::Request<'a, builder::SendThing<'a>>")
+        );
         for expected in [
             "/**Lists things, like nrf-&lt;IMEI>.",
             "sends `GET /v1/things`",
@@ -613,7 +695,10 @@ mod tests {
         }
         let deprecated = &text[text.find("pub fn list_things").unwrap()..];
         assert!(deprecated.contains("#[deprecated(note = \"deprecated in the nRF Cloud API document\")]\n    pub fn send_thing"), "{text}");
-        assert!(!text.contains("nRF codes: 40410"), "404 codes only where a 404 is declared");
+        assert!(
+            !text.contains("nRF codes: 40410"),
+            "404 codes only where a 404 is declared"
+        );
     }
 
     #[test]
@@ -621,17 +706,30 @@ mod tests {
         let text = layer();
         assert!(text.contains("impl<'a> crate::Request<'a, builder::ListThings<'a>>"));
         assert!(text.contains("pub fn thing_id<V>(self, value: V) -> Self\n    where\n        V: std::convert::TryInto<types::ThingId>,\n    {\n        self.map(|b| b.thing_id(value))\n    }"), "{text}");
-        assert!(text.contains("/**Which thing.\n\nRequired query parameter `thingId`. Pattern: `^[a-z]{1,8}$`.*/"), "{text}");
+        assert!(
+            text.contains(
+                "/**Which thing.\n\nRequired query parameter `thingId`. Pattern: `^[a-z]{1,8}$`.*/"
+            ),
+            "{text}"
+        );
         assert!(text.contains("pub fn page_next_token<V>(self, value: V) -> Self"));
         // The wrapper's generic `page_limit` and `transform` take over these.
-        let list = &text[text.find("impl<'a> crate::Request<'a, builder::ListThings<'a>>").unwrap()..];
+        let list = &text[text
+            .find("impl<'a> crate::Request<'a, builder::ListThings<'a>>")
+            .unwrap()..];
         let list = &list[..list.find("\n}\n").unwrap()];
-        assert!(!list.contains("fn page_limit") && !list.contains("fn transform"), "{list}");
+        assert!(
+            !list.contains("fn page_limit") && !list.contains("fn transform"),
+            "{list}"
+        );
         // Bodies: `body` and `body_map`.
         assert!(text.contains("pub fn body<V>(self, value: V) -> Self"));
         assert!(text.contains("pub fn body_map<F>(self, f: F) -> Self"));
         assert!(text.contains("self.map(|b| b.body_map(f))"));
-        assert!(text.contains("/**A body.\n\nThe request body, `Body`. Required."), "{text}");
+        assert!(
+            text.contains("/**A body.\n\nThe request body, `Body`. Required."),
+            "{text}"
+        );
         assert!(!text.contains("call_extensions"));
     }
 
@@ -645,7 +743,10 @@ mod tests {
         doc["info"]["description"] = json!("");
         let g = crate::generate::generate_unfixed(&doc).unwrap();
         let text = generate(&g.code, &g.operations, &g.fixed, &[]).unwrap();
-        assert!(text.contains("pub fn items_param<V>(self, value: V) -> Self"), "{text}");
+        assert!(
+            text.contains("pub fn items_param<V>(self, value: V) -> Self"),
+            "{text}"
+        );
         assert!(text.contains("self.map(|b| b.items(value))"), "{text}");
         assert!(!text.contains("pub fn items<"), "{text}");
     }

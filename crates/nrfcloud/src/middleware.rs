@@ -95,8 +95,8 @@ impl Middleware for State {
             .token_for(op, self.clock.as_ref())
             .map_err(refuse)?;
         if let Some(token) = token {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                .map_err(|_| {
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
                     refuse(CredentialError::BadToken {
                         what: "credential",
                         reason: "cannot be sent in a header",
