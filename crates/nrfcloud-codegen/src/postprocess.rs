@@ -187,6 +187,8 @@ pub fn clean_generated_docs(file: &mut syn::File) -> usize {
 
 /// The name of the hidden field every request builder gets for per-call extensions.
 pub const CALL_EXTENSIONS: &str = "call_extensions";
+/// The name of the hidden accessor of that field.
+pub const CALL_EXTENSIONS_ACCESSOR: &str = "call_extensions_mut";
 
 /// Gives every request builder of the `builder` module per-call extensions that reach the
 /// middleware, so a caller can pass options with one call without a task-local:

@@ -41,7 +41,7 @@ pub const REQUEST_METHODS: &[&str] = &[
 ];
 
 /// Builder methods that are not parameter setters.
-const NOT_SETTERS: &[&str] = &["new", "send", "call_extensions_mut"];
+const NOT_SETTERS: &[&str] = &["new", "send", crate::postprocess::CALL_EXTENSIONS_ACCESSOR];
 
 /// One setter of a request builder, as progenitor generated it.
 struct Setter {
@@ -88,7 +88,9 @@ fn builder_setters(code: &str) -> Result<BTreeMap<String, Vec<Setter>>, String> 
                     syn::FnArg::Typed(t) => match &*t.pat {
                         syn::Pat::Ident(i) => args.push(i.ident.clone()),
                         _ => {
-                            return Err(format!("{name}::{fname}: an argument is not a plain name"));
+                            return Err(format!(
+                                "{name}::{fname}: an argument is not a plain name"
+                            ));
                         }
                     },
                 }

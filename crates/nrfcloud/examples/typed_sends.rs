@@ -39,8 +39,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let device_id = ids.first().ok_or("the mock has devices")?.clone();
 
     // Path parameters are setters too.
-    let device = client.api().fetch_device().device_id(device_id.as_str()).send().await?;
-    println!("fetched {device_id}: {}", serde_json::to_value(&device)?["type"]);
+    let device = client
+        .api()
+        .fetch_device()
+        .device_id(device_id.as_str())
+        .send()
+        .await?;
+    println!(
+        "fetched {device_id}: {}",
+        serde_json::to_value(&device)?["type"]
+    );
 
     // A body built with the generated body builder.
     let mut reading = Map::new();
@@ -64,10 +72,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Options for one call: retry this one even though the client does not retry.
     let options = CallOptions {
-        retry: Some(RetryPolicy::standard().with_backoff(Duration::from_millis(50), Duration::from_secs(1))),
+        retry: Some(
+            RetryPolicy::standard().with_backoff(Duration::from_millis(50), Duration::from_secs(1)),
+        ),
         ..CallOptions::default()
     };
-    let status = client.api().get_system_status().with_options(options).send().await?;
+    let status = client
+        .api()
+        .get_system_status()
+        .with_options(options)
+        .send()
+        .await?;
     println!("system status: {}", serde_json::to_value(&status)?);
 
     // Credentials are checked where the request is prepared: this client holds no JWT.

@@ -33,16 +33,17 @@ fn fast_retries() -> RetryPolicy {
     RetryPolicy::standard().with_backoff(Duration::from_millis(5), Duration::from_millis(20))
 }
 
-/// Everything of a request that goes on the wire, headers in a stable order.
-fn wire(
-    r: &Recorded,
-) -> (
+/// Method, path, query, headers (in a stable order) and body of a request.
+type Wire = (
     String,
     String,
     Option<String>,
     Vec<(String, String)>,
     Vec<u8>,
-) {
+);
+
+/// Everything of a request that goes on the wire.
+fn wire(r: &Recorded) -> Wire {
     let mut headers: Vec<(String, String)> = r
         .headers
         .iter()
