@@ -2,6 +2,9 @@
 //! Writes `$OUT_DIR/codegen.rs`, `operations.rs`, `sendable.rs`, `pagination.rs`, `surface.txt`,
 //! `fixups.txt`, `secrets.rs`, and the test support `path_probes.rs` and `secret_probes.rs`
 //! (included only by `tests/path_segments.rs` and `tests/secrets.rs`).
+//! And `wrapper_layer.rs`, the `nrfcloud` wrapper's operations layer: its path is exported as
+//! `cargo::metadata` (this package `links = "nrfcloud_api"`), which the wrapper's build script
+//! reads as `DEP_NRFCLOUD_API_WRAPPER_LAYER`.
 
 use std::path::{Path, PathBuf};
 
@@ -98,6 +101,9 @@ fn main() {
         &nrfcloud_codegen::secrets::to_rust(&generated.secrets),
     );
     write(&out.join("secret_probes.rs"), &generated.secret_probes);
+    let layer = out.join("wrapper_layer.rs");
+    write(&layer, &generated.wrapper_layer);
+    println!("cargo::metadata=wrapper_layer={}", layer.display());
     write(
         &out.join("fixups.txt"),
         &format!("applied: {applied}\nno-ops: {no_ops}\n"),

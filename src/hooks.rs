@@ -4,11 +4,17 @@
 //! optional [`Middleware`] that the wrapper crate supplies through [`Hooks`]. Without one,
 //! requests go straight to `reqwest`. Either way the hooks remove the `api-version` header
 //! progenitor adds (the API does not use it) and send `Accept` for binary downloads.
+//!
+//! Every generated request builder carries per-call [`Extensions`] (set through its hidden
+//! `call_extensions_mut`, or [`Sendable::call_extensions_mut`](crate::sendable::Sendable::call_extensions_mut));
+//! the generated `send` hands them to [`pre`] and [`exec`], and so to the middleware. The
+//! wrapper passes its per-call options this way.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+pub use http::Extensions;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 
 use crate::Client;
@@ -20,19 +26,22 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// What the wrapper plugs into every generated call.
 pub trait Middleware: Send + Sync + 'static {
     /// Adjusts the request before it is sent (credentials, user agent). An `Err` stops the
-    /// call before anything is sent; its text becomes `Error::Custom`.
+    /// call before anything is sent; its text becomes `Error::Custom`. `extensions` are the
+    /// call's own (see the module docs).
     fn prepare(
         &self,
         request: &mut reqwest::Request,
         operation: &'static Operation,
+        extensions: &Extensions,
     ) -> Result<(), String>;
 
-    /// Sends the request (retries, tracing, timeouts live here).
+    /// Sends the request (retries, tracing, timeouts live here), with the call's extensions.
     fn execute<'a>(
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
         operation: &'static Operation,
+        extensions: Extensions,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
 }
 
@@ -78,18 +87,46 @@ pub fn normalize_request(request: &mut reqwest::Request, operation: Option<&Oper
     }
 }
 
+/// Runs before every generated call is sent: normalises the request and lets the middleware
+/// prepare it (credentials, user agent) with the call's extensions. The generated `send` calls
+/// this instead of `ClientHooks::pre` (see `nrfcloud-codegen`'s
+/// `postprocess::carry_call_extensions`).
+pub async fn pre<E>(
+    client: &Client,
+    request: &mut reqwest::Request,
+    info: &OperationInfo,
+    extensions: &Extensions,
+) -> Result<(), Error<E>> {
+    let op = operation(info);
+    normalize_request(request, op);
+    if let (Some(m), Some(op)) = (&client.inner().middleware, op) {
+        m.prepare(request, op, extensions).map_err(Error::Custom)?;
+    }
+    Ok(())
+}
+
+/// Sends a prepared request through the middleware (or straight to `reqwest` without one),
+/// with the call's extensions. The generated `send` calls this instead of `ClientHooks::exec`.
+pub async fn exec(
+    client: &Client,
+    request: reqwest::Request,
+    info: &OperationInfo,
+    extensions: Extensions,
+) -> reqwest::Result<reqwest::Response> {
+    match (&client.inner().middleware, operation(info)) {
+        (Some(m), Some(op)) => m.execute(client.client(), request, op, extensions).await,
+        _ => client.client().execute(request).await,
+    }
+}
+
+/// The trait progenitor expects; calls through it carry no extensions.
 impl ClientHooks<Hooks> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        let op = operation(info);
-        normalize_request(request, op);
-        if let (Some(m), Some(op)) = (&self.inner().middleware, op) {
-            m.prepare(request, op).map_err(Error::Custom)?;
-        }
-        Ok(())
+        pre(self, request, info, &Extensions::new()).await
     }
 
     async fn exec(
@@ -97,10 +134,7 @@ impl ClientHooks<Hooks> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        match (&self.inner().middleware, operation(info)) {
-            (Some(m), Some(op)) => m.execute(self.client(), request, op).await,
-            _ => self.client().execute(request).await,
-        }
+        exec(self, request, info, Extensions::new()).await
     }
 }
 

@@ -14,7 +14,7 @@
 //! - [`sendable`]: one trait over every request builder, for generic execution.
 //! - [`pagination`]: a marker type per paginated operation, for page and item streams.
 
-#![allow(clippy::all, missing_docs, rustdoc::all)]
+#![allow(clippy::all, missing_docs)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 }

@@ -1,7 +1,8 @@
 //! The paginated operations: those that take `pageNextToken` and answer `{items, total,
 //! pageNextToken}`. Each has a marker type here (named like its request builder) implementing
 //! [`Paginated`]; `build.rs` generates them from the document, so the list is never kept by
-//! hand. The `nrfcloud` wrapper turns them into streams.
+//! hand. Their request builders implement [`PagedBuilder`]. The `nrfcloud` wrapper turns
+//! them into streams.
 
 #[allow(unused_imports)]
 use crate::builder;
@@ -22,7 +23,20 @@ pub struct Page<T> {
     pub next_token: Option<String>,
 }
 
-/// A paginated operation.
+/// The request builder of a paginated operation (generated impls, one per builder): what the
+/// wrapper's page and item streams need to walk the pages from a builder the caller set up.
+pub trait PagedBuilder<'a>: Sendable<'a> + Clone {
+    /// One item of `items`.
+    type Item: Send + 'static;
+    /// Sets `pageNextToken` (the raw token: the query encoder encodes it once).
+    fn set_page_next_token(self, token: &str) -> Self;
+    /// Sets `pageLimit`, if the operation has it (otherwise returns the builder unchanged).
+    fn set_page_limit(self, limit: u32) -> Self;
+    /// Splits a response into a page.
+    fn into_page(response: Self::Response) -> Page<Self::Item>;
+}
+
+/// A paginated operation, by a marker type (the wrapper's `Client::paginate`).
 pub trait Paginated: Send + Sync + 'static {
     /// Its request builder.
     type Builder<'a>: Sendable<'a, Response = Self::Response, ErrorBody = Self::ErrorBody> + Clone;

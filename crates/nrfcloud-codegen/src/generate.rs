@@ -28,6 +28,8 @@ pub struct Generated {
     pub sendable: String,
     /// Markers and `Paginated` impls of the paginated operations (see [`crate::pagination`]).
     pub pagination: String,
+    /// The `nrfcloud` wrapper's operations layer (see [`crate::wrapper_layer`]).
+    pub wrapper_layer: String,
     /// The untagged enums given a faster `Deserialize` (see [`crate::unions`]).
     pub unions: crate::unions::FastUnions,
     /// The string types whose `pattern` is checked by plain code, with the pattern (see
@@ -125,6 +127,10 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
         crate::sendable::sendable_impls(&code, &operations).map_err(GenerateError::Syntax)?;
     let paginated = crate::pagination::find(&code, &operations).map_err(GenerateError::Syntax)?;
     let pagination = crate::pagination::to_rust(&paginated);
+    let paginated_builders: Vec<String> = paginated.iter().map(|p| p.name.clone()).collect();
+    let wrapper_layer =
+        crate::wrapper_layer::generate(&code, &operations, doc, &paginated_builders)
+            .map_err(GenerateError::Syntax)?;
     Ok(Generated {
         code,
         fixed: doc.clone(),
@@ -133,6 +139,7 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
         surface,
         sendable,
         pagination,
+        wrapper_layer,
         unions,
         plain_patterns,
         path_probes: crate::path_segments::probes(&checked_paths),
@@ -191,6 +198,8 @@ fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<Rewritten, String> {
     crate::postprocess::decode_json_without_copying_headers(&mut file);
     crate::postprocess::drop_api_version_header(&mut file);
     let checked_paths = crate::path_segments::check_path_segments(&mut file, &paths)?;
+    crate::postprocess::carry_call_extensions(&mut file)?;
+    crate::postprocess::clean_generated_docs(&mut file);
     let unions = crate::unions::fast_unions(&mut file);
     let raw_json = crate::raw_json::keep_open_json_raw(&mut file);
     let plain_patterns = crate::patterns::plain_pattern_checks(&mut file);

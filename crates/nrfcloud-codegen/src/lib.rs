@@ -6,6 +6,7 @@
 //! plain-text summary of the generated surface ([`surface`]). [`normalize`] is the one
 //! normaliser for the stored document.
 
+pub mod doc_text;
 pub mod fixups;
 pub mod generate;
 pub mod normalize;
@@ -22,5 +23,6 @@ pub mod spec;
 pub mod surface;
 pub mod type_graph;
 pub mod unions;
+pub mod wrapper_layer;
 
 pub use generate::{GenerateError, Generated, generate};

@@ -150,6 +150,177 @@ pub fn drop_api_version_header(file: &mut syn::File) -> usize {
     v.0
 }
 
+/// Rewrites every doc comment of the generated code with
+/// [`crate::doc_text::progenitor_docs`], so the raw crate's docs build clean under
+/// `RUSTDOCFLAGS="-D warnings"`: the document's `<IMEI>`-style placeholders become text, and
+/// the builder pages' links to their `Client` method resolve from the crate root. Returns how
+/// many doc comments changed.
+pub fn clean_generated_docs(file: &mut syn::File) -> usize {
+    struct Docs(usize);
+    impl VisitMut for Docs {
+        fn visit_attribute_mut(&mut self, attr: &mut syn::Attribute) {
+            let syn::Meta::NameValue(nv) = &mut attr.meta else {
+                return;
+            };
+            if !nv.path.is_ident("doc") {
+                return;
+            }
+            let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) = &mut nv.value
+            else {
+                return;
+            };
+            let old = text.value();
+            let new = crate::doc_text::progenitor_docs(&old);
+            if new != old {
+                *text = syn::LitStr::new(&new, text.span());
+                self.0 += 1;
+            }
+        }
+    }
+    let mut v = Docs(0);
+    v.visit_file_mut(file);
+    v.0
+}
+
+/// The name of the hidden field every request builder gets for per-call extensions.
+pub const CALL_EXTENSIONS: &str = "call_extensions";
+/// The name of the hidden accessor of that field.
+pub const CALL_EXTENSIONS_ACCESSOR: &str = "call_extensions_mut";
+
+/// Gives every request builder of the `builder` module per-call extensions that reach the
+/// middleware, so a caller can pass options with one call without a task-local:
+///
+/// - a private field `call_extensions: ::http::Extensions` (Clone + Debug, like the builder),
+///   empty in `new`;
+/// - a hidden `call_extensions_mut(&mut self) -> &mut ::http::Extensions`;
+/// - in `send`, `client.pre(&mut request, &info)` and `client.exec(request, &info)` become
+///   `crate::hooks::pre(client, &mut request, &info, &call_extensions)` and
+///   `crate::hooks::exec(client, request, &info, call_extensions)`.
+///
+/// Returns how many builders changed, or an error naming a builder whose shape is not the
+/// one expected (a field of that name already, no `new`, no `send` destructuring `Self`).
+pub fn carry_call_extensions(file: &mut syn::File) -> Result<usize, String> {
+    let field = syn::Ident::new(CALL_EXTENSIONS, proc_macro2::Span::call_site());
+    let Some(items) = file.items.iter_mut().find_map(|i| match i {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return Err("generated code has no builder module".into());
+    };
+    let mut builders = Vec::new();
+    for item in items.iter_mut() {
+        let syn::Item::Struct(s) = item else { continue };
+        let syn::Fields::Named(fields) = &mut s.fields else {
+            continue;
+        };
+        if !fields
+            .named
+            .iter()
+            .any(|f| f.ident.as_ref().is_some_and(|i| i == "client"))
+        {
+            continue;
+        }
+        if fields
+            .named
+            .iter()
+            .any(|f| f.ident.as_ref() == Some(&field))
+        {
+            return Err(format!("builder {} already has a field {field}", s.ident));
+        }
+        fields
+            .named
+            .push(syn::parse_quote!(#field: ::http::Extensions));
+        builders.push(s.ident.clone());
+    }
+    for item in items.iter_mut() {
+        let syn::Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() {
+            continue;
+        }
+        let syn::Type::Path(p) = &*imp.self_ty else {
+            continue;
+        };
+        let Some(name) = p.path.segments.last().map(|s| s.ident.clone()) else {
+            continue;
+        };
+        if !builders.contains(&name) {
+            continue;
+        }
+        let (mut new_done, mut send_done) = (false, false);
+        for it in &mut imp.items {
+            let syn::ImplItem::Fn(f) = it else { continue };
+            if f.sig.ident == "new" {
+                struct Init<'f>(&'f syn::Ident, bool);
+                impl VisitMut for Init<'_> {
+                    fn visit_expr_struct_mut(&mut self, e: &mut syn::ExprStruct) {
+                        if e.path.is_ident("Self") {
+                            let field = self.0;
+                            e.fields.push(
+                                syn::parse_quote!(#field: ::std::default::Default::default()),
+                            );
+                            self.1 = true;
+                        }
+                    }
+                }
+                let mut init = Init(&field, false);
+                init.visit_block_mut(&mut f.block);
+                new_done = init.1;
+            } else if f.sig.ident == "send" {
+                struct Send<'f>(&'f syn::Ident, [bool; 3]);
+                impl VisitMut for Send<'_> {
+                    fn visit_pat_struct_mut(&mut self, p: &mut syn::PatStruct) {
+                        if p.path.is_ident("Self") {
+                            let field = self.0;
+                            let pat: syn::Pat = syn::parse_quote!(Self { #field });
+                            if let syn::Pat::Struct(one) = pat {
+                                p.fields.extend(one.fields);
+                            }
+                            self.1[0] = true;
+                        }
+                    }
+                    fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+                        syn::visit_mut::visit_expr_mut(self, e);
+                        let syn::Expr::MethodCall(m) = e else { return };
+                        let is_client =
+                            matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident("client"));
+                        if !is_client || m.args.len() != 2 {
+                            return;
+                        }
+                        let field = self.0;
+                        let (request, info) = (&m.args[0], &m.args[1]);
+                        if m.method == "pre" {
+                            *e = syn::parse_quote!(crate::hooks::pre(client, #request, #info, &#field));
+                            self.1[1] = true;
+                        } else if m.method == "exec" {
+                            *e = syn::parse_quote!(crate::hooks::exec(client, #request, #info, #field));
+                            self.1[2] = true;
+                        }
+                    }
+                }
+                let mut send = Send(&field, [false; 3]);
+                send.visit_block_mut(&mut f.block);
+                send_done = send.1 == [true; 3];
+            }
+        }
+        if !new_done || !send_done {
+            return Err(format!(
+                "builder {name}: unexpected shape (new rewritten: {new_done}, send rewritten: {send_done})"
+            ));
+        }
+        imp.items.push(syn::parse_quote! {
+            /// The per-call extensions this request hands to the client's middleware.
+            #[doc(hidden)]
+            pub fn call_extensions_mut(&mut self) -> &mut ::http::Extensions {
+                &mut self.#field
+            }
+        });
+    }
+    Ok(builders.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,5 +400,62 @@ mod tests {
             text.contains("r#gen: &mut ::schemars::r#gen::SchemaGenerator"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn builders_carry_call_extensions_to_the_hooks() {
+        let src = r#"
+            pub mod builder {
+                #[derive(Debug, Clone)]
+                pub struct FetchThing<'a> { client: &'a super::Client, id: Result<String, String> }
+                impl<'a> FetchThing<'a> {
+                    pub fn new(client: &'a super::Client) -> Self { Self { client: client, id: Err("x".to_string()) } }
+                    pub async fn send(self) -> Result<(), ()> {
+                        let Self { client, id } = self;
+                        let mut request = client.client.get(url).build()?;
+                        client.pre(&mut request, &info).await?;
+                        let result = client.exec(request, &info).await;
+                        client.post(&result, &info).await?;
+                        Ok(())
+                    }
+                }
+            }
+        "#;
+        let mut file: syn::File = syn::parse_str(src).unwrap();
+        assert_eq!(carry_call_extensions(&mut file), Ok(1));
+        let text: String = prettyplease::unparse(&file)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for expected in [
+            "call_extensions: ::http::Extensions,",
+            "call_extensions: ::std::default::Default::default(),",
+            "let Self { client, id, call_extensions } = self;",
+            "crate::hooks::pre(client, &mut request, &info, &call_extensions).await?;",
+            "crate::hooks::exec(client, request, &info, call_extensions) .await;",
+            "client.post(&result, &info).await?;",
+            "pub fn call_extensions_mut(&mut self) -> &mut ::http::Extensions {",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        }
+        // A builder whose send is not the expected shape is an error, not a silent skip.
+        let mut odd: syn::File = syn::parse_str(
+            "pub mod builder { pub struct X<'a> { client: &'a super::Client } impl<'a> X<'a> { pub fn new(client: &'a super::Client) -> Self { Self { client } } pub async fn send(self) {} } }",
+        )
+        .unwrap();
+        let err = carry_call_extensions(&mut odd).unwrap_err();
+        assert!(err.contains("builder X"), "{err}");
+    }
+
+    #[test]
+    fn generated_docs_are_cleaned() {
+        let mut file: syn::File = syn::parse_str(
+            "/**Builder for [`Client::x`]\n\n[`Client::x`]: super::Client::x*/ pub struct X; /// ids like nrf-<IMEI>\n pub fn f() {} /// fine\n pub fn g() {}",
+        )
+        .unwrap();
+        assert_eq!(clean_generated_docs(&mut file), 2);
+        let text = prettyplease::unparse(&file);
+        assert!(text.contains("[`Client::x`]: crate::Client::x"), "{text}");
+        assert!(text.contains("nrf-&lt;IMEI>"), "{text}");
     }
 }

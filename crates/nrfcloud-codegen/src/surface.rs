@@ -80,7 +80,8 @@ fn builder_shape(imp: &syn::ItemImpl) -> (Vec<String>, String) {
     for it in &imp.items {
         let syn::ImplItem::Fn(f) = it else { continue };
         let name = f.sig.ident.to_string();
-        if name == "new" {
+        // The per-call extensions are the client's plumbing, not a parameter of the API.
+        if name == "new" || name == crate::postprocess::CALL_EXTENSIONS_ACCESSOR {
             continue;
         }
         if name == "send" {

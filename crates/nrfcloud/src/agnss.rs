@@ -1406,6 +1406,10 @@ impl<'a> Sendable<'a> for WholeOrPartial<'a> {
         self.0.operation()
     }
 
+    fn call_extensions_mut(&mut self) -> &mut nrfcloud_api::hooks::Extensions {
+        self.0.call_extensions_mut()
+    }
+
     fn send_boxed(
         self,
     ) -> BoxFuture<'a, Result<ResponseValue<ByteStream>, nrfcloud_api::Error<()>>> {

@@ -16,7 +16,7 @@ use crate::credentials::{Credentials, DeviceKey, ServiceKey};
 use crate::download_origin::OriginOverride;
 use crate::error::{ApiError, Error};
 use crate::jwt::{Clock, SystemClock};
-use crate::middleware::{CALL, CallOptions, State};
+use crate::middleware::{CallOptions, CredentialSlot, State};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 
@@ -334,9 +334,28 @@ impl Client {
             .unwrap_or(url)
     }
 
-    /// The generated client. Its calls already carry credentials, retries and tracing; use
-    /// [`Client::execute`] to also get typed errors and a credential check before sending.
-    pub fn api(&self) -> &nrfcloud_api::Client {
+    /// Every operation of the API, one method each, with the spec's documentation:
+    /// `client.api().fetch_device().device_id(id).send().await?`. Each returns a
+    /// [`Request`](crate::Request) whose setters are the operation's parameters, sent with the
+    /// credential its security accepts, retries, the size limit and a `tracing` span, and
+    /// answering [`Error`]. Paginated operations also stream their pages and items.
+    ///
+    /// ```no_run
+    /// # async fn f(client: nrfcloud::Client) -> Result<(), nrfcloud::Error> {
+    /// use futures::TryStreamExt;
+    /// let device = client.api().fetch_device().device_id("nrf-352656100000000").send().await?;
+    /// let firmware: Vec<_> = client.api().list_firmware().items().try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn api(&self) -> crate::Api<'_> {
+        crate::Api::new(self)
+    }
+
+    /// The generated client underneath: the escape hatch for what [`Client::api`] does not
+    /// cover. Its calls still go through this client's middleware (credentials, retries,
+    /// tracing, the size limit) but answer progenitor's error type, and a refused credential
+    /// is only a message (`nrfcloud_api::Error::Custom`).
+    pub fn raw(&self) -> &nrfcloud_api::Client {
         &self.inner.raw
     }
 
@@ -400,16 +419,36 @@ impl Client {
         B: Sendable<'a>,
         B::ErrorBody: serde::Serialize,
     {
-        let builder = build(&self.inner.raw);
+        Box::pin(self.send(build(&self.inner.raw), options))
+    }
+
+    /// Sends one request builder with per-call options: the one path of every call of the
+    /// generated client through the wrapper ([`crate::Request::send`], [`Client::execute`]).
+    /// The options and the slot for a refused credential travel in the builder's per-call
+    /// extensions; the middleware's `prepare` hook checks the credential before anything is
+    /// sent.
+    pub(crate) async fn send<'a, B>(
+        &self,
+        mut builder: B,
+        options: CallOptions,
+    ) -> Result<ResponseValue<B::Response>, Error>
+    where
+        B: Sendable<'a>,
+        B::ErrorBody: serde::Serialize,
+    {
         let op = builder.operation();
-        let checked = self.inner.state.credentials.check(op);
-        Box::pin(async move {
-            checked?;
-            match CALL.scope(options, builder.send_boxed()).await {
-                Ok(v) => Ok(v),
-                Err(e) => Err(convert_error(op.operation_id, e).await),
-            }
-        })
+        let slot = CredentialSlot::default();
+        let extensions = builder.call_extensions_mut();
+        extensions.insert(options);
+        extensions.insert(slot.clone());
+        match builder.send_boxed().await {
+            Ok(v) => Ok(v),
+            Err(nrfcloud_api::Error::Custom(message)) => Err(match slot.take() {
+                Some(refused) => Error::Credentials(refused),
+                None => Error::invalid(Some(op.operation_id), "credentials", message),
+            }),
+            Err(e) => Err(convert_error(op.operation_id, e).await),
+        }
     }
 }
 
@@ -443,7 +482,8 @@ pub(crate) async fn convert_error<E: serde::Serialize>(
                 Err(e) => reqwest_error(operation, e),
             }
         }
-        // The middleware refused before sending; the credential check above normally catches it.
+        // The middleware refused before sending (`send` turns its typed refusal into
+        // `Error::Credentials` first).
         P::Custom(message) => Error::invalid(Some(operation), "credentials", message),
     }
 }

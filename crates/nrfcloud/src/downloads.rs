@@ -317,7 +317,7 @@ impl Client {
         );
         // The generated client's middleware is not involved: nothing adds Authorization.
         let request = self
-            .api()
+            .raw()
             .client()
             .get(url)
             .header(USER_AGENT, self.user_agent().clone());

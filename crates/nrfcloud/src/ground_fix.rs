@@ -1158,6 +1158,7 @@ impl Client {
             body,
             query,
             custom_device_id,
+            extensions: Default::default(),
         })
         .await
     }
@@ -1172,6 +1173,7 @@ struct RawGroundFix<'a> {
     body: Vec<u8>,
     query: Vec<(&'static str, String)>,
     custom_device_id: Option<String>,
+    extensions: nrfcloud_api::hooks::Extensions,
 }
 
 impl<'a> Sendable<'a> for RawGroundFix<'a> {
@@ -1182,6 +1184,10 @@ impl<'a> Sendable<'a> for RawGroundFix<'a> {
         self.operation
     }
 
+    fn call_extensions_mut(&mut self) -> &mut nrfcloud_api::hooks::Extensions {
+        &mut self.extensions
+    }
+
     fn send_boxed(self) -> BoxFuture<'a, Result<ResponseValue<Bytes>, nrfcloud_api::Error<()>>> {
         Box::pin(async move {
             let RawGroundFix {
@@ -1190,6 +1196,7 @@ impl<'a> Sendable<'a> for RawGroundFix<'a> {
                 body,
                 query,
                 custom_device_id,
+                extensions,
             } = self;
             let url = format!("{}{}", api.baseurl(), operation.path);
             let mut builder = api
@@ -1206,8 +1213,8 @@ impl<'a> Sendable<'a> for RawGroundFix<'a> {
             let info = OperationInfo {
                 operation_id: operation.method_name,
             };
-            api.pre(&mut request, &info).await?;
-            let result = api.exec(request, &info).await;
+            nrfcloud_api::hooks::pre(api, &mut request, &info, &extensions).await?;
+            let result = nrfcloud_api::hooks::exec(api, request, &info, extensions).await;
             api.post(&result, &info).await?;
             let response = result?;
             if !response.status().is_success() {

@@ -2,17 +2,24 @@
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), nrfcloud::Error> {
+//! use futures::TryStreamExt;
 //! let client = nrfcloud::Client::builder().api_key(std::env::var("NRFCLOUD_API_KEY").unwrap_or_default()).build()?;
-//! let account = client.execute(|api| api.fetch_account_info()).await?;
+//! let account = client.api().fetch_account_info().send().await?;
 //! println!("team {}", account.team.tenant_id.as_str());
+//! let device = client.api().fetch_device().device_id("nrf-352656100000000").send().await?;
+//! let firmware: Vec<_> = client.api().list_firmware().items().try_collect().await?;
 //! # Ok(()) }
 //! ```
 //!
 //! - [`Client`] / [`ClientBuilder`]: base URL, credentials, timeouts, retries, the largest
 //!   response accepted.
-//! - [`Client::execute`]: any operation of the generated client ([`api`], its [`types`]), with
-//!   the credential its security accepts, typed [`Error`]s, retries and a `tracing` span.
-//! - [`Client::paginate`]: streams of pages and items for every paginated operation.
+//! - [`Client::api`] → [`Api`]: every operation of the API document, one method each with
+//!   the document's docs, returning a [`Request`]: its setters are the operation's
+//!   parameters, and [`Request::send`] sends it with the credential its security accepts,
+//!   retries and a `tracing` span, answering typed [`Error`]s. Paginated operations stream
+//!   their [`pages`](Request::pages) and [`items`](Request::items). The generated client
+//!   underneath ([`api`], its [`types`]) is [`Client::raw`].
+//! - [`Client::execute`] and [`Client::paginate`]: the closure-based forms of the same calls.
 //! - Credentials: an API key, a [`DeviceKey`] or [`ServiceKey`] (ES256 JWTs minted and
 //!   cached), an opaque JWT or evaluation token.
 
@@ -30,8 +37,10 @@ pub mod ground_fix;
 pub mod jwt;
 mod middleware;
 pub mod onboarding;
+mod operations_layer;
 pub mod pagination;
 mod redirect;
+mod request;
 pub mod retry;
 mod secret;
 
@@ -47,6 +56,8 @@ pub use ground_fix::{GroundFix, GroundFixOptions};
 pub use middleware::CallOptions;
 pub use nrfcloud_jsonata as transform;
 pub use nrfcloud_jsonata::Transform;
+pub use operations_layer::Api;
+pub use request::Request;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 

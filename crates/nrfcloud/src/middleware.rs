@@ -1,29 +1,28 @@
 //! What every generated call runs through (the raw crate's `Middleware`): the user agent and
 //! the bearer token on the way out (only to the API's own origin), retries with backoff, a
-//! bound on the size of response bodies and a `tracing` span on the way back.
+//! bound on the size of response bodies and a `tracing` span on the way back. A call's own
+//! options ([`CallOptions`]) and the slot for its typed credential error ([`CredentialSlot`])
+//! travel in the request builder's per-call extensions, which the generated `send` hands to
+//! both hooks.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use bytes::Bytes;
 use futures::StreamExt;
-use nrfcloud_api::hooks::{BoxFuture, Middleware};
+use nrfcloud_api::hooks::{BoxFuture, Extensions, Middleware};
 use nrfcloud_api::operations::Operation;
 use reqwest::ResponseBuilderExt;
 use reqwest::header::{AUTHORIZATION, HeaderValue, USER_AGENT};
 use tracing::Instrument;
 
 use crate::credentials::Credentials;
+use crate::error::CredentialError;
 use crate::jwt::Clock;
 use crate::redirect::Origin;
 use crate::retry::{self, RetryPolicy};
 
-tokio::task_local! {
-    /// Options of the call being executed (set by `Client::execute_with`).
-    pub(crate) static CALL: CallOptions;
-}
-
-/// Per-call options.
+/// Per-call options ([`crate::Request::with_options`], [`crate::Client::execute_with`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CallOptions {
     /// Allow retries of this call even if its method is not idempotent (POST, PATCH): use it
@@ -31,6 +30,19 @@ pub struct CallOptions {
     pub retry_non_idempotent: bool,
     /// A retry policy for this call instead of the client's.
     pub retry: Option<RetryPolicy>,
+}
+
+/// Where the `prepare` hook leaves the typed error of a call it refuses for its credentials:
+/// progenitor's `Error::Custom` carries only text, and the wrapper hands the caller
+/// [`crate::Error::Credentials`]. One per call, in the call's extensions.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CredentialSlot(Arc<OnceLock<CredentialError>>);
+
+impl CredentialSlot {
+    /// The error `prepare` left, if any.
+    pub(crate) fn take(&self) -> Option<CredentialError> {
+        self.0.get().cloned()
+    }
 }
 
 /// The wrapper's state as the generated client's middleware.
@@ -60,23 +72,32 @@ impl State {
         &self,
         request: &mut reqwest::Request,
         op: &'static Operation,
+        extensions: &Extensions,
     ) -> Result<(), String> {
         request.headers_mut().remove(AUTHORIZATION);
         if !self.same_origin(request.url()) {
             // Never send a bearer token anywhere but the API.
             return Ok(());
         }
+        // The one credential check of every call, whatever path it took to get here.
+        let refuse = |e: CredentialError| {
+            let text = e.to_string();
+            if let Some(slot) = extensions.get::<CredentialSlot>() {
+                let _ = slot.0.set(e);
+            }
+            text
+        };
         let token = self
             .credentials
             .token_for(op, self.clock.as_ref())
-            .map_err(|e| e.to_string())?;
+            .map_err(refuse)?;
         if let Some(token) = token {
             let mut value =
                 HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-                    format!(
-                        "{}: the credential cannot be sent in a header",
-                        op.operation_id
-                    )
+                    refuse(CredentialError::BadToken {
+                        what: "credential",
+                        reason: "cannot be sent in a header",
+                    })
                 })?;
             value.set_sensitive(true);
             request.headers_mut().insert(AUTHORIZATION, value);
@@ -90,12 +111,13 @@ impl Middleware for State {
         &self,
         request: &mut reqwest::Request,
         op: &'static Operation,
+        extensions: &Extensions,
     ) -> Result<(), String> {
         let headers = request.headers_mut();
         if !headers.contains_key(USER_AGENT) {
             headers.insert(USER_AGENT, self.user_agent.clone());
         }
-        self.authorize(request, op)
+        self.authorize(request, op, extensions)
     }
 
     fn execute<'a>(
@@ -103,6 +125,7 @@ impl Middleware for State {
         client: &'a reqwest::Client,
         request: reqwest::Request,
         op: &'static Operation,
+        extensions: Extensions,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         let span = tracing::info_span!(
             "nrfcloud.request",
@@ -113,7 +136,10 @@ impl Middleware for State {
             attempt = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        Box::pin(self.send_with_retries(client, request, op).instrument(span))
+        Box::pin(
+            self.send_with_retries(client, request, op, extensions)
+                .instrument(span),
+        )
     }
 }
 
@@ -123,8 +149,9 @@ impl State {
         client: &reqwest::Client,
         mut request: reqwest::Request,
         op: &'static Operation,
+        extensions: Extensions,
     ) -> reqwest::Result<reqwest::Response> {
-        let opts = CALL.try_with(|o| *o).unwrap_or_default();
+        let opts = extensions.get::<CallOptions>().copied().unwrap_or_default();
         let policy = opts.retry.unwrap_or(self.retry);
         let may_retry = retry::is_idempotent(request.method()) || opts.retry_non_idempotent;
         let started = Instant::now();
@@ -178,7 +205,7 @@ impl State {
             tokio::time::sleep(wait).await;
             request = next;
             // The token of the first attempt may have expired during the wait.
-            if let Err(reason) = self.authorize(&mut request, op) {
+            if let Err(reason) = self.authorize(&mut request, op, &extensions) {
                 tracing::debug!(%reason, attempt, "no credential for the retry");
                 return result;
             }

@@ -1,21 +1,24 @@
-//! Streams of pages and of items for every paginated operation (the markers of
-//! [`nrfcloud_api::pagination`], generated from the API document).
+//! Streams of pages and of items for every paginated operation (those the API document
+//! gives a `pageNextToken`; their request builders implement [`PagedBuilder`]).
 //!
 //! ```no_run
 //! # async fn f(client: nrfcloud::Client) -> Result<(), nrfcloud::Error> {
 //! use futures::TryStreamExt;
-//! use nrfcloud::pagination::ListDevices;
 //! let devices: Vec<_> = client
-//!     .paginate::<ListDevices>()
-//!     .with(|api| api.list_devices().tags(vec!["warehouse-east".parse().unwrap()]))
+//!     .api()
+//!     .list_devices()
+//!     .tags(vec!["warehouse-east".parse().unwrap()])
 //!     .items()
 //!     .try_collect()
 //!     .await?;
 //! # Ok(()) }
 //! ```
 //!
-//! - `pageLimit` defaults to the maximum, 100; every other filter set with
-//!   [`Pager::with`] is sent with every page.
+//! One implementation serves [`crate::Request::pages`] (and `items`, `stream`, `items_as`)
+//! and [`Client::paginate`]:
+//!
+//! - `pageLimit` defaults to the maximum, 100; every other filter set on the request is
+//!   sent with every page.
 //! - The next page is requested while the caller consumes the current one, at most one page
 //!   ahead, so at most two pages are held at once. Its response is decoded when the caller
 //!   asks for it, on the caller's task (see [`Pager::pages`]).
@@ -44,8 +47,9 @@ use crate::{Client, Error};
 
 mod bounds;
 
+use bounds::Next;
+pub(crate) use bounds::PageBounds;
 pub use bounds::{DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, DEFAULT_TOKEN_WINDOW};
-use bounds::{Next, PageBounds};
 
 /// The largest `pageLimit` the API accepts, and the default.
 pub const MAX_PAGE_LIMIT: u32 = 100;
@@ -159,13 +163,7 @@ impl<P: Paginated> Pager<P> {
 
     fn check(&self) -> Result<(), Error> {
         let op = Some(P::operation().operation_id);
-        if !(1..=MAX_PAGE_LIMIT).contains(&self.page_limit) {
-            return Err(Error::invalid(
-                op,
-                "pageLimit",
-                format!("{} is outside 1..=100", self.page_limit),
-            ));
-        }
+        check_page_limit(P::operation().operation_id, self.page_limit)?;
         if self.transform.is_some() && !P::TAKES_TRANSFORM {
             return Err(Error::invalid(
                 op,
@@ -189,29 +187,19 @@ impl<P: Paginated> Pager<P> {
             return stream::once(async move { Err(e) }).boxed();
         }
         let remaining = self.max_items;
-        let bounds = PageBounds::new(self.max_pages, self.max_empty_pages, self.token_window);
-        PageStream {
-            pager: Arc::new(self),
-            in_flight: None,
-            bounds,
-            stopped: None,
-            remaining,
-            done: false,
-        }
-        .boxed()
+        let self_bounds = (self.max_pages, self.max_empty_pages, self.token_window);
+        let pager = Arc::new(self);
+        let fetch: FetchPage<'static, P::Item> = Arc::new(move |token| {
+            let pager = pager.clone();
+            Box::pin(async move { fetch::<P>(&pager, token.as_deref()).await })
+        });
+        let bounds = PageBounds::new(self_bounds.0, self_bounds.1, self_bounds.2);
+        page_stream(P::operation().operation_id, fetch, remaining, bounds)
     }
 
     /// The items of every page, in order.
     pub fn items(self) -> BoxStream<'static, Result<P::Item, Error>> {
-        self.pages()
-            .flat_map(|page| {
-                let (items, error) = match page {
-                    Ok(p) => (p.items, None),
-                    Err(e) => (Vec::new(), Some(e)),
-                };
-                stream::iter(items.into_iter().map(Ok).chain(error.map(Err)))
-            })
-            .boxed()
+        items_of(self.pages())
     }
 
     /// The items as `T` (e.g. `serde_json::Value`, or your own type for a transform's output).
@@ -221,25 +209,86 @@ impl<P: Paginated> Pager<P> {
     where
         P::Item: serde::Serialize,
     {
-        let operation = P::operation().operation_id;
-        self.items()
-            .map(move |item| {
-                let item = item?;
-                let value = serde_json::to_value(&item)
-                    .map_err(|e| Error::decode(operation, None, e.to_string(), b""))?;
-                serde_json::from_value(value.clone()).map_err(|e| {
-                    Error::decode(operation, None, e.to_string(), value.to_string().as_bytes())
-                })
-            })
-            .boxed()
+        items_as(P::operation().operation_id, self.items())
     }
 }
 
-type PageFuture<T> = BoxFuture<'static, Result<Page<T>, Error>>;
+/// Sends the request for one page: `None` for the first, then each page's token.
+pub(crate) type FetchPage<'a, T> =
+    Arc<dyn Fn(Option<String>) -> BoxFuture<'a, Result<Page<T>, Error>> + Send + Sync + 'a>;
+
+/// The error of a `pageLimit` outside 1..=100, before anything is sent.
+pub(crate) fn check_page_limit(operation: &'static str, limit: u32) -> Result<(), Error> {
+    if (1..=MAX_PAGE_LIMIT).contains(&limit) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            Some(operation),
+            "pageLimit",
+            format!("{limit} is outside 1..=100"),
+        ))
+    }
+}
+
+/// The page stream of `operation`: pages from `fetch`, one ahead of the consumer, at most
+/// `max_items` items in all, within `bounds` (pages, empty pages, repeated tokens).
+pub(crate) fn page_stream<'a, T: Send + 'a>(
+    operation: &'static str,
+    fetch: FetchPage<'a, T>,
+    max_items: Option<usize>,
+    bounds: PageBounds,
+) -> BoxStream<'a, Result<Page<T>, Error>> {
+    PageStream {
+        operation,
+        fetch,
+        in_flight: None,
+        bounds,
+        stopped: None,
+        remaining: max_items,
+        done: false,
+    }
+    .boxed()
+}
+
+/// The items of every page, in order; an error ends the stream after the items before it.
+pub(crate) fn items_of<'a, T: Send + 'a>(
+    pages: BoxStream<'a, Result<Page<T>, Error>>,
+) -> BoxStream<'a, Result<T, Error>> {
+    pages
+        .flat_map(|page| {
+            let (items, error) = match page {
+                Ok(p) => (p.items, None),
+                Err(e) => (Vec::new(), Some(e)),
+            };
+            stream::iter(items.into_iter().map(Ok).chain(error.map(Err)))
+        })
+        .boxed()
+}
+
+/// The items re-read as `T` (a transform's output, or `serde_json::Value`).
+pub(crate) fn items_as<'a, I, T>(
+    operation: &'static str,
+    items: BoxStream<'a, Result<I, Error>>,
+) -> BoxStream<'a, Result<T, Error>>
+where
+    I: serde::Serialize + Send + 'a,
+    T: DeserializeOwned + Send + 'a,
+{
+    items
+        .map(move |item| {
+            let item = item?;
+            let value = serde_json::to_value(&item)
+                .map_err(|e| Error::decode(operation, None, e.to_string(), b""))?;
+            serde_json::from_value(value.clone()).map_err(|e| {
+                Error::decode(operation, None, e.to_string(), value.to_string().as_bytes())
+            })
+        })
+        .boxed()
+}
 
 /// A page request on its way.
-struct Flight<T> {
-    future: PageFuture<T>,
+struct Flight<'a, T> {
+    future: BoxFuture<'a, Result<Page<T>, Error>>,
     /// The token it was sent with (to send it again).
     token: Option<String>,
     /// Sent ahead, before the caller asked for it.
@@ -247,9 +296,10 @@ struct Flight<T> {
 }
 
 /// The page stream: one request at a time, the next one sent when a page is handed over.
-struct PageStream<P: Paginated> {
-    pager: Arc<Pager<P>>,
-    in_flight: Option<Flight<P::Item>>,
+struct PageStream<'a, T> {
+    operation: &'static str,
+    fetch: FetchPage<'a, T>,
+    in_flight: Option<Flight<'a, T>>,
     bounds: PageBounds,
     /// The limit that ends the stream after the page just handed over.
     stopped: Option<Error>,
@@ -257,20 +307,18 @@ struct PageStream<P: Paginated> {
     done: bool,
 }
 
-impl<P: Paginated> PageStream<P> {
-    fn send(&self, token: Option<String>, ahead: bool) -> Flight<P::Item> {
-        let pager = self.pager.clone();
-        let sent = token.clone();
+impl<'a, T> PageStream<'a, T> {
+    fn send(&self, token: Option<String>, ahead: bool) -> Flight<'a, T> {
         Flight {
-            future: Box::pin(async move { fetch::<P>(&pager, sent.as_deref()).await }),
+            future: (self.fetch)(token.clone()),
             token,
             ahead,
         }
     }
 }
 
-impl<P: Paginated> Stream for PageStream<P> {
-    type Item = Result<Page<P::Item>, Error>;
+impl<'a, T: Send + 'a> Stream for PageStream<'a, T> {
+    type Item = Result<Page<T>, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
@@ -317,7 +365,7 @@ impl<P: Paginated> Stream for PageStream<P> {
                 }
             }
             let next = page.next_token.clone().filter(|t| !t.is_empty());
-            let operation = P::operation().operation_id;
+            let operation = this.operation;
             let decision = next.map(|t| {
                 let next = this.bounds.after_page(sent_items, &t);
                 (t, next)
