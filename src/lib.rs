@@ -6,6 +6,7 @@
 //! - [`operations`]: one entry per operation of the document (id, method, path, accepted
 //!   security schemes, deprecated, paginated), generated from the same document.
 //! - [`hooks`]: the request hooks every generated call runs through.
+//! - [`conversion`]: the errors of the generated types' conversions, naming the rejected value.
 //! - [`json`]: open JSON of responses (shadows, payloads), kept as text until asked for.
 //! - [`redact`]: the types and properties that hold secrets (their `Debug` prints
 //!   `<redacted>`).
@@ -20,6 +21,7 @@ mod generated {
 }
 pub use generated::*;
 
+pub mod conversion;
 pub mod hooks;
 pub mod json;
 pub mod operations;

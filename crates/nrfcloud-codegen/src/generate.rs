@@ -106,7 +106,7 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
         checked_paths,
         raw_json,
         secrets,
-    } = match run_progenitor(&api) {
+    } = match run_progenitor(&api, &crate::conversion_errors::integer_ranges_of(doc)) {
         Ok(done) => done,
         Err(message) => {
             let culprit = isolate_failing_component(doc).or_else(|| isolate_failing_operation(doc));
@@ -161,7 +161,10 @@ struct Rewritten {
 }
 
 /// progenitor + syn + prettyplease; panics inside progenitor become errors.
-fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<Rewritten, String> {
+fn run_progenitor(
+    api: &openapiv3::OpenAPI,
+    integer_ranges: &std::collections::BTreeMap<String, crate::conversion_errors::IntegerRange>,
+) -> Result<Rewritten, String> {
     let deprecated: Vec<String> = api
         .operations()
         .filter(|(_, _, op)| op.deprecated)
@@ -204,6 +207,9 @@ fn run_progenitor(api: &openapiv3::OpenAPI) -> Result<Rewritten, String> {
     let raw_json = crate::raw_json::keep_open_json_raw(&mut file);
     let plain_patterns = crate::patterns::plain_pattern_checks(&mut file);
     let secrets = crate::secrets::redact_secrets(&mut file);
+    crate::conversion_errors::name_rejected_values(&mut file, &secrets.types);
+    crate::conversion_errors::explain_builder_conversions(&mut file);
+    crate::conversion_errors::integer_ranges(&mut file, integer_ranges);
     Ok(Rewritten {
         code: prettyplease::unparse(&file),
         unions,
@@ -231,7 +237,7 @@ fn isolate_failing_component(doc: &Value) -> Option<String> {
     let mut bare = doc.clone();
     bare["paths"] = Value::Object(Default::default());
     let api = spec::to_openapiv3(&bare).ok()?;
-    if run_progenitor(&api).is_ok() {
+    if run_progenitor(&api, &Default::default()).is_ok() {
         return None;
     }
     let names: Vec<String> = doc
@@ -248,7 +254,7 @@ fn isolate_failing_component(doc: &Value) -> Option<String> {
             }
         }
         let api = spec::to_openapiv3(&single).ok()?;
-        run_progenitor(&api)
+        run_progenitor(&api, &Default::default())
             .is_err()
             .then(|| format!("component schema {name}"))
     })
@@ -274,7 +280,7 @@ fn isolate_failing_operation(doc: &Value) -> Option<String> {
         let Ok(api) = spec::to_openapiv3(&single) else {
             continue;
         };
-        if run_progenitor(&api).is_err() {
+        if run_progenitor(&api, &Default::default()).is_err() {
             let id = op
                 .get("operationId")
                 .and_then(Value::as_str)

@@ -6,6 +6,7 @@
 //! plain-text summary of the generated surface ([`surface`]). [`normalize`] is the one
 //! normaliser for the stored document.
 
+pub mod conversion_errors;
 pub mod doc_text;
 pub mod fixups;
 pub mod generate;

@@ -161,6 +161,18 @@ pub fn fast_unions(file: &mut syn::File) -> FastUnions {
                 known: (kv, kty),
                 other,
             } => {
+                // `Debug` shows the value, not the wrapper: `Scell`, or `"NEW_VALUE"`.
+                crate::secrets::drop_derive(&mut e.attrs, "Debug");
+                added.push(syn::parse_quote! {
+                    impl ::std::fmt::Debug for #ident {
+                        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                            match self {
+                                Self::#kv(v) => ::std::fmt::Debug::fmt(v, f),
+                                Self::#other(v) => ::std::fmt::Debug::fmt(v, f),
+                            }
+                        }
+                    }
+                });
                 added.push(syn::parse_quote! {
                     impl<'de> ::serde::Deserialize<'de> for #ident {
                         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
@@ -568,6 +580,19 @@ mod tests {
             has(
                 &text,
                 "crate::unions::string_or::<D, Status, Self>(deserializer, Self::Status, Self::String)"
+            ),
+            "{text}"
+        );
+        // Open enums print their value: `Active`, or the unknown string.
+        assert!(
+            has(&text, "impl ::std::fmt::Debug for Status")
+                && has(&text, "Self::Status(v) => ::std::fmt::Debug::fmt(v, f)"),
+            "{text}"
+        );
+        assert!(
+            !has(
+                &text,
+                "Clone, Debug)]\n    #[serde(untagged)]\n    pub enum Status"
             ),
             "{text}"
         );

@@ -707,7 +707,7 @@ mod tests {
     fn every_setter_is_forwarded_with_its_signature_and_parameter_docs() {
         let text = layer();
         assert!(text.contains("impl<'a> crate::Request<'a, builder::ListThings<'a>>"));
-        assert!(text.contains("pub fn thing_id<V>(self, value: V) -> Self\n    where\n        V: std::convert::TryInto<types::ThingId>,\n    {\n        self.map(|b| b.thing_id(value))\n    }"), "{text}");
+        assert!(text.contains("pub fn thing_id<V>(self, value: V) -> Self\n    where\n        V: std::convert::TryInto<types::ThingId>,\n        <V as ::std::convert::TryInto<types::ThingId>>::Error: ::std::fmt::Display,\n    {\n        self.map(|b| b.thing_id(value))\n    }"), "{text}");
         assert!(
             text.contains(
                 "/**Which thing.\n\nRequired query parameter `thingId`. Pattern: `^[a-z]{1,8}$`.*/"

@@ -237,7 +237,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     step(
         "fota",
         format!(
-            "bundle {bundle_id}, job {job_id}: {} ({} succeeded, {} failed of {})",
+            "bundle {bundle_id}, job {job_id}: {} ({} succeeded, {} failed of {}; the mock fails \
+             10% of devices on purpose, MockConfig::fota_failure_percent)",
             statuses.join(" -> "),
             stat("succeeded"),
             stat("failed"),

@@ -452,6 +452,17 @@ impl Client {
     }
 }
 
+/// A builder setter's conversion error, `<parameter>: <value>: <rule>` (the raw crate's
+/// setters name their parameter, see `nrfcloud_api::conversion`), split at the parameter.
+fn setter_error(reason: &str) -> Option<(&str, &str)> {
+    let (parameter, why) = reason.split_once(": ")?;
+    let plain = !parameter.is_empty()
+        && parameter
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    plain.then_some((parameter, why))
+}
+
 /// progenitor's error -> [`Error`], reading the body of unexpected responses.
 pub(crate) async fn convert_error<E: serde::Serialize>(
     operation: &'static str,
@@ -459,7 +470,10 @@ pub(crate) async fn convert_error<E: serde::Serialize>(
 ) -> Error {
     use progenitor_client::Error as P;
     match e {
-        P::InvalidRequest(reason) => Error::invalid(Some(operation), "request", reason),
+        P::InvalidRequest(reason) => match setter_error(&reason) {
+            Some((parameter, why)) => Error::invalid(Some(operation), parameter, why),
+            None => Error::invalid(Some(operation), "request", reason),
+        },
         P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
             reqwest_error(operation, e)
         }

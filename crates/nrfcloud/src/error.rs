@@ -74,6 +74,11 @@ pub enum Error {
     /// Credentials are missing for an operation, or a key is unusable.
     #[error(transparent)]
     Credentials(#[from] CredentialError),
+    /// A JSONata expression that does not compile, or a local evaluation that failed or hit
+    /// a bound ([`Transform::new`](crate::Transform::new),
+    /// [`Transform::evaluate`](crate::Transform::evaluate)); `?` converts it.
+    #[error(transparent)]
+    Transform(#[from] nrfcloud_jsonata::TransformError),
     /// Writing a download to the caller's writer failed (see
     /// [`Client::download_to`](crate::Client::download_to)).
     #[error("{operation}: cannot write the body: {source}")]

@@ -109,11 +109,16 @@ impl JobState {
 }
 
 /// How [`Client::wait_fota_job`] polls.
+///
+/// `WaitOptions::default()` polls every 5 s and gives up after 1 hour (a FOTA job on real
+/// devices takes minutes to hours: devices download the image when they next connect). Tests
+/// against the mock want much shorter values, e.g. 200 ms and 60 s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WaitOptions {
-    /// Time between polls.
+    /// Time between polls (default 5 s).
     pub poll_interval: Duration,
-    /// Give up after this long.
+    /// Give up after this long (default 1 hour); the wait then ends with
+    /// [`Error::Timeout`].
     pub timeout: Duration,
 }
 

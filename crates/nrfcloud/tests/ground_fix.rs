@@ -3,7 +3,7 @@
 //! the local mock that answer deterministic fixes.
 
 use nrfcloud::ground_fix::{AccessPoint, GroundFix, GroundFixOptions, LteCell, NeighbourCell};
-use nrfcloud::types::{self, GroundFixServiceType};
+use nrfcloud::types::{self, GroundFixServiceType, GroundFixServiceTypeKnown};
 use nrfcloud::{Client, Error};
 use nrfcloud_mock::{MockConfig, MockServer};
 use nrfcloud_testkit::{Recorder, Reply};
@@ -84,9 +84,11 @@ async fn the_builder_body_goes_on_the_wire_as_built() {
         (location.lat.0, location.lon.0, location.uncertainty.0),
         (63.42, 10.41, 440)
     );
+    // `Debug` prints the service, not the wrappers around it (was `Mcell(Mcell)`).
+    assert_eq!(format!("{:?}", location.fulfilled_with), "Mcell");
     assert!(matches!(
         location.fulfilled_with,
-        GroundFixServiceType::Mcell(_)
+        GroundFixServiceType::GroundFixServiceTypeKnown(GroundFixServiceTypeKnown::Mcell)
     ));
 
     let r = server.last();
@@ -310,7 +312,10 @@ async fn the_mock_answers_deterministic_fixes() {
         serde_json::to_value(&b).unwrap()
     );
     assert!(
-        matches!(a.fulfilled_with, GroundFixServiceType::Scell(_)),
+        matches!(
+            a.fulfilled_with,
+            GroundFixServiceType::GroundFixServiceTypeKnown(GroundFixServiceTypeKnown::Scell)
+        ),
         "{a:?}"
     );
     assert!(
@@ -324,7 +329,10 @@ async fn the_mock_answers_deterministic_fixes() {
         .await
         .unwrap();
     assert!(
-        matches!(m.fulfilled_with, GroundFixServiceType::Mcell(_)),
+        matches!(
+            m.fulfilled_with,
+            GroundFixServiceType::GroundFixServiceTypeKnown(GroundFixServiceTypeKnown::Mcell)
+        ),
         "{m:?}"
     );
     let wide = client
@@ -343,13 +351,16 @@ async fn the_mock_answers_deterministic_fixes() {
         .await
         .unwrap();
     assert!(
-        matches!(w.fulfilled_with, GroundFixServiceType::Wifi(_)),
+        matches!(
+            w.fulfilled_with,
+            GroundFixServiceType::GroundFixServiceTypeKnown(GroundFixServiceTypeKnown::Wifi)
+        ),
         "{w:?}"
     );
     let alt = w.alt.expect("alt=true gives the other fix");
     assert!(matches!(
         alt.loc.fulfilled_with,
-        GroundFixServiceType::Mcell(_)
+        GroundFixServiceType::GroundFixServiceTypeKnown(GroundFixServiceTypeKnown::Mcell)
     ));
 
     // doReply=false: stored in the location history, no body.
@@ -392,7 +403,10 @@ async fn what_the_local_check_prevents_is_a_422_from_the_mock() {
         .await
         .unwrap();
     assert!(
-        matches!(w.fulfilled_with, GroundFixServiceType::Wifi(_)),
+        matches!(
+            w.fulfilled_with,
+            GroundFixServiceType::GroundFixServiceTypeKnown(GroundFixServiceTypeKnown::Wifi)
+        ),
         "{w:?}"
     );
 }

@@ -125,6 +125,7 @@ pub const FIXUPS: &[Fixup] = &[
     responses::SCHEMALESS_JSON_RESPONSES,
     responses::SINGLE_SUCCESS_RESPONSE,
     responses::ERROR_RESPONSES_KEEP_THEIR_BODY,
+    schemas::ONE_VALUE_ALTERNATIVES_AS_ONE_ENUM,
     schemas::SCALAR_ANY_OF_AS_ONE_OF,
     schemas::REQUEST_ANY_OF_AS_ONE_OF,
     schemas::EXCLUSIVE_ANY_OF_AS_ONE_OF,

@@ -143,6 +143,63 @@ fn scalar_any_of_as_one_of(doc: &mut Value, log: &mut Rewrites) -> Result<(), St
     Ok(())
 }
 
+/// Quirk: `anyOf` / `oneOf` whose alternatives are each a one-value string enum
+/// (GroundFixServiceType, CellServiceType: `LocationServiceType.MCELL`, `.SCELL`, …). typify
+/// makes an untagged enum of one-variant enums, whose `Debug` prints `Scell(Scell)` and which
+/// a caller matches in two levels. They become one string enum with every value (same JSON,
+/// same accepted values; `open_enums` keeps unknown ones).
+pub const ONE_VALUE_ALTERNATIVES_AS_ONE_ENUM: Fixup = Fixup {
+    name: "one_value_alternatives_as_one_enum",
+    quirk: "anyOf of one-value string enums (GroundFixServiceType, CellServiceType)",
+    run: one_value_alternatives_as_one_enum,
+};
+
+/// The one value of a one-value string enum (after `$ref`).
+fn single_string_value(schemas: &serde_json::Map<String, Value>, alt: &Value) -> Option<Value> {
+    let s = super::util::resolve(schemas, alt);
+    let values = s.get("enum")?.as_array()?;
+    let is_string = s.get("type").is_none_or(|t| t == "string");
+    (values.len() == 1 && values[0].is_string() && is_string).then(|| values[0].clone())
+}
+
+fn one_value_alternatives_as_one_enum(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
+    let schemas = super::util::schemas_snapshot(doc);
+    let mut merged = Vec::new();
+    if let Some(components) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in components.iter_mut() {
+            let Some(map) = schema.as_object_mut() else {
+                continue;
+            };
+            for key in ["anyOf", "oneOf"] {
+                let Some(alts) = map.get(key).and_then(Value::as_array) else {
+                    continue;
+                };
+                let values: Option<Vec<Value>> = alts
+                    .iter()
+                    .map(|a| single_string_value(&schemas, a))
+                    .collect();
+                let Some(values) = values.filter(|v| v.len() > 1) else {
+                    continue;
+                };
+                map.remove(key);
+                map.insert("type".into(), Value::String("string".into()));
+                merged.push(format!(
+                    "{name}: {key} of {} one-value enums -> one enum",
+                    values.len()
+                ));
+                map.insert("enum".into(), Value::Array(values));
+            }
+        }
+    }
+    for m in merged {
+        log.note("schema", m);
+    }
+    Ok(())
+}
+
 /// Quirk: request bodies that are `anyOf` several objects (CreateFOTAJob: by tags, by device
 /// ids, by criteria; ground fix: old and new shapes). typify models `anyOf` as a struct of
 /// flattened optional alternatives, and serialising one with more than one alternative set
@@ -514,6 +571,31 @@ mod tests {
         assert_eq!(params[3]["schema"]["default"], json!(true));
         assert_eq!(report.lossy().count(), 1);
         try_generate(&doc).unwrap();
+    }
+
+    #[test]
+    fn one_value_alternatives_become_one_enum() {
+        let mut doc = tiny_spec(
+            json!({"/g": {"get": ok_json("G", json!({"$ref": "#/components/schemas/Service"}))}}),
+        );
+        doc["components"]["schemas"]["Service"] = json!({"description": "who answered",
+            "anyOf": [{"$ref": "#/components/schemas/T.MCELL"}, {"$ref": "#/components/schemas/T.SCELL"}]});
+        doc["components"]["schemas"]["T.MCELL"] = json!({"type": "string", "enum": ["MCELL"]});
+        doc["components"]["schemas"]["T.SCELL"] = json!({"type": "string", "enum": ["SCELL"]});
+        doc["components"]["schemas"]["Mixed"] =
+            json!({"anyOf": [{"$ref": "#/components/schemas/T.MCELL"}, {"type": "integer"}]});
+        let before = try_generate(&doc).unwrap();
+        // A struct of one optional field per alternative (or, as oneOf, an enum of enums).
+        assert!(before.contains("Option<TScell>"), "{before}");
+        let report = run_one(&ONE_VALUE_ALTERNATIVES_AS_ONE_ENUM, &mut doc);
+        assert_eq!(report.rewrites.len(), 1, "{report:?}");
+        let service = &doc["components"]["schemas"]["Service"];
+        assert_eq!(service["enum"], json!(["MCELL", "SCELL"]));
+        assert_eq!(service["description"], json!("who answered"));
+        assert!(doc["components"]["schemas"]["Mixed"].get("anyOf").is_some());
+        let after = try_generate(&doc).unwrap();
+        assert!(!after.contains("Option<TScell>"), "{after}");
+        assert!(after.contains("pub enum Service"), "{after}");
     }
 
     #[test]
