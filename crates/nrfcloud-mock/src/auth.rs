@@ -105,20 +105,26 @@ pub(crate) fn identify(
             ApiError::unauthorized("The JWT has neither a device id (sub) nor the team id (aud)")
         })?;
         let key = match (data.devices.get(sub), data.key_only_devices.get(sub)) {
-            (Some(device), _) => device.public_key.as_ref().ok_or_else(|| {
-                ApiError::unauthorized(format!(
-                    "Device '{sub}' has no registered public key or certificate"
-                ))
-            })?,
+            (Some(device), _) => match device.public_key {
+                Some(key) => key,
+                None if device.derived_key => {
+                    *crate::state::derived_key(&tenant, sub).verifying_key()
+                }
+                None => {
+                    return Err(ApiError::unauthorized(format!(
+                        "Device '{sub}' has no registered public key or certificate"
+                    )));
+                }
+            },
             // Registered with RegisterPublicKeys but never onboarded.
-            (None, Some(key)) => key,
+            (None, Some(key)) => *key,
             (None, None) => {
                 return Err(ApiError::unauthorized(format!(
                     "Unknown device '{sub}' in the JWT"
                 )));
             }
         };
-        if decoded.verify(key) {
+        if decoded.verify(&key) {
             decoded
                 .check_device_lifetime(now_secs, &rules)
                 .map_err(ApiError::unauthorized)?;

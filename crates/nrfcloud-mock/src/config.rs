@@ -85,6 +85,9 @@ pub struct MockConfig {
     /// (default: [`DEFAULT_TRANSFORM_WORKERS`]); more wait for a free one, within their
     /// time limit. Other requests never wait for a transform.
     pub transform_workers: usize,
+    /// Print one line per request to stderr: method, path (no query), status and duration
+    /// (the binary's `--log-requests`).
+    pub log_requests: bool,
 }
 
 /// The default of [`MockConfig::transform_workers`]. Requests are never served on these
@@ -110,6 +113,7 @@ impl Default for MockConfig {
             transform: Some(jsonata_transform()),
             transform_limits: EvalLimits::default(),
             transform_workers: DEFAULT_TRANSFORM_WORKERS,
+            log_requests: false,
         }
     }
 }
@@ -132,6 +136,7 @@ impl fmt::Debug for MockConfig {
             .field("transform", &self.transform.as_ref().map(|_| "<fn>"))
             .field("transform_limits", &self.transform_limits)
             .field("transform_workers", &self.transform_workers)
+            .field("log_requests", &self.log_requests)
             .finish()
     }
 }

@@ -25,6 +25,10 @@ pub(crate) struct Device {
     pub(crate) shadow: Shadow,
     /// The key that device JWTs must be signed with (from a certificate or a public key).
     pub(crate) public_key: Option<VerifyingKey>,
+    /// A device seeded at start: with no `public_key`, its JWT key is derived from the team
+    /// and device ids when first needed (deriving 100,000 keys up front took most of the
+    /// start-up time).
+    pub(crate) derived_key: bool,
     pub(crate) certificate: Option<String>,
     pub(crate) onboarding_token: Option<String>,
     /// Added with AssociateDevice (and so removable with DissociateDevice).
@@ -46,6 +50,7 @@ impl Device {
             updated_at: now,
             shadow: Shadow::new(),
             public_key: None,
+            derived_key: false,
             certificate: None,
             onboarding_token: None,
             associated: false,

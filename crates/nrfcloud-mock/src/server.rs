@@ -83,7 +83,10 @@ impl MockServer {
             }),
             empty_lists_as_40499: config.empty_lists_as_40499,
         });
-        let router = crate::routes::router(app);
+        let mut router = crate::routes::router(app);
+        if config.log_requests {
+            router = router.layer(axum::middleware::from_fn(log_request));
+        }
         let (shutdown, signal) = watch::channel(false);
         let connections = Arc::new(ConnectionCount::default());
         let task = tokio::spawn(serve(
@@ -333,4 +336,21 @@ impl AsyncWrite for Io {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
     }
+}
+
+/// `--log-requests`: `GET /v1/account 200 0.4 ms` on stderr, once the response is ready.
+async fn log_request(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    eprintln!(
+        "{method} {path} {} {:.1} ms",
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    response
 }

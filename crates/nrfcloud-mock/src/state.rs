@@ -237,7 +237,11 @@ impl MockState {
         self.with(|d| {
             d.devices
                 .get(device_id)
-                .and_then(|dev| dev.public_key)
+                .and_then(|dev| match dev.public_key {
+                    Some(pk) => Some(pk),
+                    None if dev.derived_key => Some(*key.verifying_key()),
+                    None => None,
+                })
                 .filter(|pk| pk == key.verifying_key())
                 .map(|_| key.clone())
         })
@@ -342,7 +346,7 @@ impl MockState {
 }
 
 /// The key pair the mock derives for a device it creates itself.
-fn derived_key(tenant_id: &str, device_id: &str) -> DeviceKey {
+pub(crate) fn derived_key(tenant_id: &str, device_id: &str) -> DeviceKey {
     DeviceKey::from_seed(format!("nrfcloud-mock/{tenant_id}/{device_id}").as_bytes())
 }
 
@@ -369,7 +373,7 @@ fn seed(data: &mut StateData, settings: &Settings, count: usize) {
         );
         firmware.insert("modem".into(), json!("mfw_nrf91x1_2.0.1"));
         device.firmware = firmware;
-        device.public_key = Some(*derived_key(&settings.tenant_id, &id).verifying_key());
+        device.derived_key = true;
         device.shadow.update(
             None,
             Some(&json!({

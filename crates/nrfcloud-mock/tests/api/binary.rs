@@ -19,20 +19,54 @@ pub struct MockProcess {
     pub api_key: String,
     /// A client for it.
     pub http: reqwest::Client,
+    /// Its stderr, when spawned with [`MockProcess::spawn_logging`].
+    stderr: tokio::sync::Mutex<Option<tokio::io::Lines<BufReader<tokio::process::ChildStderr>>>>,
 }
 
 impl MockProcess {
     /// Starts the binary with `args` (on a free port) and waits for its banner.
     pub async fn spawn(args: &[&str]) -> Self {
+        Self::start(args, Stdio::inherit()).await
+    }
+
+    /// Like [`MockProcess::spawn`], keeping the binary's stderr for
+    /// [`MockProcess::next_stderr_line`].
+    pub async fn spawn_logging(args: &[&str]) -> Self {
+        Self::start(args, Stdio::piped()).await
+    }
+
+    /// The binary's next line on stderr that is a request log line (from
+    /// [`MockProcess::spawn_logging`]).
+    pub async fn next_stderr_line(&self) -> String {
+        let mut lines = self.stderr.lock().await;
+        let lines = lines.as_mut().expect("spawned with spawn_logging");
+        let next = async {
+            loop {
+                let line = lines.next_line().await.expect("stderr is readable");
+                match line {
+                    Some(l) if l.starts_with("nrfcloud-mock:") => continue,
+                    Some(l) => return l,
+                    None => panic!("the mock binary closed stderr"),
+                }
+            }
+        };
+        // A hang guard, not a timing assertion.
+        tokio::time::timeout(Duration::from_secs(30), next)
+            .await
+            .expect("a log line")
+    }
+
+    async fn start(args: &[&str], stderr: Stdio) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_nrfcloud-mock"))
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .kill_on_drop(true)
             .spawn()
             .expect("the mock binary starts");
         let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().map(|e| BufReader::new(e).lines());
         let banner = async {
             let mut lines = BufReader::new(stdout).lines();
             let (mut base_url, mut api_key) = (None, None);
@@ -61,6 +95,7 @@ impl MockProcess {
             base_url,
             api_key,
             http: crate::common::client(),
+            stderr: tokio::sync::Mutex::new(stderr),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Integration tests of the mock server, through HTTP with reqwest (one test binary).
 
 mod binary;
+mod command_line;
 mod common;
 mod connection_attacks;
 
