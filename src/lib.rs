@@ -12,6 +12,8 @@
 //!   `<redacted>`).
 //! - [`path`]: the check and encoding of every path parameter (no `.`, `..` or empty
 //!   segment).
+//! - [`shadow`]: a device's shadow as JSON maps, whichever device type the API answered
+//!   (`FetchDeviceResponse::shadow`, `Device::shadow`).
 //! - [`sendable`]: one trait over every request builder, for generic execution.
 //! - [`pagination`]: a marker type per paginated operation, for page and item streams.
 
@@ -29,6 +31,7 @@ pub mod pagination;
 pub mod path;
 pub mod redact;
 pub mod sendable;
+pub mod shadow;
 mod unions;
 
 /// The plain-text summary of the generated surface, as built (compare `spec/generated-surface.txt`).

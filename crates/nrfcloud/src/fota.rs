@@ -1,6 +1,22 @@
 //! FOTA jobs: create one for tags or up to 100 devices, apply it, wait for a terminal status
 //! (including the statuses the API document's enum lacks, such as `SUCCEEDED`), cancel it.
 //! Executions are listed with [`crate::pagination::ListFotaJobExecutionStatuses`].
+//!
+//! `examples/fota.rs` runs the whole flow against an embedded mock
+//! (`cargo run -p nrfcloud --example fota`): upload a bundle, create a job for a tag, wait
+//! with progress, list the executions. In short:
+//!
+//! ```no_run
+//! # async fn f(client: nrfcloud::Client, bundle_id: &str) -> Result<(), nrfcloud::Error> {
+//! use nrfcloud::fota::{FotaJob, FotaTarget, WaitOptions};
+//! let job = FotaJob::new(bundle_id, FotaTarget::Tags(vec!["warehouse-east".into()]));
+//! let job_id = client.create_fota_job(&job).await?;
+//! let done = client
+//!     .wait_fota_job(&job_id, WaitOptions::default(), |state| println!("{}", state.status))
+//!     .await?;
+//! println!("{job_id}: {}", done.status);
+//! # Ok(()) }
+//! ```
 
 use std::time::{Duration, Instant};
 

@@ -25,6 +25,11 @@
 
 #![warn(missing_docs)]
 
+/// The README's Rust snippets, compiled as doc tests (only when testing docs).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeSnippets;
+
 pub mod agnss;
 mod client;
 pub mod credentials;
@@ -63,4 +68,5 @@ pub use secret::Secret;
 
 /// The generated client, its request builders and types, and the operation table.
 pub use nrfcloud_api as api;
+pub use nrfcloud_api::shadow::ShadowState;
 pub use nrfcloud_api::{ByteStream, ResponseValue, builder, operations, types};
