@@ -12,7 +12,6 @@
 //! location anchors and the system status.
 
 use std::io::Write;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
@@ -137,7 +136,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             .firmware_types(["APP", "MODEM"])
         })
         .collect();
-    let bar = Arc::new(|p: &Progress| {
+    let options = BulkOptions {
+        chunk_size: 500,
+        ..Default::default()
+    }
+    .progress(|p| {
         if let Progress::Finished { done, total, .. } = p {
             let width = 40 * done / total.max(&1);
             print!(
@@ -148,11 +151,6 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             let _ = std::io::stdout().flush();
         }
     });
-    let options = BulkOptions {
-        chunk_size: 500,
-        on_progress: Some(bar),
-        ..Default::default()
-    };
     let report = client.onboard_devices(rows, options).await?;
     println!();
     step(

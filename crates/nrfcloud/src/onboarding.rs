@@ -28,7 +28,13 @@ use nrfcloud_api::types;
 
 use crate::{Client, Error};
 
+mod csv_in;
 mod error_summary;
+
+pub use csv_in::{
+    DEFAULT_ONBOARDING_COLUMNS, ONBOARDING_COLUMNS, read_certificates_csv, read_onboarding_csv,
+    read_public_keys_csv,
+};
 
 pub use error_summary::{
     DEFAULT_MAX_ERROR_SUMMARY_BYTES, DEFAULT_MAX_UNMAPPED_ERRORS, ErrorSummary, SummaryFormatError,
@@ -446,6 +452,15 @@ impl Default for BulkOptions {
             max_unmapped_errors: DEFAULT_MAX_UNMAPPED_ERRORS,
             on_progress: None,
         }
+    }
+}
+
+impl BulkOptions {
+    /// Calls `f` for every [`Progress`] event (sets [`BulkOptions::on_progress`]), e.g.
+    /// `BulkOptions::default().progress(|p| eprintln!("{p:?}"))`.
+    pub fn progress(mut self, f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.on_progress = Some(Arc::new(f));
+        self
     }
 }
 
