@@ -1,4 +1,5 @@
-//! Command-line parsing (by hand: three commands and a few options do not need a parser crate).
+//! Command-line parsing, by hand: `fetch`, `regen`, `drift`, `jsonata-suite` and
+//! `bench-report` with their options.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,10 +1,24 @@
 //! Code generation for nrfcloud-rs, shared by the raw crate's `build.rs` and the xtask.
 //!
-//! The pipeline: load `spec/openapi.json` ([`spec`]), apply the named [`fixups`] for the
-//! upstream document's quirks, run progenitor with the project's [`generate::settings`],
-//! format with prettyplease, and derive the per-operation table ([`operations`]) and the
-//! plain-text summary of the generated surface ([`surface`]). [`normalize`] is the one
-//! normaliser for the stored document.
+//! The pipeline, in the order [`generate::generate`] runs it:
+//!
+//! 1. [`spec`] loads `spec/openapi.json`; [`normalize`] is the one normaliser for the stored
+//!    document.
+//! 2. [`fixups`]: the named fixups for the upstream document's quirks, each with its test.
+//! 3. progenitor, with the project's [`generate::settings`], then rewrites of the generated
+//!    code: [`postprocess`] (edition, crypto provider, headers, per-call extensions,
+//!    docs via [`doc_text`]), [`path_segments`] (no `.`/`..`/empty path segment),
+//!    [`unions`] (faster untagged decoding, `Debug` of open enums), [`raw_json`] (open JSON
+//!    kept as text), [`patterns`] (plain-code pattern checks), [`secrets`] (redacted
+//!    `Debug`), [`conversion_errors`] (errors that name the value and the rule, integer
+//!    ranges).
+//! 4. What is derived from the document and the code: the per-operation table
+//!    ([`operations`]), the surface summary ([`surface`]), the `Sendable` impls
+//!    ([`sendable`]), the pagination markers ([`pagination`]), the wrapper's operations
+//!    layer ([`wrapper_layer`]), and which types each operation uses ([`type_graph`]).
+//!
+//! [`report`] compares two documents operation by operation (the xtask's `regen` and
+//! `drift`).
 
 pub mod conversion_errors;
 pub mod doc_text;
