@@ -161,8 +161,26 @@ pub fn fast_unions(file: &mut syn::File) -> FastUnions {
                 known: (kv, kty),
                 other,
             } => {
-                // `Debug` shows the value, not the wrapper: `Scell`, or `"NEW_VALUE"`.
+                // `Debug` shows the value, not the wrapper: `Scell`, or `"NEW_VALUE"`;
+                // `Display` is the wire string, which `==` compares with a `&str`.
                 crate::secrets::drop_derive(&mut e.attrs, "Debug");
+                added.push(syn::parse_quote! {
+                    impl ::std::fmt::Display for #ident {
+                        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                            match self {
+                                Self::#kv(v) => ::std::fmt::Display::fmt(v, f),
+                                Self::#other(v) => ::std::fmt::Display::fmt(v, f),
+                            }
+                        }
+                    }
+                });
+                added.push(syn::parse_quote! {
+                    impl ::std::cmp::PartialEq<&str> for #ident {
+                        fn eq(&self, other: &&str) -> bool {
+                            ::std::string::ToString::to_string(self) == *other
+                        }
+                    }
+                });
                 added.push(syn::parse_quote! {
                     impl ::std::fmt::Debug for #ident {
                         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {

@@ -61,13 +61,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut last = String::new();
     let done = client
         .wait_fota_job(&job_id, wait, |state| {
-            if state.status != last {
-                println!("  job status: {}", state.status);
-                last = state.status.clone();
+            let status = state.status.to_string();
+            if status != last {
+                println!("  job status: {status}");
+                last = status;
             }
         })
         .await?;
-    println!("job {job_id} ended {}", done.status);
+    let stats = &done.execution_stats;
+    println!(
+        "job {job_id} ended {}: {} succeeded, {} failed of {} executions",
+        done.status, stats.succeeded, stats.failed, stats.executions
+    );
 
     // 4. What each device did.
     let executions: Vec<_> = client

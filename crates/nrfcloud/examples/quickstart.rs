@@ -226,21 +226,22 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut statuses: Vec<String> = Vec::new();
     let done = client
         .wait_fota_job(&job_id, wait, |s| {
-            if statuses.last() != Some(&s.status) {
-                statuses.push(s.status.clone());
+            let status = s.status.to_string();
+            if statuses.last() != Some(&status) {
+                statuses.push(status);
             }
         })
         .await?;
-    let stat = |k: &str| done.execution_stats[k].as_f64().unwrap_or(0.0) as u64;
+    let stats = &done.execution_stats;
     step(
         "fota",
         format!(
             "bundle {bundle_id}, job {job_id}: {} ({} succeeded, {} failed of {}; the mock fails \
              10% of devices on purpose, MockConfig::fota_failure_percent)",
             statuses.join(" -> "),
-            stat("succeeded"),
-            stat("failed"),
-            stat("executions")
+            stats.succeeded,
+            stats.failed,
+            stats.executions
         ),
     );
 

@@ -21,7 +21,7 @@
 use std::time::{Duration, Instant};
 
 use nrfcloud_api::types;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{Client, Error};
 
@@ -107,21 +107,29 @@ pub const TERMINAL_STATUSES: [&str; 7] = [
 ];
 
 /// A job's state as seen by a poll.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct JobState {
-    /// The status, as the server sent it (known to the document or not).
-    pub status: String,
-    /// `executionStats` (counts per execution status), when present.
-    pub execution_stats: Value,
+    /// The status: an open enum whose known values include the statuses the server sends
+    /// beyond the document's enum (`SUCCEEDED`, `QUEUED`, …; fixup
+    /// `fota_job_statuses_the_server_sends`); an unknown one is kept as its string. Compare
+    /// with `state.status == "COMPLETED"`, print with `Display`.
+    pub status: types::FotaV2JobEvents,
+    /// `executionStats`: counts per execution status, as integers (fixup
+    /// `execution_counts_are_integers`).
+    pub execution_stats: types::Fotav2JobExecutionStats,
     /// The whole job document.
-    pub job: Value,
+    pub job: types::Fotav2Job,
 }
 
 impl JobState {
-    /// Whether the status is terminal.
+    /// Whether the status is terminal (one of [`TERMINAL_STATUSES`]).
     pub fn is_terminal(&self) -> bool {
-        TERMINAL_STATUSES.contains(&self.status.as_str())
+        is_terminal_status(&self.status)
     }
+}
+
+fn is_terminal_status(status: &types::FotaV2JobEvents) -> bool {
+    TERMINAL_STATUSES.contains(&status.to_string().as_str())
 }
 
 /// How [`Client::wait_fota_job`] polls.
@@ -179,11 +187,9 @@ impl Client {
     pub async fn fota_job_state(&self, job_id: &str) -> Result<JobState, Error> {
         let id = job_id_of(job_id)?;
         let job = self.execute(|api| api.fetch_fota_job().job_id(id)).await?;
-        let job = serde_json::to_value(&job)
-            .map_err(|e| Error::decode("FetchFOTAJob", None, e.to_string(), b""))?;
         Ok(JobState {
-            status: job["status"].as_str().unwrap_or_default().to_string(),
-            execution_stats: job.get("executionStats").cloned().unwrap_or(Value::Null),
+            status: job.status.clone(),
+            execution_stats: job.execution_stats.clone(),
             job,
         })
     }
@@ -264,21 +270,37 @@ mod tests {
     }
 
     #[test]
-    fn statuses_the_enum_lacks_are_terminal_too() {
-        let s = |status: &str| JobState {
-            status: status.into(),
-            execution_stats: Value::Null,
-            job: Value::Null,
+    fn statuses_the_enum_lacks_are_known_and_terminal_too() {
+        let s = |status: &str| -> types::FotaV2JobEvents {
+            serde_json::from_value(json!(status)).unwrap()
         };
-        assert!(
-            s("SUCCEEDED").is_terminal()
-                && s("COMPLETED").is_terminal()
-                && s("FAILED").is_terminal()
+        for known in [
+            "SUCCEEDED",
+            "QUEUED",
+            "TIMED_OUT",
+            "DOWNLOADING",
+            "COMPLETED",
+        ] {
+            assert!(
+                matches!(s(known), types::FotaV2JobEvents::FotaV2JobEventsKnown(_)),
+                "{known}"
+            );
+            assert!(s(known) == known);
+        }
+        assert!(matches!(s("NEW_ONE"), types::FotaV2JobEvents::String(_)));
+        assert_eq!(
+            format!("{:?} {}", s("NEW_ONE"), s("NEW_ONE")),
+            "\"NEW_ONE\" NEW_ONE"
         );
         assert!(
-            !s("IN_PROGRESS").is_terminal()
-                && !s("QUEUED").is_terminal()
-                && !s("CREATED").is_terminal()
+            is_terminal_status(&s("SUCCEEDED"))
+                && is_terminal_status(&s("COMPLETED"))
+                && is_terminal_status(&s("FAILED"))
+        );
+        assert!(
+            !is_terminal_status(&s("IN_PROGRESS"))
+                && !is_terminal_status(&s("QUEUED"))
+                && !is_terminal_status(&s("CREATED"))
         );
     }
 }
