@@ -300,14 +300,7 @@ pub fn onboarding_csv(rows: &[OnboardingRow]) -> Result<String, Error> {
             .map_err(|e| Error::invalid(None, "csv", e.to_string()))
     };
     if with_token {
-        write(&[
-            "deviceId",
-            "subType",
-            "tags",
-            "supportedFirmwareTypes",
-            "certificate",
-            "onboardingToken",
-        ])?;
+        write(&ONBOARDING_COLUMNS)?;
     }
     for r in rows {
         let tags = r.tags.join("|");
