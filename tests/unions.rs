@@ -74,6 +74,12 @@ impl std::fmt::Debug for OldFirmwareTypes {
 /// not comparable: BLE shadows are `HashMap`s.
 fn fingerprint<T: Serialize + std::fmt::Debug>(t: &T) -> (String, Value) {
     let debug = format!("{t:?}");
+    // A catch-all item prints its raw text as received (`RawJson(2020e2)`), which the
+    // derive, going through serde's buffer, rewrites (`RawJson(202000.0)`): the path stops
+    // at the text, and the serialised value compares the two.
+    let debug = debug
+        .split_once("RawJson(")
+        .map_or(debug.as_str(), |(path, _)| path);
     let path: String = debug
         .split(['{', '"'])
         .next()
@@ -282,6 +288,13 @@ fn transformed_items_fall_back_to_the_json_value() {
         r#"null"#,
         r#"true"#,
         r#"{"type":"Gateway","escaped":"a\"b\\c\u00e9","n":-0.0}"#,
+        // Found by the union_decode fuzz target: numbers whose text is not the one serde
+        // writes are kept as received, and equal as values.
+        r#"2020e2"#,
+        r#"1e66"#,
+        r#"1E2"#,
+        r#"0.10"#,
+        r#"-0"#,
     ] {
         agree::<ListDevicesResponseItemsItem, OldItem>(text, "ListDevices item");
         let item: ListDevicesResponseItemsItem = serde_json::from_str(text).unwrap();
@@ -311,7 +324,7 @@ fn a_page_mixing_devices_and_transformed_items() {
             "Device(BleDevice(BleDevice",
             "Device(GatewayDevice(GatewayDevice",
             "Device(GenericDevice(GenericDevice",
-            "JsoNataTransformedResponse(JsoNataTransformedResponse(RawJson("
+            "JsoNataTransformedResponse(JsoNataTransformedResponse("
         ]
     );
     // And back: what it serialises to decodes to the same items.
