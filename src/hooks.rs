@@ -147,9 +147,47 @@ pub async fn decode_json<T: serde::de::DeserializeOwned, E>(
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
     let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
-    let inner =
-        serde_json::from_slice(&full).map_err(|e| Error::InvalidResponsePayload(full, e))?;
+    let inner = serde_json::from_slice(&full)
+        .map_err(|e| Error::InvalidResponsePayload(full, with_status(status.as_u16(), &e)))?;
     Ok(crate::ResponseValue::new(inner, status, headers))
+}
+
+/// What [`decode_json`] puts before serde's reason, so that the status of a response that
+/// does not decode survives progenitor's `InvalidResponsePayload` (which has no field for
+/// it): `HTTP 200: invalid type: … at line 1 column 9`.
+const STATUS_PREFIX: &str = "HTTP ";
+
+/// serde's error with the response's status in front of its reason (line and column kept).
+fn with_status(status: u16, e: &serde_json::Error) -> serde_json::Error {
+    <serde_json::Error as serde::de::Error>::custom(format_args!("{STATUS_PREFIX}{status}: {e}"))
+}
+
+/// The status and the reason of a decode error made by [`decode_json`]; `None` and the
+/// whole text for any other error.
+///
+/// ```
+/// use serde::de::Error as _;
+/// let e = serde_json::Error::custom("HTTP 200: expected value at line 1 column 1");
+/// assert_eq!(
+///     nrfcloud_api::hooks::decode_status(&e),
+///     (Some(200), "expected value at line 1 column 1".to_string())
+/// );
+/// let other = serde_json::Error::custom("expected value");
+/// assert_eq!(nrfcloud_api::hooks::decode_status(&other), (None, "expected value".to_string()));
+/// ```
+pub fn decode_status(e: &serde_json::Error) -> (Option<u16>, String) {
+    let text = e.to_string();
+    let parsed = text.strip_prefix(STATUS_PREFIX).and_then(|rest| {
+        let (status, reason) = rest.split_once(": ")?;
+        let status: u16 = status.parse().ok()?;
+        (100..=599)
+            .contains(&status)
+            .then(|| (status, reason.to_string()))
+    });
+    match parsed {
+        Some((status, reason)) => (Some(status), reason),
+        None => (None, text),
+    }
 }
 
 /// Installs rustls' ring crypto provider as the process default, once, unless another

@@ -162,7 +162,7 @@ pub fn fast_unions(file: &mut syn::File) -> FastUnions {
                 other,
             } => {
                 // `Debug` shows the value, not the wrapper: `Scell`, or `"NEW_VALUE"`;
-                // `Display` is the wire string, which `==` compares with a `&str`.
+                // `Display` is the wire string, which `==` compares (with a `&str` too).
                 crate::secrets::drop_derive(&mut e.attrs, "Debug");
                 added.push(syn::parse_quote! {
                     impl ::std::fmt::Display for #ident {
@@ -174,6 +174,17 @@ pub fn fast_unions(file: &mut syn::File) -> FastUnions {
                         }
                     }
                 });
+                // Two values are equal when they go out as the same string: a known value
+                // equals the same text kept as an unknown one.
+                added.push(syn::parse_quote! {
+                    impl ::std::cmp::PartialEq for #ident {
+                        fn eq(&self, other: &Self) -> bool {
+                            ::std::string::ToString::to_string(self)
+                                == ::std::string::ToString::to_string(other)
+                        }
+                    }
+                });
+                added.push(syn::parse_quote! { impl ::std::cmp::Eq for #ident {} });
                 added.push(syn::parse_quote! {
                     impl ::std::cmp::PartialEq<&str> for #ident {
                         fn eq(&self, other: &&str) -> bool {

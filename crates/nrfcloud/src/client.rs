@@ -477,7 +477,10 @@ pub(crate) async fn convert_error<E: serde::Serialize>(
         P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
             reqwest_error(operation, e)
         }
-        P::InvalidResponsePayload(body, e) => Error::decode(operation, None, e.to_string(), &body),
+        P::InvalidResponsePayload(body, e) => {
+            let (status, reason) = nrfcloud_api::hooks::decode_status(&e);
+            Error::decode(operation, status, reason, &body)
+        }
         P::ErrorResponse(rv) => {
             let status = rv.status().as_u16();
             let body = serde_json::to_vec(rv.as_ref()).unwrap_or_default();

@@ -527,6 +527,42 @@ pub struct UploadedFirmware {
     pub uris: Vec<String>,
 }
 
+/// The firmware types of the API, in the document's order: every value of its
+/// `FirmwareTypes` enum (`types::FirmwareTypesKnown`). The one list of them in this crate;
+/// a value added to the document fails to compile here until it is added.
+pub const FIRMWARE_TYPES: [types::FirmwareTypesKnown; 8] = {
+    use types::FirmwareTypesKnown as T;
+    [
+        T::App,
+        T::Modem,
+        T::Boot,
+        T::Softdevice,
+        T::Bootloader,
+        T::MdmFull,
+        T::Smp,
+        T::Custom,
+    ]
+};
+
+/// Fails to compile when the generated enum gains a value [`FIRMWARE_TYPES`] lacks.
+const _: fn(types::FirmwareTypesKnown) = |t| {
+    use types::FirmwareTypesKnown as T;
+    match t {
+        T::App | T::Modem | T::Boot | T::Softdevice | T::Bootloader | T::MdmFull | T::Smp => {}
+        T::Custom => {}
+    }
+};
+
+/// Whether the OnboardDevices CSV's `supportedFirmwareTypes` column may list `t`: the
+/// document's rule for that column is `/^(APP|MODEM|BOOT|SOFTDEVICE|BOOTLOADER|MDM_FULL)$/`,
+/// without the enum's SMP and CUSTOM (which the JSON bodies and the bundles take).
+pub fn csv_supports(t: types::FirmwareTypesKnown) -> bool {
+    !matches!(
+        t,
+        types::FirmwareTypesKnown::Smp | types::FirmwareTypesKnown::Custom
+    )
+}
+
 /// The first path segment of a URI that looks like a bundle id.
 pub fn bundle_id_from_uri(uri: &str) -> Option<String> {
     uri.split(['/', '?'])
@@ -537,17 +573,7 @@ pub fn bundle_id_from_uri(uri: &str) -> Option<String> {
             else {
                 return false;
             };
-            [
-                "APP",
-                "MODEM",
-                "BOOT",
-                "SOFTDEVICE",
-                "BOOTLOADER",
-                "MDM_FULL",
-                "SMP",
-                "CUSTOM",
-            ]
-            .contains(&kind)
+            kind.parse::<types::FirmwareTypesKnown>().is_ok()
                 && hex.len() == 8
                 && hex.chars().all(|c| c.is_ascii_alphanumeric())
         })
@@ -596,6 +622,29 @@ mod tests {
             FileType::Application,
             vec![1u8; 300],
         )
+    }
+
+    #[test]
+    fn the_firmware_types_are_the_documents_eight_in_its_order() {
+        let names: Vec<String> = FIRMWARE_TYPES.iter().map(|t| t.to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                "APP",
+                "MODEM",
+                "BOOT",
+                "SOFTDEVICE",
+                "BOOTLOADER",
+                "MDM_FULL",
+                "SMP",
+                "CUSTOM"
+            ]
+        );
+        assert_eq!(
+            bundle_id_from_uri("files/SMP*0123abcd*1.0/a.bin").as_deref(),
+            Some("SMP*0123abcd*1.0")
+        );
+        assert_eq!(bundle_id_from_uri("files/SMPX*0123abcd*1.0/a.bin"), None);
     }
 
     #[test]

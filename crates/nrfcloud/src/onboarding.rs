@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use futures::stream::{self, StreamExt};
 use nrfcloud_api::types;
 
+use crate::firmware::{FIRMWARE_TYPES, csv_supports};
 use crate::{Client, Error};
 
 mod csv_in;
@@ -74,8 +75,9 @@ pub struct OnboardingRow {
     pub sub_type: Option<String>,
     /// Tags (device groups).
     pub tags: Vec<String>,
-    /// Firmware types the device supports for FOTA (APP, MODEM, BOOT, SOFTDEVICE, BOOTLOADER,
-    /// MDM_FULL).
+    /// Firmware types the device supports for FOTA: those of
+    /// [`FIRMWARE_TYPES`](crate::firmware::FIRMWARE_TYPES) that the CSV's column allows
+    /// ([`csv_supports`](crate::firmware::csv_supports): all but SMP and CUSTOM).
     pub firmware_types: Vec<String>,
     /// Certificate, public key or onboarding token.
     pub credential: DeviceCredential,
@@ -125,10 +127,16 @@ impl OnboardingRow {
             })?;
         }
         for (i, t) in self.firmware_types.iter().enumerate() {
-            if !FIRMWARE_TYPES.contains(&t.as_str()) {
+            let known = t.parse::<types::FirmwareTypesKnown>();
+            if !known.is_ok_and(csv_supports) {
+                let allowed: Vec<String> = FIRMWARE_TYPES
+                    .into_iter()
+                    .filter(|t| csv_supports(*t))
+                    .map(|t| t.to_string())
+                    .collect();
                 return Err(FieldError::new(
                     format!("supportedFirmwareTypes[{i}]"),
-                    format!("{t:?} is not one of {}", FIRMWARE_TYPES.join(", ")),
+                    format!("{t:?} is not one of {}", allowed.join(", ")),
                 ));
             }
         }
@@ -141,16 +149,6 @@ impl OnboardingRow {
         }
     }
 }
-
-/// The firmware types a CSV row may list.
-pub const FIRMWARE_TYPES: [&str; 6] = [
-    "APP",
-    "MODEM",
-    "BOOT",
-    "SOFTDEVICE",
-    "BOOTLOADER",
-    "MDM_FULL",
-];
 
 /// A field that breaks a rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -390,8 +388,8 @@ pub enum Progress {
     Finished {
         /// The bulk-ops request id.
         request_id: String,
-        /// SUCCEEDED or FAILED.
-        status: String,
+        /// SUCCEEDED or FAILED (or a status this version does not know).
+        status: types::BulkOpsRequestStatus,
         /// Rows of it that failed.
         failed: usize,
         /// Rows finished so far over all requests.
@@ -519,11 +517,16 @@ impl RequestOutcome {
     /// Sorts the request's rows by what its status and error summary say.
     fn new(
         request_id: &str,
-        status: &str,
+        status: &types::BulkOpsRequestStatus,
         ids: Vec<String>,
         summary: Option<Result<ErrorSummary, (SummaryFormatError, String)>>,
     ) -> Self {
-        let failed_request = status == "FAILED";
+        let failed_request = matches!(
+            status,
+            types::BulkOpsRequestStatus::BulkOpsRequestStatusKnown(
+                types::BulkOpsRequestStatusKnown::Failed
+            )
+        );
         let mut unmapped = Vec::new();
         let (rows, none_named) = match summary {
             None => (
@@ -788,13 +791,9 @@ impl Client {
             let details = self
                 .execute(|api| api.fetch_bulk_ops_request().bulk_ops_request_id(id.clone()))
                 .await?;
-            let status = serde_json::to_value(&details.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            if status == "SUCCEEDED" || status == "FAILED" {
+            if is_finished(&details.status) {
                 return Ok(BulkOutcome {
-                    status,
+                    status: details.status,
                     error_summary_url: details.error_summary_url,
                 });
             }
@@ -809,11 +808,22 @@ impl Client {
     }
 }
 
+/// Whether a bulk-ops request has ended: SUCCEEDED or FAILED, the statuses the document
+/// lists besides IN_PROGRESS (`types::BulkOpsRequestStatusKnown`). A status this version
+/// does not know is taken as still running, until [`BulkOptions::timeout`].
+fn is_finished(status: &types::BulkOpsRequestStatus) -> bool {
+    use types::BulkOpsRequestStatusKnown as Known;
+    matches!(
+        status,
+        types::BulkOpsRequestStatus::BulkOpsRequestStatusKnown(Known::Succeeded | Known::Failed)
+    )
+}
+
 /// How a bulk-ops request ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkOutcome {
     /// SUCCEEDED or FAILED.
-    pub status: String,
+    pub status: types::BulkOpsRequestStatus,
     /// Where the rows that failed are listed.
     pub error_summary_url: Option<String>,
 }
@@ -934,6 +944,51 @@ mod tests {
     }
 
     #[test]
+    fn only_succeeded_and_failed_end_a_request() {
+        assert!(is_finished(&status("SUCCEEDED")) && is_finished(&status("FAILED")));
+        assert!(!is_finished(&status("IN_PROGRESS")));
+        // A status this version does not know is kept, and waited on.
+        assert!(!is_finished(&status("PAUSED")));
+        assert_eq!(status("PAUSED"), "PAUSED");
+        assert_eq!(status("FAILED"), status("FAILED"));
+        assert_ne!(status("FAILED"), status("SUCCEEDED"));
+    }
+
+    #[test]
+    fn csv_rows_list_the_documents_six_firmware_types() {
+        let row = |t: &str| {
+            OnboardingRow::new("nrf-1", DeviceCredential::Certificate(CERT.into()))
+                .firmware_types([t])
+                .validate()
+        };
+        for t in [
+            "APP",
+            "MODEM",
+            "BOOT",
+            "SOFTDEVICE",
+            "BOOTLOADER",
+            "MDM_FULL",
+        ] {
+            assert_eq!(row(t), Ok(()), "{t}");
+        }
+        for t in ["SMP", "CUSTOM", "app", ""] {
+            let e = row(t).unwrap_err();
+            assert_eq!(e.field, "supportedFirmwareTypes[0]");
+            assert!(
+                e.reason
+                    .ends_with("is not one of APP, MODEM, BOOT, SOFTDEVICE, BOOTLOADER, MDM_FULL"),
+                "{}",
+                e.reason
+            );
+        }
+    }
+
+    /// A status as the server sends it.
+    fn status(s: &str) -> types::BulkOpsRequestStatus {
+        serde_json::from_value(serde_json::Value::from(s)).unwrap()
+    }
+
+    #[test]
     fn every_row_lands_in_the_report() {
         let ids = || vec!["a".to_string(), "b".to_string(), "c".to_string()];
         let summary = |text: &[u8]| {
@@ -941,7 +996,7 @@ mod tests {
         };
         let o = RequestOutcome::new(
             "r",
-            "FAILED",
+            &status("FAILED"),
             ids(),
             summary(br#"{"errors": ["[1]: bad"]}"#),
         );
@@ -953,7 +1008,12 @@ mod tests {
         );
 
         // A FAILED request whose summary maps no row: every row failed, the entry kept.
-        let o = RequestOutcome::new("r", "FAILED", ids(), summary(br#"{"errors": ["[9]: x"]}"#));
+        let o = RequestOutcome::new(
+            "r",
+            &status("FAILED"),
+            ids(),
+            summary(br#"{"errors": ["[9]: x"]}"#),
+        );
         assert_eq!(
             (o.succeeded.len(), o.failed.len(), o.unmapped.len()),
             (0, 3, 1)
@@ -961,7 +1021,7 @@ mod tests {
         assert!(o.failed[0].reason.contains("names none of its rows"));
 
         // An unreadable file: every row failed, the raw text kept.
-        let o = RequestOutcome::new("r", "FAILED", ids(), summary(b"<html>"));
+        let o = RequestOutcome::new("r", &status("FAILED"), ids(), summary(b"<html>"));
         assert_eq!((o.failed.len(), o.unmapped.len()), (3, 1));
         assert_eq!(o.unmapped[0].text, "raw");
         assert!(o.failed[2].reason.contains("could not be read"));
@@ -970,7 +1030,7 @@ mod tests {
         // that names it.
         let many = br#"{"errors": ["[1]: bad", "x1", "x2", "x3", "x4", "x5"]}"#;
         let read = read_error_summary(many, &ids(), 2).map_err(|e| (e, String::new()));
-        let o = RequestOutcome::new("r", "FAILED", ids(), Some(read));
+        let o = RequestOutcome::new("r", &status("FAILED"), ids(), Some(read));
         assert_eq!(o.failed.len(), 1);
         let texts: Vec<&str> = o.unmapped.iter().map(|u| u.text.as_str()).collect();
         assert_eq!(texts, ["x1", "x2", ""]);
@@ -982,13 +1042,13 @@ mod tests {
         );
 
         // No summary at all.
-        let o = RequestOutcome::new("r", "FAILED", ids(), None);
+        let o = RequestOutcome::new("r", &status("FAILED"), ids(), None);
         assert!(
             o.failed
                 .iter()
                 .all(|f| f.reason.contains("without an error summary"))
         );
-        let o = RequestOutcome::new("r", "SUCCEEDED", ids(), None);
+        let o = RequestOutcome::new("r", &status("SUCCEEDED"), ids(), None);
         assert_eq!(o.succeeded.len(), 3);
     }
 }

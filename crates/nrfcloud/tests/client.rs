@@ -385,9 +385,12 @@ async fn decode_timeout_and_transport_errors_are_distinct() {
         .unwrap_err()
     {
         Error::Decode {
-            operation, excerpt, ..
+            operation,
+            status,
+            excerpt,
+            ..
         } => {
-            assert_eq!(operation, "FetchAccountInfo");
+            assert_eq!((operation, status), ("FetchAccountInfo", Some(200)));
             assert!(excerpt.starts_with("{\"mqttEndpoint\""));
         }
         other => panic!("unexpected {other:?}"),

@@ -157,14 +157,23 @@ async fn truncated_json_body() {
         let server = mock(0).await;
         let client = client(&server, retries());
         server.faults().truncate_next(1, Truncation::CutJson);
-        match account(&client).await.unwrap_err() {
+        let err = account(&client).await.unwrap_err();
+        // The status of the response that did not decode is kept and said.
+        assert!(
+            err.to_string()
+                .starts_with("FetchAccountInfo: cannot decode the response (HTTP 200): "),
+            "{err}"
+        );
+        match err {
             Error::Decode {
                 operation,
                 status,
+                reason,
                 excerpt,
-                ..
             } => {
-                assert_eq!((operation, status), ("FetchAccountInfo", None));
+                assert_eq!((operation, status), ("FetchAccountInfo", Some(200)));
+                assert!(!reason.starts_with("HTTP"), "{reason}");
+                assert!(reason.contains("line 1 column"), "{reason}");
                 assert!(excerpt.starts_with('{'), "{excerpt}");
             }
             other => panic!("expected Decode, got {other:?}"),
