@@ -61,7 +61,9 @@ fn outcome<T: Serialize + std::fmt::Debug>(
     // A catch-all item prints its raw text (`RawJson(2020e2)`), which the derive, going
     // through serde's buffer, rewrites (`RawJson(202000.0)`): the path stops at the text, and
     // the value below compares the two.
-    let debug = debug.split_once("RawJson(").map_or(debug.as_str(), |(path, _)| path);
+    let debug = debug
+        .split_once("RawJson(")
+        .map_or(debug.as_str(), |(path, _)| path);
     let path: String = debug
         .split(['{', '"', ' '])
         .next()
