@@ -34,6 +34,11 @@ pub mod sendable;
 pub mod shadow;
 mod unions;
 
+/// The OpenAPI document this crate is generated from, as the API serves it
+/// (`GET /v1/openapi.json`, committed as `spec/openapi.json`), before the codegen's fixups.
+/// The mock server reads its operations from it.
+pub const OPENAPI_JSON: &str = include_str!("../spec/openapi.json");
+
 /// The plain-text summary of the generated surface, as built (compare `spec/generated-surface.txt`).
 pub const GENERATED_SURFACE: &str = include_str!(concat!(env!("OUT_DIR"), "/surface.txt"));
 

@@ -68,7 +68,7 @@ pub struct MockConfig {
     /// (QUEUED → IN_PROGRESS → DOWNLOADING → SUCCEEDED or FAILED).
     pub fota_step: Duration,
     /// The share of devices (0–100) whose FOTA executions end in FAILED, chosen by a hash of the
-    /// device id (see [`crate::fota_execution_fails`]).
+    /// device id (see [`crate::test_support::fota_execution_fails`]).
     pub fota_failure_percent: u8,
     /// When `true`, list operations answer an empty result with 404 / 40499 instead of an
     /// empty `items` array.

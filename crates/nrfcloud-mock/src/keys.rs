@@ -23,19 +23,19 @@ const COMMON_NAME: &[u8] = &[0x55, 0x04, 0x03];
 
 /// An ES256 (P-256) key pair, for devices, team service keys and the mock's own CA.
 #[derive(Clone)]
-pub struct DeviceKey {
+pub struct KeyPair {
     signing: SigningKey,
 }
 
-impl std::fmt::Debug for DeviceKey {
+impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceKey")
+        f.debug_struct("KeyPair")
             .field("public_key", &self.public_key_pem())
             .finish_non_exhaustive()
     }
 }
 
-impl DeviceKey {
+impl KeyPair {
     /// A fresh random key pair.
     pub fn generate() -> Self {
         Self {
@@ -107,7 +107,7 @@ impl DeviceKey {
     pub fn certificate_signed_by(
         &self,
         common_name: &str,
-        issuer: &DeviceKey,
+        issuer: &KeyPair,
         issuer_name: &str,
     ) -> String {
         let der = build_certificate(
@@ -248,7 +248,7 @@ mod tests {
 
     #[test]
     fn certificate_carries_the_public_key() {
-        let key = DeviceKey::generate();
+        let key = KeyPair::generate();
         let pem = key.certificate_pem("device-1");
         assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"));
         assert!(pem.ends_with("-----END CERTIFICATE-----\n"));
@@ -260,7 +260,7 @@ mod tests {
 
     #[test]
     fn public_key_pem_round_trips() {
-        let key = DeviceKey::generate();
+        let key = KeyPair::generate();
         assert_eq!(
             public_key_from_pem(&key.public_key_pem()).as_ref(),
             Some(key.verifying_key())
@@ -269,17 +269,17 @@ mod tests {
 
     #[test]
     fn private_key_pems_round_trip() {
-        let key = DeviceKey::generate();
-        let again = DeviceKey::from_private_key_pem(&key.private_key_pem()).expect("pkcs8");
+        let key = KeyPair::generate();
+        let again = KeyPair::from_private_key_pem(&key.private_key_pem()).expect("pkcs8");
         assert_eq!(again.verifying_key(), key.verifying_key());
-        let again = DeviceKey::from_private_key_pem(&key.sec1_private_key_pem()).expect("sec1");
+        let again = KeyPair::from_private_key_pem(&key.sec1_private_key_pem()).expect("sec1");
         assert_eq!(again.verifying_key(), key.verifying_key());
     }
 
     #[test]
     fn seeded_keys_are_deterministic() {
-        let a = DeviceKey::from_seed(b"x");
-        let b = DeviceKey::from_seed(b"x");
+        let a = KeyPair::from_seed(b"x");
+        let b = KeyPair::from_seed(b"x");
         assert_eq!(a.verifying_key(), b.verifying_key());
     }
 }

@@ -90,7 +90,7 @@ mod geo;
 mod idle;
 mod ids;
 mod jwt;
-pub mod keys;
+mod keys;
 mod limits;
 mod manifest;
 mod model;
@@ -101,6 +101,7 @@ mod server;
 mod shadow;
 mod spec;
 mod state;
+pub mod test_support;
 mod transforms;
 mod validate;
 
@@ -108,10 +109,7 @@ pub use config::{
     DEFAULT_TRANSFORM_WORKERS, EvalLimits, MockConfig, TransformFn, jsonata_transform,
 };
 pub use faults::{Fault, FaultRule, Faults, Trigger, Truncation};
-pub use fota_engine::fota_execution_fails;
-pub use keys::DeviceKey;
 pub use limits::{BundleLimits, ConnectionLimits, JwtRules, MAX_DEVICE_JWT_LIFETIME};
 pub use manifest::check_firmware_bundle;
-pub use routes::onboarding::ownership_code;
 pub use server::MockServer;
 pub use state::MockState;

@@ -10,8 +10,10 @@ use axum::http::{Method, StatusCode};
 use regex::Regex;
 use serde_json::Value;
 
-/// The committed snapshot, served by `GET /v1/openapi.json`.
-pub(crate) const SPEC_JSON: &str = include_str!("../../../spec/openapi.json");
+/// The committed snapshot, served by `GET /v1/openapi.json`: the raw client's copy, so the
+/// mock and the client read the same document (and the mock packages without a path outside
+/// its crate).
+pub(crate) const SPEC_JSON: &str = nrfcloud_api::OPENAPI_JSON;
 
 /// The DeviceId pattern, which the documentation marks case-insensitive (`/…/i`).
 const CASE_INSENSITIVE_PATTERNS: &[&str] = &["^[a-z0-9:_-]{1,128}$"];

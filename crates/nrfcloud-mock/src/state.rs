@@ -14,7 +14,7 @@ use crate::bulk_ops::BulkOp;
 use crate::config::MockConfig;
 use crate::fota_engine::{Execution, Job};
 use crate::ids::{self, uuid_v4};
-use crate::keys::DeviceKey;
+use crate::keys::KeyPair;
 use crate::limits::{BundleLimits, JwtRules};
 use crate::model::{
     Alert, Anchor, Bundle, Contribution, Device, EvaluationToken, LocationRecord, ServiceKey,
@@ -71,7 +71,7 @@ pub(crate) struct StateData {
     /// Bluetooth LE characteristic and descriptor values, by `device/characteristic[/descriptor]`.
     pub(crate) ble_values: HashMap<String, Vec<f64>>,
     /// Signs evaluation tokens and the team devices' certificates.
-    pub(crate) authority: DeviceKey,
+    pub(crate) authority: KeyPair,
 }
 
 impl StateData {
@@ -183,7 +183,7 @@ impl MockState {
             contributions: Vec::new(),
             ble_values: HashMap::new(),
             key_only_devices: BTreeMap::new(),
-            authority: DeviceKey::generate(),
+            authority: KeyPair::generate(),
         };
         seed(&mut data, &settings, config.devices);
         Self {
@@ -232,7 +232,7 @@ impl MockState {
 
     /// The key pair of a device the mock created itself (seeded at start or added with
     /// [`MockState::add_device`]): sign device JWTs with it.
-    pub fn device_key(&self, device_id: &str) -> Option<DeviceKey> {
+    pub fn device_key(&self, device_id: &str) -> Option<KeyPair> {
         let key = derived_key(&self.settings.tenant_id, device_id);
         self.with(|d| {
             d.devices
@@ -249,7 +249,7 @@ impl MockState {
 
     /// Adds a device with these tags and a key pair (returned) registered for its JWTs.
     /// Replaces a device with the same id.
-    pub fn add_device(&self, device_id: &str, tags: &[&str]) -> DeviceKey {
+    pub fn add_device(&self, device_id: &str, tags: &[&str]) -> KeyPair {
         let key = derived_key(&self.settings.tenant_id, device_id);
         let public = *key.verifying_key();
         self.with(|d| {
@@ -346,8 +346,8 @@ impl MockState {
 }
 
 /// The key pair the mock derives for a device it creates itself.
-pub(crate) fn derived_key(tenant_id: &str, device_id: &str) -> DeviceKey {
-    DeviceKey::from_seed(format!("nrfcloud-mock/{tenant_id}/{device_id}").as_bytes())
+pub(crate) fn derived_key(tenant_id: &str, device_id: &str) -> KeyPair {
+    KeyPair::from_seed(format!("nrfcloud-mock/{tenant_id}/{device_id}").as_bytes())
 }
 
 /// The id of the `index`-th seeded device: `nrf-` and an IMEI-like number.

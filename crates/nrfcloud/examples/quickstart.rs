@@ -332,5 +332,6 @@ fn compact(v: &Value) -> String {
 
 /// A fixed example device key (a P-256 key made for this example; never use it for real).
 fn example_private_key() -> String {
-    nrfcloud_mock::DeviceKey::from_seed(b"nrfcloud-rs quickstart device").private_key_pem()
+    nrfcloud_mock::test_support::KeyPair::from_seed(b"nrfcloud-rs quickstart device")
+        .private_key_pem()
 }

@@ -127,7 +127,7 @@ impl ServiceKey {
 
 /// Every credential a client may hold; an operation uses the first one its security accepts.
 #[derive(Debug, Clone, Default)]
-pub struct Credentials {
+pub(crate) struct Credentials {
     pub(crate) api_key: Option<Secret>,
     pub(crate) device_key: Option<DeviceKey>,
     pub(crate) service_key: Option<ServiceKey>,
@@ -177,34 +177,8 @@ impl Credentials {
         }
     }
 
-    /// Whether some accepted scheme is covered, without minting.
-    fn holds(&self, name: &str) -> bool {
-        match name {
-            scheme::SIMPLE_TOKEN => self.api_key.is_some(),
-            scheme::SERVICE_EVALUATION_TOKEN => self.evaluation_token.is_some(),
-            scheme::JSON_WEB_TOKEN => {
-                self.device_key.is_some() || self.service_key.is_some() || self.jwt.is_some()
-            }
-            _ => false,
-        }
-    }
-
-    /// Checks that `op` can be authorised, before anything is built or sent.
-    pub fn check(&self, op: &Operation) -> Result<(), CredentialError> {
-        if op.security.is_empty()
-            || op
-                .security
-                .iter()
-                .any(|alt| alt.iter().all(|s| self.holds(s)))
-        {
-            Ok(())
-        } else {
-            Err(missing(op))
-        }
-    }
-
     /// The bearer token for `op`: `Ok(None)` when the operation needs none.
-    pub fn token_for(
+    pub(crate) fn token_for(
         &self,
         op: &Operation,
         clock: &dyn Clock,
@@ -289,7 +263,7 @@ mod tests {
             ..Default::default()
         };
         let agnss = by_id("GetAssistanceData").unwrap();
-        let err = creds.check(agnss).unwrap_err();
+        let err = creds.token_for(agnss, &SystemClock).unwrap_err();
         assert_eq!(
             err,
             CredentialError::Missing {

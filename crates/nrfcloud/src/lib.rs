@@ -54,7 +54,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RESPONSE_HEADERS, DEFAULT_TIMEOUT,
 };
-pub use credentials::{Credentials, DeviceKey, ServiceKey};
+pub use credentials::{DeviceKey, ServiceKey};
 pub use downloads::DownloadLimits;
 pub use error::{ApiError, CredentialError, Error, Limit, NrfCode};
 pub use ground_fix::{GroundFix, GroundFixOptions};

@@ -76,8 +76,8 @@ pub struct OnboardingRow {
     /// Tags (device groups).
     pub tags: Vec<String>,
     /// Firmware types the device supports for FOTA: those of
-    /// [`FIRMWARE_TYPES`](crate::firmware::FIRMWARE_TYPES) that the CSV's column allows
-    /// ([`csv_supports`](crate::firmware::csv_supports): all but SMP and CUSTOM).
+    /// [`FIRMWARE_TYPES`] that the CSV's column allows
+    /// ([`csv_supports`]: all but SMP and CUSTOM).
     pub firmware_types: Vec<String>,
     /// Certificate, public key or onboarding token.
     pub credential: DeviceCredential,

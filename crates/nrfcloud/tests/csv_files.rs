@@ -16,7 +16,7 @@ async fn files_in_the_documentations_format_onboard_and_register_keys() {
         .api_key(mock.api_key())
         .build()
         .unwrap();
-    let pem = nrfcloud_mock::DeviceKey::generate().public_key_pem();
+    let pem = nrfcloud_mock::test_support::KeyPair::generate().public_key_pem();
     let dir = std::env::temp_dir().join(format!("nrfcloud-csv-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let onboarding = dir.join("devices.csv");

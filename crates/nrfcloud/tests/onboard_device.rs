@@ -28,7 +28,7 @@ fn token_row() -> OnboardingRow {
 }
 
 fn certificate() -> String {
-    nrfcloud_mock::DeviceKey::from_seed(b"one").certificate_pem(DEVICE)
+    nrfcloud_mock::test_support::KeyPair::from_seed(b"one").certificate_pem(DEVICE)
 }
 
 #[tokio::test]
@@ -119,7 +119,7 @@ async fn bad_rows_fail_before_sending_with_the_csv_rules() {
             other => panic!("{other:?}"),
         }
     }
-    let pem = nrfcloud_mock::DeviceKey::from_seed(b"one").public_key_pem();
+    let pem = nrfcloud_mock::test_support::KeyPair::from_seed(b"one").public_key_pem();
     let public = OnboardingRow::new(DEVICE, DeviceCredential::PublicKey(pem));
     let e = client.onboard_device(&public).await.unwrap_err();
     assert!(

@@ -48,7 +48,7 @@ async fn bulk_onboarding_in_chunks_with_failed_rows_mapped_back() {
     let client = client(&server);
     let key = DeviceKey::from_pem(
         "seed",
-        &nrfcloud_mock::DeviceKey::from_seed(b"bulk").private_key_pem(),
+        &nrfcloud_mock::test_support::KeyPair::from_seed(b"bulk").private_key_pem(),
     )
     .unwrap();
     let public = key.public_key_pem();
@@ -129,7 +129,9 @@ async fn a_bad_row_fails_before_anything_is_sent() {
     let rows = vec![
         OnboardingRow::new(
             "nrf-ok",
-            DeviceCredential::PublicKey(nrfcloud_mock::DeviceKey::generate().public_key_pem()),
+            DeviceCredential::PublicKey(
+                nrfcloud_mock::test_support::KeyPair::generate().public_key_pem(),
+            ),
         ),
         OnboardingRow::new("nrf bad", DeviceCredential::OnboardingToken("t".into())),
     ];
@@ -150,7 +152,7 @@ async fn an_onboarded_device_calls_location_services_with_its_own_jwt() {
     let admin = client(&server);
     let key = DeviceKey::from_pem(
         "nrf-jwt-1",
-        &nrfcloud_mock::DeviceKey::from_seed(b"jwt").private_key_pem(),
+        &nrfcloud_mock::test_support::KeyPair::from_seed(b"jwt").private_key_pem(),
     )
     .unwrap();
     let row = OnboardingRow::new(
@@ -180,7 +182,7 @@ async fn an_onboarded_device_calls_location_services_with_its_own_jwt() {
     // A key the server does not know is refused with an nRF 401.
     let stranger = DeviceKey::from_pem(
         "nrf-jwt-1",
-        &nrfcloud_mock::DeviceKey::from_seed(b"other").private_key_pem(),
+        &nrfcloud_mock::test_support::KeyPair::from_seed(b"other").private_key_pem(),
     )
     .unwrap();
     let stranger = Client::builder()
@@ -238,7 +240,7 @@ async fn delete_firmware_deletes_the_uploaded_bundle() {
 async fn firmware_upload_then_a_fota_job_to_a_terminal_status() {
     let server = mock().await;
     let client = client(&server);
-    let public = nrfcloud_mock::DeviceKey::generate().public_key_pem();
+    let public = nrfcloud_mock::test_support::KeyPair::generate().public_key_pem();
     let rows = (0..5)
         .map(|i| {
             OnboardingRow::new(

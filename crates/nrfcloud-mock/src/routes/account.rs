@@ -11,7 +11,7 @@ use super::ok;
 use crate::app::App;
 use crate::errors::{ApiError, ApiResult};
 use crate::ids::{self, iso};
-use crate::keys::DeviceKey;
+use crate::keys::KeyPair;
 use crate::model::{EvaluationToken, ServiceKey};
 use crate::spec::SPEC_JSON;
 
@@ -54,7 +54,7 @@ pub(crate) async fn fetch_account_info(State(app): State<App>) -> ApiResult {
 /// GenerateServiceKeyAndToken: a new ES256 key pair replaces the previous one (whose JWTs stop
 /// verifying); answers the private key (PKCS#8 PEM) and a one-year JWT signed with it.
 pub(crate) async fn generate_service_key_and_token(State(app): State<App>) -> ApiResult {
-    let key = DeviceKey::generate();
+    let key = KeyPair::generate();
     let token = key.service_jwt(
         &app.settings().tenant_id,
         std::time::Duration::from_secs(365 * 86_400),

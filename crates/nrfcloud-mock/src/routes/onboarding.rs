@@ -249,7 +249,7 @@ pub(crate) async fn create_device_certificate(
             "Validation failed: body must be the ownership code",
         ));
     }
-    let key = keys::DeviceKey::generate();
+    let key = keys::KeyPair::generate();
     let (client_cert, ca_cert) = app.state.with(|d| {
         let cert =
             key.certificate_signed_by(&device_id, &d.authority, super::team_devices::CA_NAME);

@@ -8,14 +8,14 @@ use super::{accepted, ok};
 use crate::app::App;
 use crate::errors::{ApiError, ApiResult, json_response};
 use crate::ids;
-use crate::keys::DeviceKey;
+use crate::keys::KeyPair;
 use crate::model::TeamDevice;
 
 /// The subject of the mock's CA certificate.
 pub(crate) const CA_NAME: &str = "nRF Cloud Mock Root CA";
 
 fn issue(app: &App, device_id: &str) -> (TeamDevice, String) {
-    let key = DeviceKey::generate();
+    let key = KeyPair::generate();
     app.state.with(|d| {
         let client_cert = key.certificate_signed_by(device_id, &d.authority, CA_NAME);
         let ca_cert = d.authority.certificate_pem(CA_NAME);

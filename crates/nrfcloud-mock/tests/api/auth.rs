@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use nrfcloud_mock::DeviceKey;
+use nrfcloud_mock::test_support::KeyPair;
 use reqwest::Method;
 use serde_json::json;
 
@@ -42,7 +42,7 @@ async fn device_jwts_are_verified_against_the_registered_key() {
     let r = send(api.bearer(Method::GET, &format!("/devices/{OTHER}"), &jwt)).await;
     assert_eq!((r.status, r.code()), (403, Some(40100)));
     // Signed by another key.
-    let forged = DeviceKey::generate().device_jwt(DEVICE, Duration::from_secs(300));
+    let forged = KeyPair::generate().device_jwt(DEVICE, Duration::from_secs(300));
     let r = send(api.bearer(Method::GET, &format!("/devices/{DEVICE}"), &forged)).await;
     assert_eq!((r.status, r.code()), (401, Some(40100)));
     // Expired.
@@ -73,7 +73,7 @@ async fn device_jwts_are_verified_against_the_registered_key() {
 #[tokio::test]
 async fn keys_from_onboarded_certificates_and_registered_public_keys() {
     let api = Api::with(fast(0)).await;
-    let cert_key = DeviceKey::generate();
+    let cert_key = KeyPair::generate();
     let csv = format!(
         "dev-a,,,APP,{}\n",
         quoted(&cert_key.certificate_pem("dev-a"))
@@ -95,7 +95,7 @@ async fn keys_from_onboarded_certificates_and_registered_public_keys() {
     assert_eq!(r.status, 200);
 
     // A dedicated JWT key replaces the certificate's key.
-    let jwt_key = DeviceKey::generate();
+    let jwt_key = KeyPair::generate();
     let csv = format!("dev-a,{}\n", quoted(&jwt_key.public_key_pem()));
     let r = send(
         api.key(Method::POST, "/devices/public-keys")
@@ -135,12 +135,11 @@ async fn service_key_jwts_use_the_team_id_as_audience() {
     let r = send(api.bearer(Method::GET, &format!("/devices/{DEVICE}"), &token)).await;
     assert_eq!(r.status, 200);
     // The private key mints more tokens.
-    let key = DeviceKey::from_private_key_pem(&pem).expect("pem parses");
+    let key = KeyPair::from_private_key_pem(&pem).expect("pem parses");
     let own = key.service_jwt(api.server.tenant_id(), Duration::from_secs(60));
     let r = send(api.bearer(Method::GET, &format!("/devices/{DEVICE}"), &own)).await;
     assert_eq!(r.status, 200);
-    let stranger =
-        DeviceKey::generate().service_jwt(api.server.tenant_id(), Duration::from_secs(60));
+    let stranger = KeyPair::generate().service_jwt(api.server.tenant_id(), Duration::from_secs(60));
     let r = send(api.bearer(Method::GET, &format!("/devices/{DEVICE}"), &stranger)).await;
     assert_eq!(r.status, 401);
     let r = send(api.key(Method::GET, "/account/service-token")).await;
@@ -193,7 +192,7 @@ async fn location_history_needs_the_api_key() {
 
     let r = send(api.req(Method::DELETE, &path)).await;
     assert_eq!((r.status, r.code()), (401, Some(40100)));
-    let key = DeviceKey::generate();
+    let key = KeyPair::generate();
     let csv = format!("{device},{}\n", quoted(&key.public_key_pem()));
     let r = send(
         api.key(Method::POST, "/devices/public-keys")

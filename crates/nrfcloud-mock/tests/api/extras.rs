@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use nrfcloud_mock::{DeviceKey, MockServer, ownership_code};
+use nrfcloud_mock::MockServer;
+use nrfcloud_mock::test_support::{KeyPair, ownership_code};
 use reqwest::Method;
 use serde_json::json;
 
@@ -193,8 +194,8 @@ async fn extra_operations_behave() {
     )
     .await;
     assert_eq!(r.status, 201);
-    let key = DeviceKey::from_private_key_pem(r.json()["privateKey"].as_str().expect("key"))
-        .expect("pem");
+    let key =
+        KeyPair::from_private_key_pem(r.json()["privateKey"].as_str().expect("key")).expect("pem");
     let jwt = key.device_jwt(DEVICE, Duration::from_secs(60));
     assert_eq!(
         send(api.bearer(Method::GET, &format!("/devices/{DEVICE}"), &jwt))

@@ -5,7 +5,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use base64::Engine;
-use nrfcloud_mock::{MockConfig, fota_execution_fails};
+use nrfcloud_mock::MockConfig;
+use nrfcloud_mock::test_support::fota_execution_fails;
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use nrfcloud_mock::{DeviceKey, JwtRules, MAX_DEVICE_JWT_LIFETIME, MockConfig};
+use nrfcloud_mock::test_support::KeyPair;
+use nrfcloud_mock::{JwtRules, MAX_DEVICE_JWT_LIFETIME, MockConfig};
 use p256::ecdsa::Signature;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -17,7 +18,7 @@ const DEVICE: &str = "nrf-352656100000000";
 
 /// The mock binary with one device whose JWT key is `key` (registered through
 /// RegisterPublicKeys).
-async fn mock_with_device_key(key: &DeviceKey) -> MockProcess {
+async fn mock_with_device_key(key: &KeyPair) -> MockProcess {
     let mock = MockProcess::spawn(&["--devices", "1", "--bulk-delay-ms", "0"]).await;
     let r = send(
         mock.key(Method::POST, "/devices/public-keys")
@@ -57,7 +58,7 @@ fn assert_refused(r: &Resp, words: &str) {
 }
 
 async fn refused_claims(claims: Value, words: &str) {
-    let key = DeviceKey::generate();
+    let key = KeyPair::generate();
     let mock = mock_with_device_key(&key).await;
     let good = key.device_jwt(DEVICE, Duration::from_secs(300));
     assert_eq!(fetch_device(&mock, &good).await.status, 200);
@@ -142,7 +143,7 @@ async fn device_jwt_with_nbf_as_a_string_is_refused() {
 /// The bounds are where they say: 7 days exactly, and a device clock up to the leeway ahead.
 #[tokio::test]
 async fn device_jwts_at_the_bounds_are_accepted() {
-    let key = DeviceKey::generate();
+    let key = KeyPair::generate();
     let mock = mock_with_device_key(&key).await;
     let t = now();
     let week = MAX_DEVICE_JWT_LIFETIME.as_secs() as i64;
@@ -162,7 +163,7 @@ async fn device_jwts_at_the_bounds_are_accepted() {
 /// most likely verifies with (OpenSSL-based ones) accept it; so does the mock.
 #[tokio::test]
 async fn device_jwt_with_a_high_s_signature_is_accepted_as_jwt_libraries_do() {
-    let key = DeviceKey::generate();
+    let key = KeyPair::generate();
     let mock = mock_with_device_key(&key).await;
     let token = key.device_jwt(DEVICE, Duration::from_secs(300));
     let (input, signature) = token.rsplit_once('.').expect("three parts");
@@ -189,7 +190,7 @@ async fn service_key_jwts_need_no_exp_but_a_numeric_one_when_present() {
     let mock = MockProcess::spawn(&["--devices", "1"]).await;
     let r = send(mock.key(Method::POST, "/account/service-key-and-token")).await;
     assert_eq!(r.status, 200);
-    let key = DeviceKey::from_private_key_pem(r.json()["key"].as_str().expect("key")).expect("pem");
+    let key = KeyPair::from_private_key_pem(r.json()["key"].as_str().expect("key")).expect("pem");
     let tenant = send(mock.key(Method::GET, "/account")).await.json()["team"]["tenantId"]
         .as_str()
         .expect("tenant")

@@ -1,6 +1,6 @@
 //! CSV onboarding and bulk-ops requests, OnboardDevice, AssociateDevice, DeleteDevice.
 
-use nrfcloud_mock::{DeviceKey, ownership_code};
+use nrfcloud_mock::test_support::{KeyPair, ownership_code};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -18,7 +18,7 @@ async fn post_csv(api: &Api, path: &str, content_type: &str, csv: String) -> cra
 #[tokio::test]
 async fn header_rows_tokens_tags_and_firmware_types() {
     let api = Api::with(fast(0)).await;
-    let pem = DeviceKey::generate().certificate_pem("d1");
+    let pem = KeyPair::generate().certificate_pem("d1");
     let csv = format!(
         "deviceId,subType,tags,supportedFirmwareTypes,certificate,onboardingToken\n\
          d1,my-thing-type,tag1|tag2,APP|MODEM,{},\n\
@@ -157,7 +157,7 @@ async fn certificates_need_onboarded_devices() {
     let api = Api::with(fast(1)).await;
     let csv = format!(
         "nrf-352656100000000,{c}\nunknown-device,{c}\n",
-        c = quoted(&DeviceKey::generate().certificate_pem("x"))
+        c = quoted(&KeyPair::generate().certificate_pem("x"))
     );
     let r = post_csv(&api, "/devices/certificates", "text/plain", csv).await;
     assert_eq!(r.status, 202);
@@ -185,7 +185,7 @@ async fn certificates_need_onboarded_devices() {
 #[tokio::test]
 async fn onboard_one_associate_and_delete() {
     let api = Api::with(fast(0)).await;
-    let pem = DeviceKey::generate().certificate_pem("single");
+    let pem = KeyPair::generate().certificate_pem("single");
     let body = json!({"certificate": pem, "tags": ["a"], "supportedFirmwareTypes": ["APP"]});
     let r = send(api.key(Method::POST, "/devices/single").json(&body)).await;
     assert_eq!(r.status, 202, "{:?}", r.json());
@@ -264,7 +264,7 @@ async fn mqtt_team_devices_get_real_certificates() {
             .starts_with("-----BEGIN CERTIFICATE-----")
     );
     let key_pem = created["privateKey"].as_str().expect("key");
-    assert!(DeviceKey::from_private_key_pem(key_pem).is_ok());
+    assert!(KeyPair::from_private_key_pem(key_pem).is_ok());
     let r = send(api.key(Method::GET, &format!("/devices/mqtt-team/{id}"))).await;
     assert_eq!(r.status, 200);
     assert!(r.json().get("privateKey").is_none());
@@ -293,7 +293,7 @@ async fn mqtt_team_devices_get_real_certificates() {
 async fn public_keys_for_devices_never_onboarded() {
     let api = Api::with(fast(1)).await;
     let device = "3f2c1a9e-6b4d-4e8f-9a7c-1d2e3f4a5b6c";
-    let key = DeviceKey::generate();
+    let key = KeyPair::generate();
     let r = post_csv(
         &api,
         "/devices/public-keys",
@@ -326,7 +326,7 @@ async fn public_keys_for_devices_never_onboarded() {
     .await;
     assert_eq!(r.status, 200, "{:?}", r.json());
     // Another key for the same id does not sign for it.
-    let forged = DeviceKey::generate().device_jwt(device, std::time::Duration::from_secs(600));
+    let forged = KeyPair::generate().device_jwt(device, std::time::Duration::from_secs(600));
     let r = send(
         api.bearer(Method::POST, "/location/ground-fix", &forged)
             .json(&json!({"lte": [{"mcc": 244, "mnc": 91, "tac": 4099, "eci": 36078631}]})),
@@ -394,7 +394,7 @@ async fn onboard_one_device_with_a_provisioning_token() {
     assert_eq!(fetched["firmware"]["supports"], json!(["MODEM"]));
 
     // Both credentials, or neither: a 422 naming them; a token of the wrong type too.
-    let pem = DeviceKey::generate().certificate_pem("both");
+    let pem = KeyPair::generate().certificate_pem("both");
     for (body, needle) in [
         (
             json!({"certificate": pem, "onboardingToken": "t"}),

@@ -532,7 +532,7 @@ pub async fn ours_list_pages(
 
 /// A fixed P-256 key (PKCS#8 PEM) for device tokens.
 pub fn device_key_pem() -> String {
-    nrfcloud_mock::DeviceKey::from_seed(b"nrfcloud-bench").private_key_pem()
+    nrfcloud_mock::test_support::KeyPair::from_seed(b"nrfcloud-bench").private_key_pem()
 }
 
 /// A clock two hours later at every reading, so every `token()` call mints.
@@ -597,7 +597,8 @@ pub fn bulk_mock_config() -> nrfcloud_mock::MockConfig {
 /// `count` OnboardDevices rows (one shared public key, as a fleet provisioned from one
 /// factory key would not have, but the rows' size is that of real ones).
 pub fn onboarding_rows(count: usize) -> Vec<OnboardingRow> {
-    let pem = nrfcloud_mock::DeviceKey::from_seed(b"nrfcloud-bench-fleet").public_key_pem();
+    let pem =
+        nrfcloud_mock::test_support::KeyPair::from_seed(b"nrfcloud-bench-fleet").public_key_pem();
     (0..count)
         .map(|i| {
             OnboardingRow::new(device_id(i), DeviceCredential::PublicKey(pem.clone()))
