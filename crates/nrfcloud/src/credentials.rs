@@ -8,7 +8,7 @@ use std::time::Duration;
 use nrfcloud_api::operations::Operation;
 
 use crate::error::CredentialError;
-use crate::jwt::{Claims, Clock, Es256Key, JwtMinter};
+use crate::jwt::{Claims, Clock, Es256Key, JwtMinter, SystemClock};
 use crate::secret::Secret;
 
 /// The scheme names of the API document.
@@ -61,8 +61,15 @@ impl DeviceKey {
         self.0.public_key_pem()
     }
 
-    /// The minter (token cache) behind this key.
-    pub fn minter(&self) -> &JwtMinter {
+    /// The JWT the client sends for this key now: the cached one while it has more than the
+    /// refresh margin left, else a newly minted one (for an MQTT client or another tool).
+    pub fn token(&self) -> Secret {
+        self.0.token(&SystemClock)
+    }
+
+    /// The minter (token cache) behind this key; tests reach it through
+    /// [`crate::testing`].
+    pub(crate) fn minter(&self) -> &JwtMinter {
         &self.0
     }
 }
@@ -119,9 +126,10 @@ impl ServiceKey {
         ServiceKey(Arc::new(self.0.rebuilt_with_margin(margin)))
     }
 
-    /// The minter (token cache) behind this key.
-    pub fn minter(&self) -> &JwtMinter {
-        &self.0
+    /// The JWT the client sends for this key now: the cached one while it has more than the
+    /// refresh margin left, else a newly minted one.
+    pub fn token(&self) -> Secret {
+        self.0.token(&SystemClock)
     }
 }
 

@@ -178,8 +178,8 @@ impl JwtMinter {
         &self.claims
     }
 
-    /// How many tokens were minted so far.
-    pub fn mint_count(&self) -> u64 {
+    /// How many tokens were minted so far (for tests: [`crate::testing::mint_count`]).
+    pub(crate) fn mint_count(&self) -> u64 {
         self.mints.load(Ordering::Relaxed)
     }
 

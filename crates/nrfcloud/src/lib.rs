@@ -48,6 +48,7 @@ mod redirect;
 mod request;
 pub mod retry;
 mod secret;
+pub mod testing;
 
 pub use agnss::{AgnssData, AgnssDownload, AgnssParseError};
 pub use client::{

@@ -221,7 +221,36 @@ async fn tokens_are_refreshed_a_margin_before_expiry() {
         verified_claims(&second, &vk)["iat"],
         1_800_000_000u64 + 3600 - 299
     );
-    assert_eq!(device.minter().mint_count(), 2);
+    assert_eq!(nrfcloud::testing::mint_count(&device), 2);
+}
+
+#[tokio::test]
+async fn a_keys_token_is_the_one_the_client_sends() {
+    let server = Recorder::start().await;
+    server.reply(Reply::json(200, ground_fix()));
+    let (pem, vk) = key(10);
+    let device = DeviceKey::from_pem("nrf-7", &pem).unwrap();
+    let token = device.token();
+    let bearer = format!("Bearer {}", token.expose());
+    assert_eq!(verified_claims(&bearer, &vk)["sub"], "nrf-7");
+    let client = Client::builder()
+        .base_url(&server.base)
+        .device_key(device.clone())
+        .build()
+        .unwrap();
+    client
+        .execute(|api| {
+            api.get_location_from_cells_or_wifi_networks()
+                .body(cells_body())
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        server.last().header("authorization"),
+        bearer,
+        "the cached token"
+    );
+    assert_eq!(nrfcloud::testing::mint_count(&device), 1);
 }
 
 #[tokio::test]
@@ -250,7 +279,7 @@ async fn a_thousand_concurrent_calls_mint_once() {
     for result in futures::future::join_all(calls).await {
         result.unwrap().unwrap();
     }
-    assert_eq!(device.minter().mint_count(), 1);
+    assert_eq!(nrfcloud::testing::mint_count(&device), 1);
     let tokens: std::collections::HashSet<String> = server
         .requests()
         .iter()

@@ -516,7 +516,7 @@ async fn jwt_expiring_in_the_middle_of_a_long_pagination() {
                 .await
                 .expect("contributed");
         }
-        assert_eq!(key.minter().mint_count(), 1);
+        assert_eq!(nrfcloud::testing::mint_count(&key), 1);
 
         let step = Duration::from_secs(25);
         let mut pages = client.paginate::<GetContributions>().page_limit(1).pages();
@@ -535,7 +535,7 @@ async fn jwt_expiring_in_the_middle_of_a_long_pagination() {
         assert_eq!((served, items), (20, 20));
         // Minted at 0 s (used for the uploads and pages 1-2), then every other page: 50 s,
         // 100 s, … 450 s.
-        assert_eq!(key.minter().mint_count(), 10);
+        assert_eq!(nrfcloud::testing::mint_count(&key), 10);
         assert_eq!(server.faults().requests(), 20 + 20);
 
         // The server does refuse an expired token: two minutes further on its clock only.

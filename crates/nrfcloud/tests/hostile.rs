@@ -191,7 +191,7 @@ async fn retry_after_a_503_resends_an_expired_device_jwt() {
             Some(sent_at),
             "minted for the retry"
         );
-        assert_eq!(device.minter().mint_count(), 2);
+        assert_eq!(nrfcloud::testing::mint_count(&device), 2);
     })
     .await;
 }
