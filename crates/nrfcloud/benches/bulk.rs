@@ -26,7 +26,8 @@ async fn onboard(
     let rows = rows.to_vec();
     let started = Instant::now();
     let report = client
-        .onboard_devices(rows, common::bulk_options(concurrency))
+        .onboarding()
+        .devices(rows, common::bulk_options(concurrency))
         .await
         .map_err(|e| e.to_string())?;
     let elapsed = started.elapsed();

@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         FileType::Application,
         vec![0x5A; 32 * 1024],
     );
-    let uploaded = client.upload_firmware(&bundle).await?;
+    let uploaded = client.firmware().upload(&bundle).await?;
     let bundle_id = uploaded
         .bundle_id
         .ok_or("no bundle id in the upload's URIs")?;
@@ -50,7 +50,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         name: Some("fota example".into()),
         ..FotaJob::new(&bundle_id, FotaTarget::Tags(vec!["even".into()]))
     };
-    let job_id = client.create_fota_job(&job).await?;
+    let job_id = client.fota().create(&job).await?;
     println!("created job {job_id}");
 
     // 3. Wait for a terminal status, printing each change.
@@ -60,7 +60,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut last = String::new();
     let done = client
-        .wait_fota_job(&job_id, wait, |state| {
+        .fota()
+        .wait(&job_id, wait, |state| {
             let status = state.status.to_string();
             if status != last {
                 println!("  job status: {status}");

@@ -151,7 +151,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             let _ = std::io::stdout().flush();
         }
     });
-    let report = client.onboard_devices(rows, options).await?;
+    let report = client.onboarding().devices(rows, options).await?;
     println!();
     step(
         "onboarding",
@@ -207,7 +207,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         FileType::Application,
         vec![0xA5; 16 * 1024],
     );
-    let uploaded = client.upload_firmware(&bundle).await?;
+    let uploaded = client.firmware().upload(&bundle).await?;
     let bundle_id = uploaded
         .bundle_id
         .ok_or("no bundle id in the upload's URIs")?;
@@ -217,15 +217,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         name: Some("quickstart".into()),
         ..FotaJob::new(&bundle_id, FotaTarget::Devices(targets))
     };
-    let job_id = client.create_fota_job(&job).await?;
-    client.apply_fota_job(&job_id).await?;
+    let job_id = client.fota().create(&job).await?;
+    client.fota().apply(&job_id).await?;
     let wait = WaitOptions {
         poll_interval: Duration::from_millis(200),
         timeout: Duration::from_secs(60),
     };
     let mut statuses: Vec<String> = Vec::new();
     let done = client
-        .wait_fota_job(&job_id, wait, |s| {
+        .fota()
+        .wait(&job_id, wait, |s| {
             let status = s.status.to_string();
             if statuses.last() != Some(&status) {
                 statuses.push(status);
@@ -279,7 +280,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         json!({"types": [1, 2, 3, 4, 6, 7, 8, 9], "mcc": 242, "mnc": 2, "tac": 2305, "eci": 33703712}),
     )?;
     let bytes = agnss_client
-        .download_agnss(request, AgnssDownload::new())
+        .location()
+        .agnss(request, AgnssDownload::new())
         .await?;
     let data = nrfcloud::AgnssData::parse(&bytes).map_err(|e| e.to_string())?;
     let parts: Vec<String> = data

@@ -210,7 +210,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Downloads ([`Client::download_pgps`], [`Client::download_url`],
+    /// Downloads ([`LocationHandler::pgps`](crate::LocationHandler::pgps), [`Client::download_url`],
     /// [`Client::download_to`]) whose URL is on the origin `from` (`scheme://host[:port]`) are
     /// fetched from the origin `to` instead, with the same path and query; other URLs are
     /// untouched. For tests: the API names a P-GPS file as `https://{host}/{path}`, and the

@@ -1,7 +1,7 @@
 //! Files the API points to, on its own host or others: one helper for every URL the API
 //! hands out.
 //!
-//! - P-GPS prediction files ([`Client::download_pgps`], from GetPredictedAssistanceData's
+//! - P-GPS prediction files ([`LocationHandler::pgps`](crate::LocationHandler::pgps), from GetPredictedAssistanceData's
 //!   `{host, path}`; [`prediction_url`] builds the URL);
 //! - firmware URIs (a bundle's `uris`, FOTA job documents' file locations);
 //! - binary-log zips (the `downloadUrl` of a binary-log request);
@@ -12,7 +12,7 @@
 //! chunk in memory, and checks its size against [`DownloadLimits`]: a `Content-Length` over
 //! the limit or different from the expected length fails before anything is written, a body
 //! that runs past the limit stops there, one that ends short of the expected length fails.
-//! [`Client::download_url`] and [`Client::download_pgps`] go through the same code into
+//! [`Client::download_url`] and [`LocationHandler::pgps`](crate::LocationHandler::pgps) go through the same code into
 //! memory, within the client's [`max_response_bytes`](crate::ClientBuilder::max_response_bytes)
 //! ([`Error::ResponseTooLarge`] past it), and so does the bulk workflow's error summary,
 //! within its own smaller limit.
@@ -27,7 +27,7 @@
 //! let written = client.download_to(url, &mut image, limits).await?;
 //!
 //! let location = client.execute(|api| api.get_predicted_assistance_data()).await?;
-//! let predictions = client.download_pgps(&location).await?;
+//! let predictions = client.location().pgps(&location).await?;
 //! # let _ = (written, predictions); Ok(()) }
 //! ```
 //!
@@ -53,7 +53,7 @@ use crate::error::{ApiError, Error, Limit};
 
 /// The operation name in the errors of [`Client::download_url`] and [`Client::download_to`].
 pub const DOWNLOAD_URL: &str = "download_url";
-/// The operation name in the errors of [`Client::download_pgps`].
+/// The operation name in the errors of [`LocationHandler::pgps`](crate::LocationHandler::pgps).
 pub const DOWNLOAD_PGPS: &str = "download_pgps";
 /// The operation name in the errors of a bulk-ops error summary's download (`errorSummaryUrl`,
 /// read by the bulk workflows of [`crate::onboarding`]).
@@ -154,19 +154,6 @@ pub fn prediction_url(host: &str, path: &str) -> Result<Url, Error> {
 }
 
 impl Client {
-    /// Downloads a P-GPS prediction file from the `{host, path}` GetPredictedAssistanceData
-    /// returned (see [`prediction_url`]), without the API credential, into memory (at most the
-    /// client's [`max_response_bytes`](crate::ClientBuilder::max_response_bytes): a larger
-    /// file is [`Error::ResponseTooLarge`]). Use [`Client::download_to`] with the
-    /// [`prediction_url`] to stream it instead.
-    pub async fn download_pgps(
-        &self,
-        location: &types::GetPredictedAssistanceDataResponse,
-    ) -> Result<Bytes, Error> {
-        let url = prediction_url(&location.host, &location.path)?;
-        self.download_to_memory(DOWNLOAD_PGPS, url).await
-    }
-
     /// Downloads an `http(s)` URL with a plain `GET`, without the API credential, into memory
     /// (at most the client's [`max_response_bytes`](crate::ClientBuilder::max_response_bytes);
     /// [`Client::download_to`] streams instead and takes other limits).
@@ -420,6 +407,21 @@ fn parse_download_url(url: &str) -> Result<Url, Error> {
         ));
     }
     Ok(parsed)
+}
+
+impl crate::location::LocationHandler<'_> {
+    /// Downloads a P-GPS prediction file from the `{host, path}` GetPredictedAssistanceData
+    /// returned (see [`prediction_url`]), without the API credential, into memory (at most the
+    /// client's [`max_response_bytes`](crate::ClientBuilder::max_response_bytes): a larger
+    /// file is [`Error::ResponseTooLarge`]). Use [`Client::download_to`] with the
+    /// [`prediction_url`] to stream it instead.
+    pub async fn pgps(
+        &self,
+        location: &types::GetPredictedAssistanceDataResponse,
+    ) -> Result<Bytes, Error> {
+        let url = prediction_url(&location.host, &location.path)?;
+        self.client.download_to_memory(DOWNLOAD_PGPS, url).await
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! # async fn f(client: nrfcloud::Client, image: Vec<u8>) -> Result<(), nrfcloud::Error> {
 //! use nrfcloud::firmware::{FileType, FirmwareBundle};
 //! let bundle = FirmwareBundle::new("1.2.0").name("sensor app").file("app_update.bin", FileType::Application, image);
-//! let uploaded = client.upload_firmware(&bundle).await?;
+//! let uploaded = client.firmware().upload(&bundle).await?;
 //! println!("bundle {}", uploaded.bundle_id.unwrap_or_default());
 //! # Ok(()) }
 //! ```
@@ -579,19 +579,29 @@ pub fn bundle_id_from_uri(uri: &str) -> Option<String> {
         })
 }
 
+/// Firmware bundles: checked and uploaded, from [`Client::firmware`].
+#[derive(Debug, Clone, Copy)]
+pub struct FirmwareHandler<'a> {
+    client: &'a Client,
+}
+
 impl Client {
+    /// Firmware bundles: checked and uploaded.
+    pub fn firmware(&self) -> FirmwareHandler<'_> {
+        FirmwareHandler { client: self }
+    }
+}
+
+impl FirmwareHandler<'_> {
     /// Checks and uploads a bundle as a raw zip (`Content-Type: application/zip`).
-    pub async fn upload_firmware(
-        &self,
-        bundle: &FirmwareBundle,
-    ) -> Result<UploadedFirmware, Error> {
+    pub async fn upload(&self, bundle: &FirmwareBundle) -> Result<UploadedFirmware, Error> {
         let zip = bundle.to_zip()?;
-        self.upload_firmware_zip(zip).await
+        self.upload_zip(zip).await
     }
 
     /// Uploads a zip made elsewhere, checked only for size: the bytes go as they are. To check
     /// one first (manifest, names, unpacked sizes), read it with [`FirmwareBundle::from_zip`].
-    pub async fn upload_firmware_zip(&self, zip: Vec<u8>) -> Result<UploadedFirmware, Error> {
+    pub async fn upload_zip(&self, zip: Vec<u8>) -> Result<UploadedFirmware, Error> {
         if zip.len() > MAX_BUNDLE_BYTES {
             return Err(Error::invalid(
                 Some("UploadFirmware"),
@@ -601,6 +611,7 @@ impl Client {
         }
         let ct = types::RestApiPayloadContentTypeWithZip::ApplicationZip;
         let response = self
+            .client
             .execute(|api| api.upload_firmware().content_type(ct).body(zip))
             .await?;
         let bundle_id = response.uris.iter().find_map(|u| bundle_id_from_uri(u));

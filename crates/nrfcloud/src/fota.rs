@@ -10,9 +10,10 @@
 //! # async fn f(client: nrfcloud::Client, bundle_id: &str) -> Result<(), nrfcloud::Error> {
 //! use nrfcloud::fota::{FotaJob, FotaTarget, WaitOptions};
 //! let job = FotaJob::new(bundle_id, FotaTarget::Tags(vec!["warehouse-east".into()]));
-//! let job_id = client.create_fota_job(&job).await?;
+//! let job_id = client.fota().create(&job).await?;
 //! let done = client
-//!     .wait_fota_job(&job_id, WaitOptions::default(), |state| println!("{}", state.status))
+//!     .fota()
+//!     .wait(&job_id, WaitOptions::default(), |state| println!("{}", state.status))
 //!     .await?;
 //! println!("{job_id}: {}", done.status);
 //! # Ok(()) }
@@ -48,7 +49,7 @@ pub struct FotaJob {
     pub name: Option<String>,
     /// Optional description (at most 1,024 characters).
     pub description: Option<String>,
-    /// Start at once (the API's default) or wait for [`Client::apply_fota_job`].
+    /// Start at once (the API's default) or wait for [`FotaHandler::apply`].
     pub auto_apply: bool,
 }
 
@@ -132,7 +133,7 @@ fn is_terminal_status(status: &types::FotaV2JobEvents) -> bool {
     TERMINAL_STATUSES.contains(&status.to_string().as_str())
 }
 
-/// How [`Client::wait_fota_job`] polls.
+/// How [`FotaHandler::wait`] polls.
 ///
 /// `WaitOptions::default()` polls every 5 s and gives up after 1 hour (a FOTA job on real
 /// devices takes minutes to hours: devices download the image when they next connect). Tests
@@ -155,38 +156,60 @@ impl Default for WaitOptions {
     }
 }
 
+/// FOTA jobs: create, apply, cancel, follow, from [`Client::fota`].
+#[derive(Debug, Clone, Copy)]
+pub struct FotaHandler<'a> {
+    client: &'a Client,
+}
+
 impl Client {
+    /// FOTA jobs: create, apply, cancel, follow.
+    pub fn fota(&self) -> FotaHandler<'_> {
+        FotaHandler { client: self }
+    }
+}
+
+impl FotaHandler<'_> {
     /// Creates a job; returns its id.
-    pub async fn create_fota_job(&self, job: &FotaJob) -> Result<String, Error> {
+    pub async fn create(&self, job: &FotaJob) -> Result<String, Error> {
         let body = job.body()?;
-        let created = self.execute(|api| api.create_fota_job().body(body)).await?;
+        let created = self
+            .client
+            .execute(|api| api.create_fota_job().body(body))
+            .await?;
         Ok(created.job_id.to_string())
     }
 
     /// Starts a job created with `auto_apply: false`.
-    pub async fn apply_fota_job(&self, job_id: &str) -> Result<(), Error> {
+    pub async fn apply(&self, job_id: &str) -> Result<(), Error> {
         let id = job_id_of(job_id)?;
-        self.execute(|api| api.apply_fota_job().job_id(id)).await
+        self.client
+            .execute(|api| api.apply_fota_job().job_id(id))
+            .await
     }
 
     /// Cancels a job.
-    pub async fn cancel_fota_job(&self, job_id: &str, reason: Option<&str>) -> Result<(), Error> {
+    pub async fn cancel(&self, job_id: &str, reason: Option<&str>) -> Result<(), Error> {
         let id = job_id_of(job_id)?;
         let reason = reason.map(str::to_owned);
-        self.execute(|api| {
-            let b = api.cancel_fota_job().job_id(id);
-            match reason {
-                Some(r) => b.reason(r),
-                None => b,
-            }
-        })
-        .await
+        self.client
+            .execute(|api| {
+                let b = api.cancel_fota_job().job_id(id);
+                match reason {
+                    Some(r) => b.reason(r),
+                    None => b,
+                }
+            })
+            .await
     }
 
     /// The job's current state.
-    pub async fn fota_job_state(&self, job_id: &str) -> Result<JobState, Error> {
+    pub async fn state(&self, job_id: &str) -> Result<JobState, Error> {
         let id = job_id_of(job_id)?;
-        let job = self.execute(|api| api.fetch_fota_job().job_id(id)).await?;
+        let job = self
+            .client
+            .execute(|api| api.fetch_fota_job().job_id(id))
+            .await?;
         Ok(JobState {
             status: job.status.clone(),
             execution_stats: job.execution_stats.clone(),
@@ -195,7 +218,7 @@ impl Client {
     }
 
     /// Polls until the job reaches a terminal status, calling `on_progress` with each state.
-    pub async fn wait_fota_job(
+    pub async fn wait(
         &self,
         job_id: &str,
         options: WaitOptions,
@@ -203,7 +226,7 @@ impl Client {
     ) -> Result<JobState, Error> {
         let started = Instant::now();
         loop {
-            let state = self.fota_job_state(job_id).await?;
+            let state = self.state(job_id).await?;
             on_progress(&state);
             if state.is_terminal() {
                 return Ok(state);

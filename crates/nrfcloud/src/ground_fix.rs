@@ -15,7 +15,7 @@
 //!     )
 //!     .wifi(AccessPoint::new("40:01:7a:c9:10:22").signal_strength(-42))
 //!     .wifi(AccessPoint::new("80-E0-1D-2A-92-F2").ssid("office").frequency(2412));
-//! let location = client.ground_fix(&fix, &GroundFixOptions::new().hi_conf(true)).await?;
+//! let location = client.location().ground_fix(&fix, &GroundFixOptions::new().hi_conf(true)).await?;
 //! println!("{} {} ±{} m", location.lat.0, location.lon.0, location.uncertainty.0);
 //! # Ok(()) }
 //! ```
@@ -47,7 +47,7 @@
 //! array, or the older `{"accessPoints": [...]}` object). [`GroundFix::from_json`] reads a
 //! request body into the builder, so a captured body is sent again as the same JSON
 //! document. (The generated `types::GetLocationFromCellsOrWifiNetworksBody` holds most
-//! numbers as `f64` and would send `-97.0`, so [`Client::ground_fix`] serialises the builder
+//! numbers as `f64` and would send `-97.0`, so [`LocationHandler::ground_fix`](crate::LocationHandler::ground_fix) serialises the builder
 //! itself, through the same credentials, retries and tracing as every other call.)
 
 use std::collections::BTreeSet;
@@ -63,7 +63,6 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
 
-use crate::client::Client;
 use crate::error::Error;
 use crate::middleware::CallOptions;
 
@@ -747,7 +746,7 @@ impl GroundFix {
         serde_json::to_value(self).map_err(|e| invalid("body", e.to_string()))
     }
 
-    /// The body exactly as [`Client::ground_fix`] sends it, after [`GroundFix::validate`].
+    /// The body exactly as [`LocationHandler::ground_fix`](crate::LocationHandler::ground_fix) sends it, after [`GroundFix::validate`].
     pub fn to_vec(&self) -> Result<Vec<u8>, Error> {
         self.validate()?;
         serde_json::to_vec(self).map_err(|e| invalid("body", e.to_string()))
@@ -1113,7 +1112,7 @@ impl GroundFixOptions {
     }
 }
 
-impl Client {
+impl crate::location::LocationHandler<'_> {
     /// Sends a ground fix (GetLocationFromCellsOrWifiNetworks) after checking it (see the
     /// [module docs](crate::ground_fix)), and returns the location.
     ///
@@ -1133,7 +1132,7 @@ impl Client {
             .map_err(|e| Error::decode(GROUND_FIX, Some(status), e.to_string(), &body))
     }
 
-    /// As [`Client::ground_fix`] with `doReply=false`: the service stores the location (in
+    /// As [`LocationHandler::ground_fix`](crate::LocationHandler::ground_fix) with `doReply=false`: the service stores the location (in
     /// the device's location history) and answers without a body.
     pub async fn ground_fix_without_reply(
         &self,
@@ -1152,15 +1151,16 @@ impl Client {
         let body = fix.to_vec()?;
         let query = options.query(fix, reply)?;
         let custom_device_id = options.custom_device_id.as_ref().map(|id| id.to_string());
-        self.execute_with(options.call, move |api| RawGroundFix {
-            operation: api.get_location_from_cells_or_wifi_networks().operation(),
-            api,
-            body,
-            query,
-            custom_device_id,
-            extensions: Default::default(),
-        })
-        .await
+        self.client
+            .execute_with(options.call, move |api| RawGroundFix {
+                operation: api.get_location_from_cells_or_wifi_networks().operation(),
+                api,
+                body,
+                query,
+                custom_device_id,
+                extensions: Default::default(),
+            })
+            .await
     }
 }
 

@@ -1,4 +1,4 @@
-//! Onboarding one device ([`Client::onboard_device`], with a certificate or a provisioning
+//! Onboarding one device ([`OnboardingHandler::device`], with a certificate or a provisioning
 //! token), bulk onboarding and key/certificate registration: typed rows checked against the
 //! documentation's patterns before anything is sent, CSV written with a real CSV library,
 //! requests of at most 1,000 rows sent with bounded concurrency, every bulk-ops request
@@ -14,7 +14,7 @@
 //! let rows = vec![OnboardingRow::new("nrf-352656100000001", DeviceCredential::PublicKey(pem))
 //!     .tags(["warehouse-east"])
 //!     .firmware_types(["APP", "MODEM"])];
-//! let report = client.onboard_devices(rows, BulkOptions::default()).await?;
+//! let report = client.onboarding().devices(rows, BulkOptions::default()).await?;
 //! println!("{} onboarded, {} failed", report.succeeded.len(), report.failed.len());
 //! # Ok(()) }
 //! ```
@@ -232,7 +232,7 @@ fn normalized_pem(pem: &str) -> String {
     format!("{}\n", pem.trim())
 }
 
-/// The operation name in the errors of [`Client::onboard_device`].
+/// The operation name in the errors of [`OnboardingHandler::device`].
 const ONBOARD_DEVICE: &str = "OnboardDevice";
 
 /// The OnboardDevice body for a row: `{certificate, …}` or `{onboardingToken, …}`.
@@ -596,9 +596,22 @@ impl RequestOutcome {
     }
 }
 
+/// Onboarding devices and registering their keys and certificates, from [`Client::onboarding`].
+#[derive(Debug, Clone, Copy)]
+pub struct OnboardingHandler<'a> {
+    client: &'a Client,
+}
+
 impl Client {
+    /// Onboarding devices and registering their keys and certificates.
+    pub fn onboarding(&self) -> OnboardingHandler<'_> {
+        OnboardingHandler { client: self }
+    }
+}
+
+impl OnboardingHandler<'_> {
     /// Onboards any number of devices (OnboardDevices), 1,000 rows per request.
-    pub async fn onboard_devices(
+    pub async fn devices(
         &self,
         rows: Vec<OnboardingRow>,
         options: BulkOptions,
@@ -617,22 +630,23 @@ impl Client {
     /// Onboards one device at once (OnboardDevice), with a
     /// [`DeviceCredential::Certificate`] or, for nrf93m devices, a
     /// [`DeviceCredential::OnboardingToken`] (the provisioning token the device generated).
-    /// The row is checked by the same rules as an [`onboard_devices`](Client::onboard_devices)
+    /// The row is checked by the same rules as an [`onboard_devices`](OnboardingHandler::devices)
     /// row (the CSV's `certificate` and `onboardingToken` columns) before anything is sent; a
     /// [`DeviceCredential::PublicKey`] is refused, since OnboardDevice takes none (register
-    /// keys with [`register_public_keys`](Client::register_public_keys)).
-    pub async fn onboard_device(&self, row: &OnboardingRow) -> Result<(), Error> {
+    /// keys with [`register_public_keys`](OnboardingHandler::public_keys)).
+    pub async fn device(&self, row: &OnboardingRow) -> Result<(), Error> {
         let body = onboard_device_body(row)?;
         let id: types::DeviceId = row
             .device_id
             .parse()
             .map_err(|_| Error::invalid(Some(ONBOARD_DEVICE), "deviceId", "not a device id"))?;
-        self.execute(|api| api.onboard_device().device_id(id).body(body))
+        self.client
+            .execute(|api| api.onboard_device().device_id(id).body(body))
             .await
     }
 
     /// Registers device public keys (RegisterPublicKeys): `(device id, PEM)` pairs.
-    pub async fn register_public_keys(
+    pub async fn public_keys(
         &self,
         rows: Vec<(String, String)>,
         options: BulkOptions,
@@ -642,7 +656,7 @@ impl Client {
     }
 
     /// Registers device certificates (RegisterCertificates): `(device id, PEM)` pairs.
-    pub async fn register_certificates(
+    pub async fn certificates(
         &self,
         rows: Vec<(String, String)>,
         options: BulkOptions,
@@ -691,10 +705,11 @@ impl Client {
                         rows: chunk_ids.len(),
                     },
                 );
-                let outcome = self.wait_bulk(&request_id, &options).await?;
+                let outcome = self.wait(&request_id, &options).await?;
                 let summary = match &outcome.error_summary_url {
                     Some(url) => {
                         let bytes = self
+                            .client
                             .download_error_summary(url, options.max_error_summary_bytes)
                             .await?;
                         let kept = options.max_unmapped_errors;
@@ -742,6 +757,7 @@ impl Client {
         use types::RestApiPayloadContentTypeWithCsv as Ct;
         let id = match kind {
             BulkKind::OnboardDevices => self
+                .client
                 .execute(|api| {
                     api.onboard_devices()
                         .content_type(Ct::ApplicationOctetStream)
@@ -751,6 +767,7 @@ impl Client {
                 .bulk_ops_request_id
                 .to_string(),
             BulkKind::RegisterPublicKeys => self
+                .client
                 .execute(|api| {
                     api.register_public_keys()
                         .content_type(Ct::ApplicationOctetStream)
@@ -760,6 +777,7 @@ impl Client {
                 .bulk_ops_request_id
                 .to_string(),
             BulkKind::RegisterCertificates => self
+                .client
                 .execute(|api| {
                     api.register_certificates()
                         .content_type(Ct::ApplicationOctetStream)
@@ -773,7 +791,7 @@ impl Client {
     }
 
     /// Polls a bulk-ops request with backoff until it is SUCCEEDED or FAILED.
-    pub async fn wait_bulk(
+    pub async fn wait(
         &self,
         request_id: &str,
         options: &BulkOptions,
@@ -789,6 +807,7 @@ impl Client {
         })?;
         loop {
             let details = self
+                .client
                 .execute(|api| api.fetch_bulk_ops_request().bulk_ops_request_id(id.clone()))
                 .await?;
             if is_finished(&details.status) {

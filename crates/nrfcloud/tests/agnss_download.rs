@@ -74,7 +74,8 @@ async fn head_size_then_206_fragments_joined() {
         partial(&data, 3400, 4963, 4964),
     ]);
     let got = client(&server)
-        .download_agnss(request(), AgnssDownload::new().validate(true))
+        .location()
+        .agnss(request(), AgnssDownload::new().validate(true))
         .await
         .unwrap();
     assert_eq!(got, data);
@@ -128,7 +129,8 @@ async fn the_head_gets_every_body_field_as_a_query_parameter() {
     }))
     .unwrap();
     client(&server)
-        .download_agnss(body, AgnssDownload::new())
+        .location()
+        .agnss(body, AgnssDownload::new())
         .await
         .unwrap();
     let requests = server.requests();
@@ -163,7 +165,8 @@ async fn a_custom_fragment_size() {
         partial(&data, 2000, 2499, 2500),
     ]);
     let got = client(&server)
-        .download_agnss(request(), AgnssDownload::new().fragment_size(1000))
+        .location()
+        .agnss(request(), AgnssDownload::new().fragment_size(1000))
         .await
         .unwrap();
     assert_eq!(got, data);
@@ -180,7 +183,8 @@ async fn a_file_smaller_than_one_fragment_is_one_request() {
     let server = Recorder::start().await;
     server.then([head(data.len()), partial(&data, 0, 1243, 1244)]);
     let got = client(&server)
-        .download_agnss(request(), AgnssDownload::new())
+        .location()
+        .agnss(request(), AgnssDownload::new())
         .await
         .unwrap();
     assert_eq!(got, data);
@@ -196,7 +200,8 @@ async fn a_200_answer_is_the_whole_file() {
         Reply::bytes(200, "application/octet-stream", data.clone()),
     ]);
     let got = client(&server)
-        .download_agnss(request(), AgnssDownload::new().validate(true))
+        .location()
+        .agnss(request(), AgnssDownload::new().validate(true))
         .await
         .unwrap();
     assert_eq!(got, data);
@@ -213,7 +218,8 @@ async fn a_200_after_fragments_must_agree_with_them() {
         Reply::bytes(200, "application/octet-stream", data.clone()),
     ]);
     let got = client(&server)
-        .download_agnss(request(), AgnssDownload::new())
+        .location()
+        .agnss(request(), AgnssDownload::new())
         .await
         .unwrap();
     assert_eq!(got, data, "the whole file replaces the fragments");
@@ -226,7 +232,8 @@ async fn a_200_after_fragments_must_agree_with_them() {
         Reply::bytes(200, "application/octet-stream", other),
     ]);
     let e = client(&server)
-        .download_agnss(request(), AgnssDownload::new())
+        .location()
+        .agnss(request(), AgnssDownload::new())
         .await
         .unwrap_err();
     assert!(decode_reason(e).contains("does not begin with the fragments"));
@@ -243,7 +250,8 @@ async fn range_not_satisfiable_is_an_api_error() {
         ),
     ]);
     let e = client(&server)
-        .download_agnss(request(), AgnssDownload::new())
+        .location()
+        .agnss(request(), AgnssDownload::new())
         .await
         .unwrap_err();
     let api = e.api().expect("an API error");
@@ -258,7 +266,8 @@ async fn a_head_error_stops_the_download() {
     let server = Recorder::start().await;
     server.then([Reply::empty(401)]);
     let e = client(&server)
-        .download_agnss(request(), AgnssDownload::new())
+        .location()
+        .agnss(request(), AgnssDownload::new())
         .await
         .unwrap_err();
     assert_eq!(
@@ -280,7 +289,8 @@ async fn a_server_that_trims_fragments_to_whole_records() {
         partial(&data, 3352, 4963, 4964),
     ]);
     let got = client(&server)
-        .download_agnss(request(), AgnssDownload::new().validate(true))
+        .location()
+        .agnss(request(), AgnssDownload::new().validate(true))
         .await
         .unwrap();
     assert_eq!(got, data);
@@ -302,7 +312,8 @@ async fn content_range_total_wins_over_the_head_size() {
         partial(&data, 3400, 4963, 4964),
     ]);
     let got = client(&server)
-        .download_agnss(request(), AgnssDownload::new())
+        .location()
+        .agnss(request(), AgnssDownload::new())
         .await
         .unwrap();
     assert_eq!(got, data);
@@ -319,7 +330,8 @@ async fn content_range_total_wins_over_the_head_size() {
         partial(&data, 3400, 4963, 4964),
     ]);
     let got = client(&server)
-        .download_agnss(request(), AgnssDownload::new())
+        .location()
+        .agnss(request(), AgnssDownload::new())
         .await
         .unwrap();
     assert_eq!(got, data);
@@ -340,7 +352,8 @@ async fn without_a_head_size_the_total_comes_from_content_range() {
         partial(&data, 1700, 1863, 1864),
     ]);
     let got = client(&server)
-        .download_agnss(request(), AgnssDownload::new())
+        .location()
+        .agnss(request(), AgnssDownload::new())
         .await
         .unwrap();
     assert_eq!(got, data);
@@ -371,7 +384,8 @@ async fn no_total_anywhere_is_an_error_not_a_loop() {
             json!({"message": "no more requests expected"}),
         ));
         let e = client(&server)
-            .download_agnss(request(), AgnssDownload::new())
+            .location()
+            .agnss(request(), AgnssDownload::new())
             .await
             .unwrap_err();
         let got = decode_reason(e);
@@ -385,7 +399,8 @@ async fn an_unreadable_head_size_is_a_decode_error() {
     let server = Recorder::start().await;
     server.then([Reply::empty(200).header("content-length", "not-a-number")]);
     let result = client(&server)
-        .download_agnss(request(), AgnssDownload::new())
+        .location()
+        .agnss(request(), AgnssDownload::new())
         .await;
     match result {
         Err(Error::Decode {
@@ -454,7 +469,8 @@ async fn inconsistent_ranges_are_decode_errors() {
             json!({"message": "no more requests expected"}),
         ));
         let result = client(&server)
-            .download_agnss(request(), AgnssDownload::new())
+            .location()
+            .agnss(request(), AgnssDownload::new())
             .await;
         if reason.is_empty() {
             // `*` as total is fine while the HEAD size is known: the download goes on.
@@ -484,7 +500,8 @@ async fn validation_rejects_bad_data_and_size_limits_hold() {
         partial(&bad, 1700, 1863, 1864),
     ]);
     let e = client(&server)
-        .download_agnss(request(), AgnssDownload::new().validate(true))
+        .location()
+        .agnss(request(), AgnssDownload::new().validate(true))
         .await
         .unwrap_err();
     let reason = decode_reason(e);
@@ -500,7 +517,8 @@ async fn validation_rejects_bad_data_and_size_limits_hold() {
         partial(&bad, 1700, 1863, 1864),
     ]);
     let got = client(&server)
-        .download_agnss(request(), AgnssDownload::new())
+        .location()
+        .agnss(request(), AgnssDownload::new())
         .await
         .unwrap();
     assert_eq!(got, bad);
@@ -509,7 +527,8 @@ async fn validation_rejects_bad_data_and_size_limits_hold() {
     let before = server.count();
     server.then([head(1_000_000)]);
     let e = client(&server)
-        .download_agnss(request(), AgnssDownload::new().max_size(100_000))
+        .location()
+        .agnss(request(), AgnssDownload::new().max_size(100_000))
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Decode { .. }), "{e:?}");
@@ -517,7 +536,8 @@ async fn validation_rejects_bad_data_and_size_limits_hold() {
 
     // A fragment size of 0 is refused before sending anything.
     let e = client(&server)
-        .download_agnss(request(), AgnssDownload::new().fragment_size(0))
+        .location()
+        .agnss(request(), AgnssDownload::new().fragment_size(0))
         .await
         .unwrap_err();
     assert!(
@@ -547,7 +567,8 @@ async fn fragments_are_retried_and_carry_the_custom_device_id() {
         .build()
         .unwrap();
     let got = client
-        .download_agnss(
+        .location()
+        .agnss(
             request(),
             AgnssDownload::new().custom_device_id("my-device-12345".parse().unwrap()),
         )

@@ -81,7 +81,7 @@ async fn onboard_with_summary(
         builder = builder.max_response_bytes(limit);
     }
     let client = builder.build().unwrap();
-    let report = client.onboard_devices(rows(n), fast()).await;
+    let report = client.onboarding().devices(rows(n), fast()).await;
     assert!(
         files.last().headers.get("authorization").is_none(),
         "the summary is fetched without the API key"
@@ -239,7 +239,8 @@ async fn error_summary_of_64_mib_of_zeros() {
             .build()
             .unwrap();
         let err = client
-            .onboard_devices(rows(3), fast())
+            .onboarding()
+            .devices(rows(3), fast())
             .await
             .map(|r| (r.failed.len(), r.unmapped_errors.len()))
             .unwrap_err();
@@ -269,7 +270,8 @@ async fn error_summary_of_64_mib_of_zeros() {
             .build()
             .unwrap();
         let err = client
-            .onboard_devices(rows(3), fast())
+            .onboarding()
+            .devices(rows(3), fast())
             .await
             .map(|r| (r.failed.len(), r.unmapped_errors.len()))
             .unwrap_err();

@@ -37,7 +37,7 @@ async fn files_in_the_documentations_format_onboard_and_register_keys() {
             seen.fetch_add(1, Ordering::SeqCst);
         }
     });
-    let report = client.onboard_devices(rows, options).await.unwrap();
+    let report = client.onboarding().devices(rows, options).await.unwrap();
     assert_eq!((report.succeeded.len(), report.failed.len()), (5, 0));
     assert_eq!(
         events.load(Ordering::SeqCst),
@@ -58,7 +58,8 @@ async fn files_in_the_documentations_format_onboard_and_register_keys() {
     .unwrap();
     let rows = read_public_keys_csv(std::fs::File::open(&keys).unwrap()).unwrap();
     let report = client
-        .register_public_keys(rows, BulkOptions::default())
+        .onboarding()
+        .public_keys(rows, BulkOptions::default())
         .await
         .unwrap();
     assert_eq!(report.succeeded.len(), 2, "{report:?}");

@@ -57,7 +57,7 @@ async fn pgps_files_are_fetched_without_credentials() {
         "application/octet-stream",
         prediction_file(),
     ));
-    let got = client.download_pgps(&location).await.unwrap();
+    let got = client.location().pgps(&location).await.unwrap();
     assert_eq!(got.as_ref(), prediction_file().as_slice());
     let r = files.last();
     assert_eq!(r.method, "GET");
@@ -84,7 +84,7 @@ async fn the_api_host_itself_gets_no_credentials_from_a_download() {
     // A P-GPS location naming the API's own host: no credentials either.
     let location: GetPredictedAssistanceDataResponse =
         serde_json::from_value(json!({"host": api.base, "path": "/public/a.bin"})).unwrap();
-    client.download_pgps(&location).await.unwrap();
+    client.location().pgps(&location).await.unwrap();
     let r = api.last();
     assert_eq!(r.path, "/public/a.bin");
     assert!(r.headers.get("authorization").is_none(), "{:?}", r.headers);
@@ -130,7 +130,7 @@ async fn not_found_is_an_api_error_with_its_body() {
 
     let location: GetPredictedAssistanceDataResponse =
         serde_json::from_value(json!({"host": files.base, "path": "public/missing.bin"})).unwrap();
-    let e = client.download_pgps(&location).await.unwrap_err();
+    let e = client.location().pgps(&location).await.unwrap_err();
     assert_eq!(
         e.api().map(|a| (a.status, a.operation)),
         Some((404, "download_pgps"))
@@ -223,7 +223,7 @@ async fn bad_urls_are_refused_before_sending() {
     let location: GetPredictedAssistanceDataResponse =
         serde_json::from_value(json!({"host": "ftp://pgnss.example", "path": "a.bin"})).unwrap();
     assert!(matches!(
-        client.download_pgps(&location).await,
+        client.location().pgps(&location).await,
         Err(Error::InvalidInput { .. })
     ));
     assert_eq!(api.count(), 0, "nothing was sent");
@@ -624,7 +624,7 @@ async fn pgps_downloads_follow_an_origin_override() {
         "application/octet-stream",
         prediction_file(),
     ));
-    let got = client.download_pgps(&location).await.unwrap();
+    let got = client.location().pgps(&location).await.unwrap();
     assert_eq!(got.as_ref(), prediction_file().as_slice());
     let r = files.last();
     assert_eq!(r.path, "/public/15131-0_15135-72000.bin");
@@ -650,7 +650,7 @@ async fn pgps_downloads_use_https_without_an_override() {
     let host = files.base.trim_start_matches("http://");
     let location: GetPredictedAssistanceDataResponse =
         serde_json::from_value(json!({"host": host, "path": "public/a.bin"})).unwrap();
-    let e = client.download_pgps(&location).await.unwrap_err();
+    let e = client.location().pgps(&location).await.unwrap_err();
     assert!(matches!(e, Error::Transport { .. }), "{e:?}");
 }
 
@@ -696,6 +696,6 @@ async fn the_mocks_pgps_file_downloads_through_the_override() {
         .unwrap();
     let url = nrfcloud::downloads::prediction_url(&location.host, &location.path).unwrap();
     assert_eq!(url.scheme(), "https", "as the real service names it");
-    let file = client.download_pgps(&location).await.unwrap();
+    let file = client.location().pgps(&location).await.unwrap();
     assert_eq!(file.len(), 6 * 512);
 }

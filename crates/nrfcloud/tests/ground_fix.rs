@@ -79,7 +79,7 @@ async fn the_builder_body_goes_on_the_wire_as_built() {
         .alt(true)
         .dist(500.0)
         .custom_device_id(types::CustomDeviceId::try_from("my-device-1").unwrap());
-    let location = client.ground_fix(&fix, &options).await.unwrap();
+    let location = client.location().ground_fix(&fix, &options).await.unwrap();
     assert_eq!(
         (location.lat.0, location.lon.0, location.uncertainty.0),
         (63.42, 10.41, 440)
@@ -118,6 +118,7 @@ async fn without_reply_sends_do_reply_false_and_takes_an_empty_answer() {
     server.reply(Reply::empty(200));
     let client = recorded_client(&server);
     client
+        .location()
         .ground_fix_without_reply(&two_aps(), &GroundFixOptions::new().fallback(false))
         .await
         .unwrap();
@@ -133,6 +134,7 @@ async fn a_single_access_point_is_refused_before_sending() {
     let client = recorded_client(&server);
     let one = GroundFix::new().wifi(AccessPoint::new("40:01:7a:c9:10:22"));
     let e = client
+        .location()
         .ground_fix(&one, &GroundFixOptions::new())
         .await
         .unwrap_err();
@@ -144,6 +146,7 @@ async fn a_single_access_point_is_refused_before_sending() {
     )
     .unwrap();
     let e = client
+        .location()
         .ground_fix(&one_wrapped, &GroundFixOptions::new())
         .await
         .unwrap_err();
@@ -153,6 +156,7 @@ async fn a_single_access_point_is_refused_before_sending() {
         .wifi(AccessPoint::new("40:01:7a:c9:10:22"))
         .wifi(AccessPoint::new("aa:15:44:ac:6c:3a"));
     let e = client
+        .location()
         .ground_fix(&one_usable, &GroundFixOptions::new())
         .await
         .unwrap_err();
@@ -165,6 +169,7 @@ async fn a_single_access_point_is_refused_before_sending() {
         .lte(LteCell::new(242, 2, 2305, 33703712))
         .wifi(AccessPoint::new("40:01:7a:c9:10:22"));
     client
+        .location()
         .ground_fix(&with_cell, &GroundFixOptions::new())
         .await
         .unwrap();
@@ -199,12 +204,14 @@ async fn bad_input_names_the_field_and_sends_nothing() {
     ];
     for (fix, field) in cases {
         let e = client
+            .location()
             .ground_fix(&fix, &GroundFixOptions::new())
             .await
             .unwrap_err();
         assert_eq!(invalid_field(&e), field, "{e}");
     }
     let e = client
+        .location()
         .ground_fix(&two_aps(), &GroundFixOptions::new().dist(100.0))
         .await
         .unwrap_err();
@@ -221,6 +228,7 @@ async fn the_api_key_alone_is_not_enough() {
         .build()
         .unwrap();
     let e = client
+        .location()
         .ground_fix(&two_aps(), &GroundFixOptions::new())
         .await
         .unwrap_err();
@@ -241,6 +249,7 @@ async fn error_answers_become_errors() {
         Reply::json(404, json!({"code": 40410, "message": "no fix"})),
     ]);
     let e = client
+        .location()
         .ground_fix(&two_aps(), &GroundFixOptions::new())
         .await
         .unwrap_err();
@@ -250,6 +259,7 @@ async fn error_answers_become_errors() {
         (422, "GetLocationFromCellsOrWifiNetworks", Some(42200))
     );
     let e = client
+        .location()
         .ground_fix(&two_aps(), &GroundFixOptions::new())
         .await
         .unwrap_err();
@@ -264,6 +274,7 @@ async fn error_answers_become_errors() {
         "{e:?}"
     );
     let e = client
+        .location()
         .ground_fix(&two_aps(), &GroundFixOptions::new().fallback(false))
         .await
         .unwrap_err();
@@ -300,10 +311,12 @@ async fn the_mock_answers_deterministic_fixes() {
         .rsrq(-9);
     let single = GroundFix::new().lte(cell.clone());
     let a = client
+        .location()
         .ground_fix(&single, &GroundFixOptions::new())
         .await
         .unwrap();
     let b = client
+        .location()
         .ground_fix(&single, &GroundFixOptions::new())
         .await
         .unwrap();
@@ -325,6 +338,7 @@ async fn the_mock_answers_deterministic_fixes() {
 
     let multi = GroundFix::new().lte(cell.neighbour(NeighbourCell::new(6300, 426).rsrp(-104)));
     let m = client
+        .location()
         .ground_fix(&multi, &GroundFixOptions::new())
         .await
         .unwrap();
@@ -336,6 +350,7 @@ async fn the_mock_answers_deterministic_fixes() {
         "{m:?}"
     );
     let wide = client
+        .location()
         .ground_fix(&multi, &GroundFixOptions::new().hi_conf(true))
         .await
         .unwrap();
@@ -347,6 +362,7 @@ async fn the_mock_answers_deterministic_fixes() {
         .wifi(AccessPoint::new("40:01:7a:c9:10:22"))
         .wifi(AccessPoint::new("80:e0:1d:2a:92:f2").signal_strength(-60));
     let w = client
+        .location()
         .ground_fix(&both, &GroundFixOptions::new().alt(true))
         .await
         .unwrap();
@@ -366,6 +382,7 @@ async fn the_mock_answers_deterministic_fixes() {
     // doReply=false: stored in the location history, no body.
     let before = server.state().location_count();
     client
+        .location()
         .ground_fix_without_reply(&two_aps(), &GroundFixOptions::new())
         .await
         .unwrap();
@@ -388,6 +405,7 @@ async fn what_the_local_check_prevents_is_a_422_from_the_mock() {
     // Through the builder it never leaves the client.
     let fix = GroundFix::from_json(&one).unwrap();
     let e = client
+        .location()
         .ground_fix(&fix, &GroundFixOptions::new())
         .await
         .unwrap_err();
@@ -399,6 +417,7 @@ async fn what_the_local_check_prevents_is_a_422_from_the_mock() {
     ]}});
     let fix = GroundFix::from_json(&two).unwrap();
     let w = client
+        .location()
         .ground_fix(&fix, &GroundFixOptions::new())
         .await
         .unwrap();

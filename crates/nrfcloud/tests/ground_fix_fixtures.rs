@@ -182,6 +182,7 @@ async fn check_on_the_wire(
         .unwrap_or_else(|e| panic!("{name}: the builder refuses it: {e}"));
     let before = server.count();
     let location = client
+        .location()
         .ground_fix(fix, &GroundFixOptions::new())
         .await
         .unwrap_or_else(|e| panic!("{name}: the call fails: {e}"));

@@ -542,7 +542,8 @@ async fn agnss_one_byte_fragments() {
             .build()
             .unwrap();
         let err = client
-            .download_agnss(agnss_request(), AgnssDownload::new())
+            .location()
+            .agnss(agnss_request(), AgnssDownload::new())
             .await
             .map(|data| data.len())
             .unwrap_err();
@@ -588,7 +589,8 @@ async fn agnss_one_byte_fragments() {
             .build()
             .unwrap();
         let got = client
-            .download_agnss(agnss_request(), AgnssDownload::new().fragment_size(100))
+            .location()
+            .agnss(agnss_request(), AgnssDownload::new().fragment_size(100))
             .await
             .unwrap();
         assert_eq!(got, data);
@@ -632,7 +634,8 @@ async fn agnss_slow_fragments_past_the_deadline() {
             .unwrap();
         // Every fragment is allowed (min_fragment_size 1), but each takes 10 s.
         let err = client
-            .download_agnss(agnss_request(), AgnssDownload::new().min_fragment_size(1))
+            .location()
+            .agnss(agnss_request(), AgnssDownload::new().min_fragment_size(1))
             .await
             .map(|data| data.len())
             .unwrap_err();

@@ -36,7 +36,7 @@ async fn a_token_goes_out_as_onboarding_token() {
     let server = Recorder::start().await;
     let client = client(&server.base, API_KEY);
     server.reply(Reply::empty(202));
-    client.onboard_device(&token_row()).await.unwrap();
+    client.onboarding().device(&token_row()).await.unwrap();
     let r = server.last();
     assert_eq!(r.method, "POST");
     assert_eq!(r.path, format!("/v1/devices/{DEVICE}"));
@@ -63,7 +63,7 @@ async fn a_certificate_goes_out_as_certificate() {
         "dev-1",
         DeviceCredential::Certificate(pem.trim().to_owned()),
     );
-    client.onboard_device(&row).await.unwrap();
+    client.onboarding().device(&row).await.unwrap();
     let body: Value = serde_json::from_slice(&server.last().body).unwrap();
     assert_eq!(
         body,
@@ -108,7 +108,7 @@ async fn bad_rows_fail_before_sending_with_the_csv_rules() {
         ),
     ];
     for (row, field) in bad {
-        let e = client.onboard_device(&row).await.unwrap_err();
+        let e = client.onboarding().device(&row).await.unwrap_err();
         match &e {
             Error::InvalidInput { field: f, .. } => assert_eq!(f, field, "{e}"),
             other => panic!("{other:?}"),
@@ -121,7 +121,7 @@ async fn bad_rows_fail_before_sending_with_the_csv_rules() {
     }
     let pem = nrfcloud_mock::test_support::KeyPair::from_seed(b"one").public_key_pem();
     let public = OnboardingRow::new(DEVICE, DeviceCredential::PublicKey(pem));
-    let e = client.onboard_device(&public).await.unwrap_err();
+    let e = client.onboarding().device(&public).await.unwrap_err();
     assert!(
         matches!(&e, Error::InvalidInput { field, .. } if field == "credential"),
         "{e:?}"
@@ -138,14 +138,14 @@ async fn onboards_with_a_token_against_the_mock() {
     .await
     .unwrap();
     let client = client(server.base_url(), server.api_key());
-    client.onboard_device(&token_row()).await.unwrap();
+    client.onboarding().device(&token_row()).await.unwrap();
     let device = server.state().device(DEVICE).expect("onboarded");
     assert_eq!(device["subType"], "nRF93M1");
     assert_eq!(device["tags"], json!(["nRF93M1-EK"]));
-    let again = client.onboard_device(&token_row()).await.unwrap_err();
+    let again = client.onboarding().device(&token_row()).await.unwrap_err();
     assert_eq!(again.api().map(|a| a.status), Some(400), "{again:?}");
 
     let row = OnboardingRow::new("dev-cert", DeviceCredential::Certificate(certificate()));
-    client.onboard_device(&row).await.unwrap();
+    client.onboarding().device(&row).await.unwrap();
     assert_eq!(server.state().device_count(), 2);
 }

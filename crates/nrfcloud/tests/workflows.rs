@@ -71,7 +71,7 @@ async fn bulk_onboarding_in_chunks_with_failed_rows_mapped_back() {
         })),
         ..fast()
     };
-    let report = client.onboard_devices(rows, options).await.unwrap();
+    let report = client.onboarding().devices(rows, options).await.unwrap();
     assert_eq!(
         (
             report.succeeded.len(),
@@ -109,7 +109,7 @@ async fn bulk_onboarding_in_chunks_with_failed_rows_mapped_back() {
     .iter()
     .map(|id| OnboardingRow::new(*id, DeviceCredential::PublicKey(public.clone())))
     .collect();
-    let report = client.onboard_devices(again, fast()).await.unwrap();
+    let report = client.onboarding().devices(again, fast()).await.unwrap();
     assert_eq!(report.succeeded, vec!["nrf-new-1", "nrf-new-2"]);
     let failed: Vec<&str> = report.failed.iter().map(|f| f.device_id.as_str()).collect();
     assert_eq!(
@@ -136,7 +136,8 @@ async fn a_bad_row_fails_before_anything_is_sent() {
         OnboardingRow::new("nrf bad", DeviceCredential::OnboardingToken("t".into())),
     ];
     let err = client(&server)
-        .onboard_devices(rows, fast())
+        .onboarding()
+        .devices(rows, fast())
         .await
         .unwrap_err();
     assert!(
@@ -159,7 +160,7 @@ async fn an_onboarded_device_calls_location_services_with_its_own_jwt() {
         "nrf-jwt-1",
         DeviceCredential::PublicKey(key.public_key_pem()),
     );
-    admin.onboard_devices(vec![row], fast()).await.unwrap();
+    admin.onboarding().devices(vec![row], fast()).await.unwrap();
 
     let device = Client::builder()
         .base_url(server.base_url())
@@ -210,7 +211,8 @@ async fn delete_firmware_deletes_the_uploaded_bundle() {
     let bundle =
         FirmwareBundle::new("1.0.0").file("app_update.bin", FileType::Application, vec![1u8; 64]);
     let bundle_id = client
-        .upload_firmware(&bundle)
+        .firmware()
+        .upload(&bundle)
         .await
         .unwrap()
         .bundle_id
@@ -251,14 +253,14 @@ async fn firmware_upload_then_a_fota_job_to_a_terminal_status() {
             .tags(["fleet"])
         })
         .collect();
-    client.onboard_devices(rows, fast()).await.unwrap();
+    client.onboarding().devices(rows, fast()).await.unwrap();
 
     let bundle = FirmwareBundle::new("2.0.1").name("sensor").file(
         "app_update.bin",
         FileType::Application,
         vec![7u8; 4096],
     );
-    let uploaded = client.upload_firmware(&bundle).await.unwrap();
+    let uploaded = client.firmware().upload(&bundle).await.unwrap();
     let bundle_id = uploaded.bundle_id.expect("bundle id in the URIs");
     assert!(bundle_id.starts_with("APP*"), "{bundle_id}");
 
@@ -269,16 +271,17 @@ async fn firmware_upload_then_a_fota_job_to_a_terminal_status() {
             FotaTarget::Devices((0..5).map(|i| format!("nrf-fota-{i}")).collect()),
         )
     };
-    let job_id = client.create_fota_job(&job).await.unwrap();
-    assert!(client.fota_job_state(&job_id).await.unwrap().status == "CREATED");
-    client.apply_fota_job(&job_id).await.unwrap();
+    let job_id = client.fota().create(&job).await.unwrap();
+    assert!(client.fota().state(&job_id).await.unwrap().status == "CREATED");
+    client.fota().apply(&job_id).await.unwrap();
     let mut seen = Vec::new();
     let wait = WaitOptions {
         poll_interval: Duration::from_millis(20),
         timeout: Duration::from_secs(30),
     };
     let done = client
-        .wait_fota_job(&job_id, wait, |s| seen.push(s.status.to_string()))
+        .fota()
+        .wait(&job_id, wait, |s| seen.push(s.status.to_string()))
         .await
         .unwrap();
     assert!(done.is_terminal(), "{}", done.status);
@@ -362,7 +365,8 @@ async fn an_agnss_download_in_fragments_parses() {
         .unwrap();
     let body = serde_json::from_value(json!({"types": [1, 2, 3, 4, 6, 7, 8, 9], "mcc": 242, "mnc": 2, "tac": 2305, "eci": 33703712})).unwrap();
     let bytes = client
-        .download_agnss(body, AgnssDownload::new().fragment_size(1700))
+        .location()
+        .agnss(body, AgnssDownload::new().fragment_size(1700))
         .await
         .unwrap();
     let data = nrfcloud::AgnssData::parse(&bytes).unwrap();

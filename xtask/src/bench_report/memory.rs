@@ -147,7 +147,8 @@ pub(super) fn memory_probe(probe: &Probe) -> u8 {
                     let held = CURRENT.load(Ordering::SeqCst) - before;
                     let client = common::ours(&probe.url, &probe.api_key).map_err(err)?;
                     let report = client
-                        .onboard_devices(rows, common::bulk_options(4))
+                        .onboarding()
+                        .devices(rows, common::bulk_options(4))
                         .await
                         .map_err(err)?;
                     if !report.failed.is_empty() {

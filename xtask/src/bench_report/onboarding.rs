@@ -16,7 +16,8 @@ async fn onboard_once(
     let expected = rows.len();
     let t = Instant::now();
     let report = client
-        .onboard_devices(rows, common::bulk_options(concurrency))
+        .onboarding()
+        .devices(rows, common::bulk_options(concurrency))
         .await
         .map_err(err)?;
     let elapsed = t.elapsed().as_secs_f64();

@@ -1,4 +1,4 @@
-//! The A-GNSS download: [`Client::download_agnss`] fetches the file in `Range` fragments
+//! The A-GNSS download: [`LocationHandler::agnss`](crate::LocationHandler::agnss) fetches the file in `Range` fragments
 //! within the bounds of [`AgnssDownload`] (see the [module docs](crate::agnss)).
 
 use std::future::Future;
@@ -14,16 +14,15 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, HeaderMap};
 
 use super::AgnssData;
-use crate::client::Client;
 use crate::error::{Error, Limit};
 use crate::jwt::Clock;
 use crate::middleware::CallOptions;
 
-/// The default fragment size of [`Client::download_agnss`]: 1,700 bytes, as the nRF91 device
+/// The default fragment size of [`LocationHandler::agnss`](crate::LocationHandler::agnss): 1,700 bytes, as the nRF91 device
 /// SDK requests.
 pub const DEFAULT_FRAGMENT_SIZE: u64 = 1700;
 
-/// The default largest download [`Client::download_agnss`] accepts: 1 MiB (a full set of
+/// The default largest download [`LocationHandler::agnss`](crate::LocationHandler::agnss) accepts: 1 MiB (a full set of
 /// assistance data is a few kilobytes).
 pub const DEFAULT_MAX_SIZE: u64 = 1 << 20;
 
@@ -37,7 +36,7 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
 const GET_OPERATION: &str = "GetAssistanceData";
 const HEAD_OPERATION: &str = "GetAssistanceDataSize";
 
-/// Options of [`Client::download_agnss`].
+/// Options of [`LocationHandler::agnss`](crate::LocationHandler::agnss).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgnssDownload {
     fragment_size: u64,
@@ -115,7 +114,7 @@ impl AgnssDownload {
     }
 }
 
-impl Client {
+impl crate::location::LocationHandler<'_> {
     /// Downloads the A-GNSS assistance data for `request`: its size with a HEAD
     /// (GetAssistanceDataSize, with the body's fields as query parameters), then `Range`d
     /// fragments (GetAssistanceData), joined. See the [module docs](crate::agnss).
@@ -126,7 +125,7 @@ impl Client {
     /// [`Error::LimitExceeded`] past [`AgnssDownload::min_fragment_size`]'s number of
     /// requests or [`AgnssDownload::deadline`]; [`Error::InvalidInput`] for a fragment size
     /// of 0.
-    pub async fn download_agnss(
+    pub async fn agnss(
         &self,
         request: types::GetAssistanceDataBody,
         options: AgnssDownload,
@@ -138,9 +137,12 @@ impl Client {
                 "must be at least 1 byte",
             ));
         }
-        let budget = Budget::new(self.clock(), options.deadline);
+        let budget = Budget::new(self.client.clock(), options.deadline);
         let head = budget
-            .run(self.execute_response(|api| size_request(api, &request)))
+            .run(
+                self.client
+                    .execute_response(|api| size_request(api, &request)),
+            )
             .await??;
         // 0 (or none) is taken as unknown: valid data is never empty, and the first fragment's
         // Content-Range gives the total (an empty file answers 416).
@@ -179,6 +181,7 @@ impl Client {
             tracing::debug!(%range, "A-GNSS fragment");
             let fragment = async {
                 let response = self
+                    .client
                     .execute_with(
                         CallOptions {
                             retry_non_idempotent: true,

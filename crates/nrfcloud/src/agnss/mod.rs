@@ -1,4 +1,4 @@
-//! A-GNSS assistance data: the chunked download ([`Client::download_agnss`]) and a parser and
+//! A-GNSS assistance data: the chunked download ([`LocationHandler::agnss`](crate::LocationHandler::agnss)) and a parser and
 //! validator of the binary format ([`AgnssData::parse`]).
 //!
 //! ```no_run
@@ -12,7 +12,7 @@
 //!     eci: Some(33703712.into()),
 //!     ..Default::default()
 //! };
-//! let bytes = client.download_agnss(request, AgnssDownload::new()).await?;
+//! let bytes = client.location().agnss(request, AgnssDownload::new()).await?;
 //! match AgnssData::parse(&bytes) {
 //!     Ok(data) => println!("{:?}", data.entries()),
 //!     Err(e) => eprintln!("invalid A-GNSS data at byte {}: {e}", e.offset()),
