@@ -231,6 +231,7 @@ fn kind(text: &str) -> &'static str {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for RawJson {
     fn is_referenceable() -> bool {
         <Value as schemars::JsonSchema>::is_referenceable()
@@ -249,6 +250,7 @@ impl schemars::JsonSchema for RawJson {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for RawObject {
     fn is_referenceable() -> bool {
         <Map<String, Value> as schemars::JsonSchema>::is_referenceable()
@@ -558,6 +560,7 @@ mod tests {
         assert_eq!(format!("{a:?}"), r#"RawObject({"a": 1, "b": [true]})"#);
     }
 
+    #[cfg(feature = "schemars")]
     #[test]
     fn schemas_are_those_of_the_json_types() {
         assert_eq!(

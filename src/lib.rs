@@ -16,6 +16,9 @@
 //!   (`FetchDeviceResponse::shadow`, `Device::shadow`).
 //! - [`sendable`]: one trait over every request builder, for generic execution.
 //! - [`pagination`]: a marker type per paginated operation, for page and item streams.
+//!
+//! Cargo feature `schemars` (off by default): `schemars::JsonSchema` (schemars 0.8) on every
+//! generated type and on [`json::RawJson`] and [`json::RawObject`].
 
 #![allow(clippy::all, missing_docs)]
 mod generated {

@@ -170,6 +170,21 @@ fn a_fota_status_the_enum_lacks_is_kept() {
     );
 }
 
+/// Compiles only if `T` has a JSON schema: the `schemars` feature (on in this crate's tests,
+/// through its dev-dependency on itself) must reach the derived and the hand-written impls.
+fn has_json_schema<T: schemars::JsonSchema>() -> String {
+    T::schema_name()
+}
+
+#[test]
+fn the_schemars_feature_gives_every_kind_of_type_a_schema() {
+    // A derived struct, a hand-written impl of typify's (an integer enum), the open JSON types.
+    assert_eq!(has_json_schema::<types::GenericDevice>(), "GenericDevice");
+    assert_eq!(has_json_schema::<types::BleScanType>(), "BleScanType");
+    has_json_schema::<nrfcloud_api::json::RawJson>();
+    has_json_schema::<nrfcloud_api::json::RawObject>();
+}
+
 #[test]
 fn generated_types_emit_json_schemas() {
     let schema = schemars::schema_for!(types::GenericDevice);

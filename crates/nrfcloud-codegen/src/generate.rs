@@ -75,7 +75,8 @@ pub enum GenerateError {
 
 /// The progenitor settings this project uses: builder interface, merged tags, the raw crate's
 /// hook state as the inner type (its `ClientHooks` impl is required), and `JsonSchema` on
-/// every generated type.
+/// every generated type (put behind the raw crate's `schemars` feature afterwards, by
+/// [`crate::postprocess::schemars_behind_feature`]).
 pub fn settings() -> GenerationSettings {
     let mut s = GenerationSettings::default();
     s.with_interface(InterfaceStyle::Builder)
@@ -210,6 +211,8 @@ fn run_progenitor(
     crate::conversion_errors::name_rejected_values(&mut file, &secrets.types);
     crate::conversion_errors::explain_builder_conversions(&mut file);
     crate::conversion_errors::integer_ranges(&mut file, integer_ranges);
+    // Last: the passes above may add derives or impls of their own.
+    crate::postprocess::schemars_behind_feature(&mut file);
     Ok(Rewritten {
         code: prettyplease::unparse(&file),
         unions,

@@ -22,6 +22,98 @@ pub fn raw_reserved_identifiers(file: &mut syn::File) -> usize {
     v.0
 }
 
+/// The `schemars` cargo feature of the raw crate, which gates every JSON schema impl.
+pub const SCHEMARS_FEATURE: &str = "schemars";
+
+/// progenitor derives `schemars::JsonSchema` on every generated type (the setting is kept, so
+/// the derive sits where typify wants it) and typify writes some `JsonSchema` impls by hand.
+/// Most users never ask for a schema, and the derives cost compile time and a crate, so they
+/// are optional: each derive moves to `#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]`
+/// and each hand-written impl (or any other item naming `schemars`) gets
+/// `#[cfg(feature = "schemars")]`. Returns how many derives and items were gated.
+pub fn schemars_behind_feature(file: &mut syn::File) -> usize {
+    fn mentions_schemars(tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == "schemars",
+            proc_macro2::TokenTree::Group(g) => mentions_schemars(g.stream()),
+            _ => false,
+        })
+    }
+    fn is_json_schema(p: &syn::Path) -> bool {
+        p.segments.iter().any(|s| s.ident == "schemars")
+            && p.segments.last().is_some_and(|s| s.ident == "JsonSchema")
+    }
+    /// Takes `schemars::JsonSchema` out of the derive lists; whether one was there.
+    fn ungate_derive(attrs: &mut Vec<syn::Attribute>) -> bool {
+        let mut found = false;
+        attrs.retain_mut(|attr| {
+            if !attr.path().is_ident("derive") {
+                return true;
+            }
+            let Ok(paths) = attr.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            ) else {
+                return true;
+            };
+            if !paths.iter().any(is_json_schema) {
+                return true;
+            }
+            found = true;
+            let kept: Vec<&syn::Path> = paths.iter().filter(|p| !is_json_schema(p)).collect();
+            if kept.is_empty() {
+                return false;
+            }
+            *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+            true
+        });
+        found
+    }
+    fn gate_items(items: &mut [syn::Item]) -> usize {
+        let feature = SCHEMARS_FEATURE;
+        let mut gated = 0;
+        for item in items.iter_mut() {
+            let attrs = match item {
+                syn::Item::Mod(m) => {
+                    if let Some((_, inner)) = &mut m.content {
+                        gated += gate_items(inner);
+                    }
+                    continue;
+                }
+                syn::Item::Struct(s) => Some(&mut s.attrs),
+                syn::Item::Enum(e) => Some(&mut e.attrs),
+                syn::Item::Union(u) => Some(&mut u.attrs),
+                _ => None,
+            };
+            if let Some(attrs) = attrs
+                && ungate_derive(attrs)
+            {
+                attrs.push(syn::parse_quote!(
+                    #[cfg_attr(feature = #feature, derive(schemars::JsonSchema))]
+                ));
+                gated += 1;
+            }
+            let mentions = mentions_schemars(quote::ToTokens::to_token_stream(&*item));
+            let other = match item {
+                syn::Item::Impl(i) => Some(&mut i.attrs),
+                syn::Item::Fn(f) => Some(&mut f.attrs),
+                syn::Item::Use(u) => Some(&mut u.attrs),
+                syn::Item::Const(c) => Some(&mut c.attrs),
+                syn::Item::Static(c) => Some(&mut c.attrs),
+                syn::Item::Type(t) => Some(&mut t.attrs),
+                syn::Item::Trait(t) => Some(&mut t.attrs),
+                syn::Item::Macro(m) => Some(&mut m.attrs),
+                _ => None,
+            };
+            if mentions && let Some(attrs) = other {
+                attrs.push(syn::parse_quote!(#[cfg(feature = #feature)]));
+                gated += 1;
+            }
+        }
+        gated
+    }
+    gate_items(&mut file.items)
+}
+
 /// progenitor's `Client::new` builds its own `reqwest::Client`. This project builds reqwest
 /// with rustls but without a default crypto provider (ring is chosen explicitly, to keep the
 /// C toolchain out of the build), and reqwest panics if none is installed. A call to
@@ -387,6 +479,44 @@ mod tests {
         assert!(install_crypto_provider_in_new(&mut file));
         let text = prettyplease::unparse(&file);
         assert!(text.contains("pub fn new(baseurl: &str) -> Self {\n        crate::hooks::ensure_crypto_provider();"), "{text}");
+    }
+
+    #[test]
+    fn schemars_derives_and_impls_go_behind_the_feature() {
+        let mut file: syn::File = syn::parse_str(
+            r#"
+            pub mod types {
+                #[derive(Clone, Debug, schemars::JsonSchema, ::serde::Serialize)]
+                #[serde(untagged)]
+                pub struct A { x: i64 }
+                #[derive(schemars::JsonSchema)]
+                pub enum B { One }
+                impl ::schemars::JsonSchema for B {
+                    fn schema_name() -> String { "B".into() }
+                }
+                impl B { pub fn plain() {} }
+            }
+            "#,
+        )
+        .unwrap();
+        assert_eq!(schemars_behind_feature(&mut file), 3);
+        let text = prettyplease::unparse(&file);
+        assert!(
+            text.contains("#[derive(Clone, Debug, ::serde::Serialize)]\n    #[serde(untagged)]\n    #[cfg_attr(feature = \"schemars\", derive(schemars::JsonSchema))]\n    pub struct A"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "#[cfg_attr(feature = \"schemars\", derive(schemars::JsonSchema))]\n    pub enum B"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("#[cfg(feature = \"schemars\")]\n    impl ::schemars::JsonSchema for B"),
+            "{text}"
+        );
+        assert!(text.contains("    impl B {"), "{text}");
+        assert!(!text.contains("#[derive(schemars"), "{text}");
     }
 
     #[test]

@@ -22,6 +22,9 @@
 //! - [`Client::execute`] and [`Client::paginate`]: the closure-based forms of the same calls.
 //! - Credentials: an API key, a [`DeviceKey`] or [`ServiceKey`] (ES256 JWTs minted and
 //!   cached), an opaque JWT or evaluation token.
+//!
+//! Cargo feature `schemars` (off by default): `schemars::JsonSchema` on the generated
+//! [`types`] (the raw crate's feature of the same name).
 
 #![warn(missing_docs)]
 

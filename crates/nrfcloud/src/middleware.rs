@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use bytes::Bytes;
-use futures::StreamExt;
+use futures_util::StreamExt;
 use nrfcloud_api::hooks::{BoxFuture, Extensions, Middleware};
 use nrfcloud_api::operations::Operation;
 use reqwest::ResponseBuilderExt;
@@ -268,7 +268,7 @@ pub(crate) fn bounded(response: reqwest::Response, limit: u64) -> reqwest::Respo
     }
     let body = if announced.is_some() {
         drop(response);
-        reqwest::Body::wrap_stream(futures::stream::once(async move {
+        reqwest::Body::wrap_stream(futures_util::stream::once(async move {
             Err::<Bytes, BoxError>(Box::new(too_large))
         }))
     } else {
@@ -276,7 +276,7 @@ pub(crate) fn bounded(response: reqwest::Response, limit: u64) -> reqwest::Respo
         let mut failed = false;
         let chunks = response.bytes_stream().scan((), move |_, chunk| {
             if failed {
-                return futures::future::ready(None);
+                return futures_util::future::ready(None);
             }
             let item = match chunk {
                 Ok(chunk) => {
@@ -293,7 +293,7 @@ pub(crate) fn bounded(response: reqwest::Response, limit: u64) -> reqwest::Respo
                     Err(Box::new(e) as BoxError)
                 }
             };
-            futures::future::ready(Some(item))
+            futures_util::future::ready(Some(item))
         });
         reqwest::Body::wrap_stream(chunks)
     };
@@ -357,7 +357,7 @@ mod tests {
     fn chunked(chunks: &[&'static [u8]]) -> reqwest::Body {
         let chunks: Vec<Result<Bytes, std::io::Error>> =
             chunks.iter().map(|c| Ok(Bytes::from_static(c))).collect();
-        reqwest::Body::wrap_stream(futures::stream::iter(chunks))
+        reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))
     }
 
     #[tokio::test]
@@ -407,7 +407,7 @@ mod tests {
         let r = bounded(
             response(
                 200,
-                reqwest::Body::wrap_stream(futures::stream::iter(failing)),
+                reqwest::Body::wrap_stream(futures_util::stream::iter(failing)),
             ),
             100,
         );

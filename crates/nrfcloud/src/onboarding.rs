@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::stream::{self, StreamExt};
+use futures_util::stream::{self, StreamExt};
 use nrfcloud_api::types;
 
 use crate::firmware::{FIRMWARE_TYPES, csv_supports};

@@ -38,8 +38,8 @@ use std::sync::Arc;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use futures::future::BoxFuture;
-use futures::stream::{self, BoxStream, Stream, StreamExt};
+use futures_util::future::BoxFuture;
+use futures_util::stream::{self, BoxStream, Stream, StreamExt};
 pub use nrfcloud_api::pagination::*;
 use serde::de::DeserializeOwned;
 
@@ -389,7 +389,7 @@ impl<'a, T: Send + 'a> Stream for PageStream<'a, T> {
                     // Send the next request now: polling it once hands it to the connection.
                     let mut ahead = this.send(Some(t), true);
                     if let Poll::Ready(result) = ahead.future.as_mut().poll(cx) {
-                        ahead.future = Box::pin(futures::future::ready(result));
+                        ahead.future = Box::pin(futures_util::future::ready(result));
                     }
                     this.in_flight = Some(ahead);
                 }

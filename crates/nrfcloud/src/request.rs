@@ -9,8 +9,8 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use futures::future::BoxFuture;
-use futures::stream::{self, BoxStream, StreamExt};
+use futures_util::future::BoxFuture;
+use futures_util::stream::{self, BoxStream, StreamExt};
 use nrfcloud_api::ResponseValue;
 use nrfcloud_api::pagination::{Page, PagedBuilder};
 use nrfcloud_api::sendable::{Sendable, Transformable};

@@ -4,9 +4,10 @@
 //! other 4xx, 401/403, or 40005 (monthly quota). Every sum of durations saturates: no server
 //! answer can make the arithmetic overflow.
 
+use std::cell::Cell;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime};
-
-use rand::Rng;
 
 /// How failed calls are retried. The default retries nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,11 +106,31 @@ impl RetryPolicy {
             .unwrap_or(self.max_backoff)
             .min(self.max_backoff);
         let millis = ceiling.as_millis() as u64;
-        Duration::from_millis(if millis == 0 {
-            0
-        } else {
-            rand::thread_rng().gen_range(0..=millis)
-        })
+        Duration::from_millis(if millis == 0 { 0 } else { jitter(millis) })
+    }
+}
+
+thread_local! {
+    /// The jitter generator's state, one per thread, seeded from the standard library's
+    /// per-process random hash keys (no crate of its own: jitter needs spread, not secrecy).
+    static JITTER: Cell<u64> = Cell::new(RandomState::new().build_hasher().finish());
+}
+
+/// A uniformly spread number in `[0, max]`: splitmix64, scaled by multiplication (each value's
+/// odds are off by at most `(max + 1) / 2^64`, nothing a backoff can notice).
+fn jitter(max: u64) -> u64 {
+    let x = JITTER.with(|state| {
+        let next = state.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+        state.set(next);
+        next
+    });
+    let mut z = x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    match max.checked_add(1) {
+        Some(span) => ((u128::from(z) * u128::from(span)) >> 64) as u64,
+        None => z,
     }
 }
 
@@ -169,6 +190,16 @@ mod tests {
         }
         let distinct: std::collections::HashSet<_> = (0..50).map(|_| p.backoff(3)).collect();
         assert!(distinct.len() > 5, "jittered");
+    }
+
+    #[test]
+    fn jitter_reaches_both_ends_and_stays_in_range() {
+        let draws: Vec<u64> = (0..200).map(|_| jitter(1)).collect();
+        assert!(draws.contains(&0) && draws.contains(&1));
+        assert!((0..200).all(|_| jitter(0) == 0));
+        assert!((0..200).all(|_| jitter(9) <= 9));
+        let spread: std::collections::HashSet<_> = (0..200).map(|_| jitter(u64::MAX)).collect();
+        assert!(spread.len() > 190);
     }
 
     #[test]

@@ -48,8 +48,19 @@ fn no_wrapper_client_method_is_named_like_an_operation() {
     let methods = wrapper_client_methods();
     let names: Vec<&str> = methods.iter().map(|(n, _)| n.as_str()).collect();
     // The reader found the client's methods (not an empty list that passes by itself).
-    for expected in ["builder", "api", "raw", "onboarding", "firmware", "fota", "location"] {
-        assert!(names.contains(&expected), "{expected} not found in {names:?}");
+    for expected in [
+        "builder",
+        "api",
+        "raw",
+        "onboarding",
+        "firmware",
+        "fota",
+        "location",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} not found in {names:?}"
+        );
     }
     let clashes: Vec<&(String, String)> = methods
         .iter()

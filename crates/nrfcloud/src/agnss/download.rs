@@ -5,7 +5,7 @@ use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use futures::TryStreamExt;
+use futures_util::TryStreamExt;
 use nrfcloud_api::hooks::BoxFuture;
 use nrfcloud_api::operations::Operation;
 use nrfcloud_api::sendable::Sendable;
