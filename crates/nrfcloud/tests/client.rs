@@ -455,6 +455,13 @@ async fn decode_timeout_and_transport_errors_are_distinct() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    // The message says why, down to the root cause, not only "error sending request".
+    let text = err.to_string();
+    assert!(
+        text.starts_with("FetchAccountInfo: transport error: ")
+            && text.to_lowercase().contains("connection refused"),
+        "{text}"
+    );
 }
 
 fn fast_retries() -> RetryPolicy {
