@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use nrfcloud_codegen::report::{self, ChangeReport};
+use crate::spec_diff::{self, ChangeReport};
 use nrfcloud_codegen::{GenerateError, Generated};
 use serde_json::Value;
 
@@ -88,7 +88,7 @@ pub fn regen(args: &RegenArgs) -> u8 {
         }
     }
 
-    let report = report::compare(&old, &fetched.doc);
+    let report = spec_diff::compare(&old, &fetched.doc);
     println!("changes from the old snapshot to {}:", fetched.url);
     print_report(&report);
     println!("fixups applied: {}", list(&generated.report.applied()));
@@ -133,7 +133,7 @@ pub fn drift(args: &DriftArgs) -> u8 {
             return EXIT_FETCH;
         }
     };
-    let report = report::compare(&old, &fetched.doc);
+    let report = spec_diff::compare(&old, &fetched.doc);
     if args.json {
         match serde_json::to_string_pretty(&report) {
             Ok(text) => println!("{text}"),

@@ -19,6 +19,7 @@ mod commands;
 mod fetch;
 mod files;
 mod jsonata_suite;
+mod spec_diff;
 
 use std::process::ExitCode;
 

@@ -17,8 +17,8 @@
 //!    ([`sendable`]), the pagination markers ([`pagination`]), the wrapper's operations
 //!    layer ([`wrapper_layer`]), and which types each operation uses ([`type_graph`]).
 //!
-//! [`report`] compares two documents operation by operation (the xtask's `regen` and
-//! `drift`).
+//! The operation-by-operation comparison of two documents (`regen`, `drift`) lives in the
+//! xtask (`xtask/src/spec_diff/`), its only user.
 
 pub mod conversion_errors;
 pub mod doc_text;
@@ -31,7 +31,6 @@ pub mod path_segments;
 pub mod patterns;
 pub mod postprocess;
 pub mod raw_json;
-pub mod report;
 pub mod secrets;
 pub mod sendable;
 pub mod spec;

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::describe::{diff_other_keys, flag, join, push, render, render_security};
 use super::model::{ChangeReport, OperationChange, OperationRef};
 use super::schemas::{diff_ref_or_other, diff_schema, ref_name};
-use crate::spec::METHODS;
+use nrfcloud_codegen::spec::METHODS;
 
 /// An operation with the path-level parameters merged in.
 struct Op {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::describe::{describe_change, diff_other_keys, render, render_security, render_servers};
 use super::model::ChangeReport;
 use super::operations::diff_named_map;
-use crate::spec::METHODS;
+use nrfcloud_codegen::spec::METHODS;
 
 pub(super) fn compare_document(old: &Value, new: &Value, report: &mut ChangeReport) {
     let out = &mut report.document;

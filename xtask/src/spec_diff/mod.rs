@@ -15,7 +15,7 @@
 //! ```
 //!
 //! and the report serialises to JSON for machines. Two documents that are equal as JSON values
-//! (hence equal after [`crate::normalize`]) give an empty report, and any difference at all gives
+//! (hence equal after [`nrfcloud_codegen::normalize`]) give an empty report, and any difference at all gives
 //! at least one line.
 
 use serde_json::Value;
@@ -27,7 +27,7 @@ mod operations;
 mod schemas;
 
 use document::compare_document;
-pub use model::{ChangeReport, OperationChange, OperationRef, SchemaChange};
+pub use model::ChangeReport;
 use operations::compare_operations;
 use schemas::compare_schemas;
 
@@ -76,7 +76,8 @@ mod tests {
             json!({}),
         );
         // Same content, keys written in another order.
-        let b: Value = serde_json::from_str(&crate::normalize::normalize_document(&a)).unwrap();
+        let b: Value =
+            serde_json::from_str(&nrfcloud_codegen::normalize::normalize_document(&a)).unwrap();
         let report = compare(&a, &b);
         assert!(report.is_empty(), "{report}");
         assert!(report.lines().is_empty());
