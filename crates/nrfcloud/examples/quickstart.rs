@@ -284,11 +284,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .into_iter()
         .map(types::NrfMessageType::try_from)
         .collect::<Result<Vec<_>, _>>()?;
-    // `Mnc` is the document's anyOf number | string; its number branch is an `f64`.
+    // `Mnc` is the document's anyOf integer | string (a string keeps leading zeros: "001").
     let request: types::GetAssistanceDataBody = types::GetAssistanceDataBody::builder()
         .types(elements)
         .mcc(Some(types::Mcc(242)))
-        .mnc(Some(types::Mnc::Number(2.0)))
+        .mnc(Some(types::Mnc::Integer(2)))
         .tac(Some(types::Tac(2305)))
         .eci(Some(types::Eci(33703712)))
         .try_into()?;
