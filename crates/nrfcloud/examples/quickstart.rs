@@ -10,6 +10,9 @@
 //! pagination stream with a JSONata transform; send and list messages; upload firmware,
 //! create, apply and wait for a FOTA job; a ground fix with a device JWT; an A-GNSS download;
 //! location anchors and the system status.
+//!
+//! Every call is a typed send, `client.api().<operation>().<setters>().send()` (or a page
+//! stream), and every request body is built with the generated types and their builders.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -18,10 +21,10 @@ use futures::TryStreamExt;
 use nrfcloud::agnss::AgnssDownload;
 use nrfcloud::firmware::{FileType, FirmwareBundle};
 use nrfcloud::fota::{FotaJob, FotaTarget, WaitOptions};
+use nrfcloud::ground_fix::{GroundFix, GroundFixOptions, LteCell};
 use nrfcloud::onboarding::{BulkOptions, DeviceCredential, OnboardingRow, Progress};
-use nrfcloud::pagination::{ListAnchors, ListDevices, ListMessages};
 use nrfcloud::{Client, DeviceKey, ServiceKey, Transform, types};
-use serde_json::{Value, json};
+use serde_json::{Map, Value};
 
 const DEVICES: usize = 2500;
 
@@ -86,7 +89,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
 
     // 1. Account.
-    let account = client.execute(|api| api.fetch_account_info()).await?;
+    let account = client.api().fetch_account_info().send().await?;
     let role = serde_json::to_value(&account.role)?;
     let team = account.team.name.as_deref().unwrap_or("(unnamed)");
     step(
@@ -97,12 +100,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             role.as_str().unwrap_or("?")
         ),
     );
-    let status = client.execute(|api| api.get_system_status()).await?;
+    let status = client.api().get_system_status().send().await?;
     step("system status", compact(&status.to_value()?));
 
     if live {
         let devices: Vec<Value> = client
-            .paginate::<ListDevices>()
+            .api()
+            .list_devices()
             .transform(&Transform::new("{ \"id\": id, \"type\": type }")?)
             .max_items(10)
             .items_as::<Value>()
@@ -113,7 +117,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             format!(
                 "first {} of your devices: {}",
                 devices.len(),
-                compact(&json!(devices))
+                compact(&Value::Array(devices.clone()))
             ),
         );
         println!(
@@ -166,7 +170,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     // 3. A pagination stream with a JSONata transform.
     let transform = Transform::new("{ \"id\": id, \"type\": type }")?;
     let listed: Vec<Value> = client
-        .paginate::<ListDevices>()
+        .api()
+        .list_devices()
         .transform(&transform)
         .items_as()
         .try_collect()
@@ -183,16 +188,22 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     // 4. Messages.
     let device_id = "nrf-quickstart-00000";
-    let message: types::SendDeviceMessageBody = serde_json::from_value(json!({
-        "message": [{"temp": 21.5, "ts": 1_764_000_000_000u64, "units": "C"}],
-        "topic": format!("m/d/{device_id}/d2c/bulk")
-    }))?;
+    let mut reading = Map::new();
+    reading.insert("temp".into(), Value::from(21.5));
+    reading.insert("ts".into(), Value::from(1_764_000_000_000u64));
+    reading.insert("units".into(), Value::from("C"));
+    let topic: types::MqttTopic = format!("m/d/{device_id}/d2c/bulk").parse()?;
     client
-        .execute(|api| api.send_device_message().device_id(device_id).body(message))
+        .api()
+        .send_device_message()
+        .device_id(device_id)
+        .body_map(|b| b.topic(Some(topic)).message(vec![types::Message(reading)]))
+        .send()
         .await?;
     let messages: Vec<_> = client
-        .paginate::<ListMessages>()
-        .with(move |api| api.list_messages().device_id(device_id))
+        .api()
+        .list_messages()
+        .device_id(device_id)
         .items()
         .try_collect()
         .await?;
@@ -251,11 +262,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .base_url(&base_url)
         .device_key(device_key)
         .build()?;
-    let cells: types::GetLocationFromCellsOrWifiNetworksBody = serde_json::from_value(
-        json!({"lte": [{"mcc": 242, "mnc": 2, "tac": 2305, "eci": 33703712, "rsrp": -97}]}),
-    )?;
+    let cells = GroundFix::new().lte(LteCell::new(242, 2, 2305, 33703712).rsrp(-97));
     let fix = device
-        .execute(|api| api.get_location_from_cells_or_wifi_networks().body(cells))
+        .location()
+        .ground_fix(&cells, &GroundFixOptions::new())
         .await?;
     step(
         "ground fix",
@@ -266,9 +276,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // 7. A-GNSS with a service-key JWT.
-    let service = client
-        .execute(|api| api.generate_service_key_and_token())
-        .await?;
+    let service = client.api().generate_service_key_and_token().send().await?;
     let agnss_client = Client::builder()
         .base_url(&base_url)
         .service_key(ServiceKey::from_pem(
@@ -276,9 +284,18 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             &service.key,
         )?)
         .build()?;
-    let request: types::GetAssistanceDataBody = serde_json::from_value(
-        json!({"types": [1, 2, 3, 4, 6, 7, 8, 9], "mcc": 242, "mnc": 2, "tac": 2305, "eci": 33703712}),
-    )?;
+    let elements = [1, 2, 3, 4, 6, 7, 8, 9]
+        .into_iter()
+        .map(types::NrfMessageType::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    // `Mnc` is the document's anyOf integer | string (a string keeps leading zeros: "001").
+    let request: types::GetAssistanceDataBody = types::GetAssistanceDataBody::builder()
+        .types(elements)
+        .mcc(Some(types::Mcc(242)))
+        .mnc(Some(types::Mnc::Integer(2)))
+        .tac(Some(types::Tac(2305)))
+        .eci(Some(types::Eci(33703712)))
+        .try_into()?;
     let bytes = agnss_client
         .location()
         .agnss(request, AgnssDownload::new())
@@ -299,17 +316,18 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // 8. Location anchors.
-    let anchor: types::AnchorInput = serde_json::from_value(
-        json!({"macAddress": "40:01:7a:c9:10:22", "lat": 63.4214, "lon": 10.4377, "name": "lab"}),
-    )?;
     client
-        .execute(|api| api.create_anchor().body(anchor))
+        .api()
+        .create_anchor()
+        .body_map(|b| {
+            b.mac_address(types::MacAddress("40:01:7a:c9:10:22".into()))
+                .lat(types::Latitude(63.4214))
+                .lon(types::Longitude(10.4377))
+                .name(Some("lab".to_string()))
+        })
+        .send()
         .await?;
-    let anchors: Vec<_> = client
-        .paginate::<ListAnchors>()
-        .items()
-        .try_collect()
-        .await?;
+    let anchors: Vec<_> = client.api().list_anchors().items().try_collect().await?;
     step("anchors", format!("{} anchor(s) stored", anchors.len()));
 
     println!("\ndone in {:.1} s", started.elapsed().as_secs_f64());

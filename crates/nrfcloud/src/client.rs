@@ -1,7 +1,8 @@
 //! The client and its builder: base URL (a path prefix works), credentials, timeouts, user
 //! agent, retry policy, the largest response accepted, or a `reqwest::Client` of your own.
-//! Every generated operation is reachable through [`Client::execute`], with the right
-//! credential attached and errors turned into [`Error`].
+//! Every generated operation is reachable through [`Client::api`] as a typed send
+//! (`client.api().fetch_device().device_id(id).send().await?`), with the right credential
+//! attached and errors turned into [`Error`]; [`Client::execute`] is the closure-based form.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -374,7 +375,8 @@ impl Client {
         self.inner.state.max_response_bytes
     }
 
-    /// Builds a request with the generated client and sends it:
+    /// Builds a request with the generated client and sends it (the closure-based form of
+    /// `client.api().fetch_device().device_id(id).send()`, see [`Client::api`]):
     ///
     /// ```no_run
     /// # async fn f(client: nrfcloud::Client) -> Result<(), nrfcloud::Error> {

@@ -26,7 +26,7 @@
 //! let limits = DownloadLimits::new(16 << 20).with_expected_len(409_600);
 //! let written = client.download_to(url, &mut image, limits).await?;
 //!
-//! let location = client.execute(|api| api.get_predicted_assistance_data()).await?;
+//! let location = client.api().get_predicted_assistance_data().send().await?;
 //! let predictions = client.location().pgps(&location).await?;
 //! # let _ = (written, predictions); Ok(()) }
 //! ```

@@ -228,6 +228,51 @@ fn execution_counts_are_integers(doc: &mut Value, log: &mut Rewrites) -> Result<
     Ok(())
 }
 
+/// Quirk: the number alternative of `Mnc` (anyOf number | string) is `type: number`, so
+/// typify makes it an `f64`: a caller writes `Mnc::Number(2.0)`, and the body carries `2.0`
+/// where every example of the document has a whole number (`"mnc": 120`). A Mobile Network
+/// Code is a whole number of up to three digits (ITU-T E.212); it becomes `type: integer`
+/// (0..=999), so the variant is an integer and the JSON has no fraction. A code with leading
+/// zeros stays the string alternative. The change narrows the document, so the build warns.
+pub const MNC_NUMBERS_ARE_INTEGERS: Fixup = Fixup {
+    name: "mnc_numbers_are_integers",
+    quirk: "Mnc's number alternative typed number (f64) though MNCs are whole",
+    run: mnc_numbers_are_integers,
+};
+
+fn mnc_numbers_are_integers(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
+    let Some(mnc) = doc.pointer_mut("/components/schemas/Mnc") else {
+        return Ok(());
+    };
+    for key in ["anyOf", "oneOf"] {
+        let Some(alternatives) = mnc.get_mut(key).and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for alt in alternatives.iter_mut() {
+            if alt.get("type").and_then(Value::as_str) == Some("number") {
+                if alt.get("multipleOf").is_some() {
+                    return Err("Mnc's number alternative declares multipleOf".into());
+                }
+                alt["type"] = Value::String("integer".into());
+                alt.as_object_mut()
+                    .expect("an object: it has a type")
+                    .remove("format");
+                alt["minimum"] = Value::from(0);
+                alt["maximum"] = Value::from(999);
+                // Narrows what the document allows: a warning line in the build.
+                log.lossy(
+                    "schema Mnc",
+                    format!(
+                        "{key}: number alternative -> integer 0..=999 (fractions refused, \
+                         as no MNC has one)"
+                    ),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Quirk: `anyOf` / `oneOf` whose alternatives are each a one-value string enum
 /// (GroundFixServiceType, CellServiceType: `LocationServiceType.MCELL`, `.SCELL`, …). typify
 /// makes an untagged enum of one-variant enums, whose `Debug` prints `Scell(Scell)` and which
@@ -635,6 +680,64 @@ fn open_enums(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::fixups::testing::*;
+
+    /// A document whose one operation takes an `Mnc` in its body, as GetAssistanceData does.
+    fn mnc_doc(mnc: Value) -> Value {
+        let mut doc = tiny_spec(json!({"/agnss": {"post": {
+            "operationId": "GetAssistanceData",
+            "requestBody": {"content": {"application/json": {"schema": {
+                "type": "object",
+                "properties": {"mnc": {"$ref": "#/components/schemas/Mnc"}}
+            }}}},
+            "responses": {"204": {"description": "ok"}}
+        }}}));
+        doc["components"]["schemas"]["Mnc"] = mnc;
+        doc
+    }
+
+    #[test]
+    fn mnc_number_alternative_becomes_an_integer() {
+        let mut doc = mnc_doc(json!({"anyOf": [{"type": "number"}, {"type": "string"}]}));
+        let before = try_generate(&doc).unwrap();
+        assert!(before.contains("Number(f64)"), "{before}");
+        let report = run_one(&MNC_NUMBERS_ARE_INTEGERS, &mut doc);
+        assert_eq!(report.rewrites.len(), 1, "{report:?}");
+        assert!(report.rewrites[0].lossy, "the build warns");
+        assert_eq!(report.rewrites[0].location, "schema Mnc");
+        assert_eq!(
+            doc["components"]["schemas"]["Mnc"]["anyOf"][0],
+            json!({"type": "integer", "minimum": 0, "maximum": 999})
+        );
+        let after = try_generate(&doc).unwrap();
+        assert!(!after.contains("Number(f64)"), "{after}");
+        assert!(after.contains("Integer("), "{after}");
+        // A second run finds nothing to change.
+        let again = run_one(&MNC_NUMBERS_ARE_INTEGERS, &mut doc);
+        assert_eq!(again.no_ops, ["mnc_numbers_are_integers"]);
+    }
+
+    #[test]
+    fn mnc_without_a_number_alternative_is_a_no_op() {
+        for mnc in [
+            json!({"type": "string"}),
+            json!({"oneOf": [{"type": "integer"}, {"type": "string"}]}),
+        ] {
+            let mut doc = mnc_doc(mnc.clone());
+            let report = run_one(&MNC_NUMBERS_ARE_INTEGERS, &mut doc);
+            assert_eq!(report.no_ops, ["mnc_numbers_are_integers"], "{mnc}");
+            assert_eq!(doc["components"]["schemas"]["Mnc"], mnc);
+        }
+        let mut none = tiny_spec(json!({}));
+        let report = run_one(&MNC_NUMBERS_ARE_INTEGERS, &mut none);
+        assert_eq!(report.no_ops, ["mnc_numbers_are_integers"]);
+    }
+
+    #[test]
+    fn mnc_with_multiple_of_is_refused() {
+        let mut doc = mnc_doc(json!({"anyOf": [{"type": "number", "multipleOf": 0.5}]}));
+        let err = crate::fixups::apply(&mut doc, &[MNC_NUMBERS_ARE_INTEGERS]).unwrap_err();
+        assert_eq!(err.fixup, "mnc_numbers_are_integers");
+    }
 
     #[test]
     fn string_defaults_are_coerced() {

@@ -402,7 +402,7 @@ fn size_request<'a>(
         b = b.mcc(v.clone());
     }
     if let Some(v) = &body.mnc {
-        b = b.mnc(query_mnc(v));
+        b = b.mnc(v.clone());
     }
     if let Some(v) = &body.rsrp {
         b = b.rsrp(v.clone());
@@ -414,17 +414,6 @@ fn size_request<'a>(
         b = b.types(body.types.clone());
     }
     b
-}
-
-/// An integral `Mnc::Number` as digits: the query encoder would write `2.0` for the number 2
-/// (a leading-zero MNC such as "001" is a string already and stays as it is).
-fn query_mnc(mnc: &types::Mnc) -> types::Mnc {
-    match mnc {
-        types::Mnc::Number(n) if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 => {
-            types::Mnc::String(format!("{n:.0}"))
-        }
-        other => other.clone(),
-    }
 }
 
 /// The HEAD's `Content-Length`: `None` when absent.
