@@ -84,7 +84,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .try_collect()
         .await?;
     for e in &executions {
-        println!("  {} {:?}", e.device_id.as_str(), e.status);
+        println!("  {} {}", e.device_id.as_str(), e.status);
     }
     if executions.is_empty() {
         return Err("the job has no executions".into());
