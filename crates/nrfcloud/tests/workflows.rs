@@ -316,6 +316,22 @@ async fn firmware_upload_then_a_fota_job_to_a_terminal_status() {
         .await
         .unwrap();
     assert_eq!(executions.len(), 5);
+    // Each execution's status is a known value of the document's execution-status enum
+    // (fixup execution_states_use_the_execution_status_enum), not a string to compare.
+    use nrfcloud::types::{FotaV2JobExecutionEvents as Status, FotaV2JobExecutionEventsKnown as K};
+    let ended = executions
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.status,
+                Status::FotaV2JobExecutionEventsKnown(K::Succeeded | K::Failed)
+            )
+        })
+        .count();
+    assert_eq!(
+        ended as u64,
+        done.execution_stats.succeeded + done.execution_stats.failed
+    );
 }
 
 #[tokio::test]

@@ -187,6 +187,51 @@ fn fota_job_statuses_the_server_sends(doc: &mut Value, log: &mut Rewrites) -> Re
     Ok(())
 }
 
+/// Quirk: a listed execution's `status` (`FOTAJobExecutionState`, ListFOTAJobExecutionStatuses)
+/// is a plain `string`, although the same document types an execution's status as
+/// `FotaV2JobExecutionEvents` ("Status of a single FOTA job execution (one device)"), so a
+/// caller compares strings. It becomes that (open) enum: the known values are variants, an
+/// unknown one is kept as its string.
+pub const EXECUTION_STATES_USE_THE_EXECUTION_STATUS_ENUM: Fixup = Fixup {
+    name: "execution_states_use_the_execution_status_enum",
+    quirk: "FOTAJobExecutionState.status is a plain string, not the document's FotaV2JobExecutionEvents",
+    run: execution_states_use_the_execution_status_enum,
+};
+
+fn execution_states_use_the_execution_status_enum(
+    doc: &mut Value,
+    log: &mut Rewrites,
+) -> Result<(), String> {
+    if doc
+        .pointer("/components/schemas/FotaV2JobExecutionEvents")
+        .is_none()
+    {
+        return Ok(());
+    }
+    let Some(status) =
+        doc.pointer_mut("/components/schemas/FOTAJobExecutionState/properties/status")
+    else {
+        return Ok(());
+    };
+    if status.get("$ref").is_some() || status.get("type") != Some(&json!("string")) {
+        return Ok(());
+    }
+    if status.get("enum").is_some() || status.get("pattern").is_some() {
+        return Err("FOTAJobExecutionState.status has its own enum or pattern now".into());
+    }
+    let description = status.get("description").cloned();
+    let mut replaced = json!({"$ref": "#/components/schemas/FotaV2JobExecutionEvents"});
+    if let Some(d) = description {
+        replaced = json!({"allOf": [replaced], "description": d});
+    }
+    *status = replaced;
+    log.note(
+        "schema FOTAJobExecutionState",
+        "status: string -> FotaV2JobExecutionEvents",
+    );
+    Ok(())
+}
+
 /// Quirk: the FOTA job's `executionStats` counts (devices, executions, succeeded, …) are
 /// `number`, so they decode as `f64` and a caller converts every count. They become
 /// non-negative integers.
@@ -822,6 +867,41 @@ mod tests {
         // A second run finds nothing to add.
         let again = crate::fixups::apply(&mut doc, &[FOTA_JOB_STATUSES_THE_SERVER_SENDS]).unwrap();
         assert!(again.rewrites.is_empty());
+    }
+
+    #[test]
+    fn listed_execution_statuses_use_the_execution_status_enum() {
+        let mut doc = tiny_spec(json!({"/e": {"get": ok_json(
+            "E",
+            json!({"$ref": "#/components/schemas/FOTAJobExecutionState"})
+        )}}));
+        doc["components"]["schemas"]["FotaV2JobExecutionEvents"] =
+            json!({"type": "string", "enum": ["QUEUED", "SUCCEEDED", "FAILED"]});
+        doc["components"]["schemas"]["FOTAJobExecutionState"] = json!({"type": "object",
+            "required": ["deviceId", "status"],
+            "properties": {"deviceId": {"type": "string"}, "status": {"type": "string"}}});
+        let before = try_generate(&doc).unwrap();
+        assert!(
+            before.contains("pub status: ::std::string::String"),
+            "{before}"
+        );
+        let report = run_one(&EXECUTION_STATES_USE_THE_EXECUTION_STATUS_ENUM, &mut doc);
+        assert_eq!(report.rewrites.len(), 1, "{report:?}");
+        let after = try_generate(&doc).unwrap();
+        assert!(
+            after.contains("pub status: FotaV2JobExecutionEvents"),
+            "{after}"
+        );
+        // A second run finds nothing to do.
+        let again = run_one(&EXECUTION_STATES_USE_THE_EXECUTION_STATUS_ENUM, &mut doc);
+        assert!(again.rewrites.is_empty());
+        // A status with its own rule is not silently replaced.
+        doc["components"]["schemas"]["FOTAJobExecutionState"]["properties"]["status"] =
+            json!({"type": "string", "enum": ["X"]});
+        assert!(
+            crate::fixups::apply(&mut doc, &[EXECUTION_STATES_USE_THE_EXECUTION_STATUS_ENUM])
+                .is_err()
+        );
     }
 
     #[test]
