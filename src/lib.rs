@@ -15,7 +15,7 @@
 //! - [`shadow`]: a device's shadow as JSON maps, whichever device type the API answered
 //!   (`FetchDeviceResponse::shadow`, `Device::shadow`).
 //! - [`sendable`]: one trait over every request builder, for generic execution.
-//! - [`pagination`]: a marker type per paginated operation, for page and item streams.
+//! - [`pagination`]: the paginated operations' builders ([`pagination::PagedBuilder`]), for page and item streams.
 //!
 //! Cargo feature `schemars` (off by default): `schemars::JsonSchema` (schemars 0.8) on every
 //! generated type and on [`json::RawJson`] and [`json::RawObject`].

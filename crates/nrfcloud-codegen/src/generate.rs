@@ -26,7 +26,7 @@ pub struct Generated {
     pub surface: String,
     /// One `Sendable` impl per request builder (see [`crate::sendable`]).
     pub sendable: String,
-    /// Markers and `Paginated` impls of the paginated operations (see [`crate::pagination`]).
+    /// `PagedBuilder` impls of the paginated operations' builders (see [`crate::pagination`]).
     pub pagination: String,
     /// The `nrfcloud` wrapper's operations layer (see [`crate::wrapper_layer`]).
     pub wrapper_layer: String,

@@ -2,13 +2,12 @@
 //! agent, retry policy, the largest response accepted, or a `reqwest::Client` of your own.
 //! Every generated operation is reachable through [`Client::api`] as a typed send
 //! (`client.api().fetch_device().device_id(id).send().await?`), with the right credential
-//! attached and errors turned into [`Error`]; [`Client::execute`] is the closure-based form.
+//! attached and errors turned into [`Error`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use nrfcloud_api::ResponseValue;
-use nrfcloud_api::hooks::BoxFuture;
 use nrfcloud_api::sendable::Sendable;
 use reqwest::Url;
 use reqwest::header::HeaderValue;
@@ -375,57 +374,8 @@ impl Client {
         self.inner.state.max_response_bytes
     }
 
-    /// Builds a request with the generated client and sends it (the closure-based form of
-    /// `client.api().fetch_device().device_id(id).send()`, see [`Client::api`]):
-    ///
-    /// ```no_run
-    /// # async fn f(client: nrfcloud::Client) -> Result<(), nrfcloud::Error> {
-    /// let device = client.execute(|api| api.fetch_device().device_id("nrf-352656100000000")).await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn execute<'a, B, F>(&'a self, build: F) -> BoxFuture<'a, Result<B::Response, Error>>
-    where
-        F: FnOnce(&'a nrfcloud_api::Client) -> B,
-        B: Sendable<'a>,
-        B::ErrorBody: serde::Serialize,
-    {
-        let call = self.execute_with(CallOptions::default(), build);
-        Box::pin(async move { call.await.map(ResponseValue::into_inner) })
-    }
-
-    /// As [`Client::execute`], keeping the status and headers (e.g. `Content-Length` of a
-    /// HEAD, `Content-Range` of a 206).
-    pub fn execute_response<'a, B, F>(
-        &'a self,
-        build: F,
-    ) -> BoxFuture<'a, Result<ResponseValue<B::Response>, Error>>
-    where
-        F: FnOnce(&'a nrfcloud_api::Client) -> B,
-        B: Sendable<'a>,
-        B::ErrorBody: serde::Serialize,
-    {
-        self.execute_with(CallOptions::default(), build)
-    }
-
-    /// As [`Client::execute_response`], with per-call options (retry policy, retrying a
-    /// non-idempotent call you know is safe to repeat).
-    ///
-    /// The futures are boxed and `Send`, so calls can be spawned on any runtime thread.
-    pub fn execute_with<'a, B, F>(
-        &'a self,
-        options: CallOptions,
-        build: F,
-    ) -> BoxFuture<'a, Result<ResponseValue<B::Response>, Error>>
-    where
-        F: FnOnce(&'a nrfcloud_api::Client) -> B,
-        B: Sendable<'a>,
-        B::ErrorBody: serde::Serialize,
-    {
-        Box::pin(self.send(build(&self.inner.raw), options))
-    }
-
     /// Sends one request builder with per-call options: the one path of every call of the
-    /// generated client through the wrapper ([`crate::Request::send`], [`Client::execute`]).
+    /// generated client through the wrapper ([`crate::Request::send`], the workflows).
     /// The options and the slot for a refused credential travel in the builder's per-call
     /// extensions; the middleware's `prepare` hook checks the credential before anything is
     /// sent.

@@ -133,10 +133,10 @@ pub enum Limit {
     /// [`BulkOptions::max_error_summary_bytes`](crate::onboarding::BulkOptions::max_error_summary_bytes):
     /// the largest bulk-ops error summary read, in bytes.
     ErrorSummaryBytes(u64),
-    /// [`Pager::max_pages`](crate::pagination::Pager::max_pages): the most pages one listing
+    /// [`Request::max_pages`](crate::Request::max_pages): the most pages one listing
     /// fetches.
     Pages(u64),
-    /// [`Pager::max_empty_pages`](crate::pagination::Pager::max_empty_pages): the most empty
+    /// [`Request::max_empty_pages`](crate::Request::max_empty_pages): the most empty
     /// pages in a row that still carry a next token.
     EmptyPages(u64),
     /// [`AgnssDownload::min_fragment_size`](crate::agnss::AgnssDownload::min_fragment_size):
@@ -154,12 +154,12 @@ pub enum Limit {
 }
 
 impl Limit {
-    /// The setting that changes this limit, e.g. `"Pager::max_pages"`.
+    /// The setting that changes this limit, e.g. `"Request::max_pages"`.
     pub fn setting(&self) -> &'static str {
         match self {
             Limit::ErrorSummaryBytes(_) => "BulkOptions::max_error_summary_bytes",
-            Limit::Pages(_) => "Pager::max_pages",
-            Limit::EmptyPages(_) => "Pager::max_empty_pages",
+            Limit::Pages(_) => "Request::max_pages",
+            Limit::EmptyPages(_) => "Request::max_empty_pages",
             Limit::AgnssRequests { .. } => "AgnssDownload::min_fragment_size",
             Limit::AgnssDeadline(_) => "AgnssDownload::deadline",
         }
@@ -223,6 +223,19 @@ impl Error {
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the response this error comes from, when there was one: an API
+    /// error, an undecodable body, a body over the size limit, a refused redirect.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode { status, .. } => *status,
+            Error::ResponseTooLarge { status, .. } | Error::CrossOriginRedirect { status, .. } => {
+                Some(*status)
+            }
             _ => None,
         }
     }

@@ -612,7 +612,11 @@ impl FirmwareHandler<'_> {
         let ct = types::RestApiPayloadContentTypeWithZip::ApplicationZip;
         let response = self
             .client
-            .execute(|api| api.upload_firmware().content_type(ct).body(zip))
+            .api()
+            .upload_firmware()
+            .content_type(ct)
+            .body(zip)
+            .send()
             .await?;
         let bundle_id = response.uris.iter().find_map(|u| bundle_id_from_uri(u));
         Ok(UploadedFirmware {

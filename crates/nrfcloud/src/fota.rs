@@ -1,6 +1,6 @@
 //! FOTA jobs: create one for tags or up to 100 devices, apply it, wait for a terminal status
 //! (including the statuses the API document's enum lacks, such as `SUCCEEDED`), cancel it.
-//! Executions are listed with [`crate::pagination::ListFotaJobExecutionStatuses`].
+//! Executions are listed with `client.api().list_fota_job_execution_statuses().job_id(id).items()`.
 //!
 //! `examples/fota.rs` runs the whole flow against an embedded mock
 //! (`cargo run -p nrfcloud --example fota`): upload a bundle, create a job for a tag, wait
@@ -175,7 +175,10 @@ impl FotaHandler<'_> {
         let body = job.body()?;
         let created = self
             .client
-            .execute(|api| api.create_fota_job().body(body))
+            .api()
+            .create_fota_job()
+            .body(body)
+            .send()
             .await?;
         Ok(created.job_id.to_string())
     }
@@ -183,33 +186,23 @@ impl FotaHandler<'_> {
     /// Starts a job created with `auto_apply: false`.
     pub async fn apply(&self, job_id: &str) -> Result<(), Error> {
         let id = job_id_of(job_id)?;
-        self.client
-            .execute(|api| api.apply_fota_job().job_id(id))
-            .await
+        self.client.api().apply_fota_job().job_id(id).send().await
     }
 
     /// Cancels a job.
     pub async fn cancel(&self, job_id: &str, reason: Option<&str>) -> Result<(), Error> {
         let id = job_id_of(job_id)?;
-        let reason = reason.map(str::to_owned);
-        self.client
-            .execute(|api| {
-                let b = api.cancel_fota_job().job_id(id);
-                match reason {
-                    Some(r) => b.reason(r),
-                    None => b,
-                }
-            })
-            .await
+        let request = self.client.api().cancel_fota_job().job_id(id);
+        match reason {
+            Some(r) => request.reason(r).send().await,
+            None => request.send().await,
+        }
     }
 
     /// The job's current state.
     pub async fn state(&self, job_id: &str) -> Result<JobState, Error> {
         let id = job_id_of(job_id)?;
-        let job = self
-            .client
-            .execute(|api| api.fetch_fota_job().job_id(id))
-            .await?;
+        let job = self.client.api().fetch_fota_job().job_id(id).send().await?;
         Ok(JobState {
             status: job.status.clone(),
             execution_stats: job.execution_stats.clone(),

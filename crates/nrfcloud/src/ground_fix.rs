@@ -1151,16 +1151,16 @@ impl crate::location::LocationHandler<'_> {
         let body = fix.to_vec()?;
         let query = options.query(fix, reply)?;
         let custom_device_id = options.custom_device_id.as_ref().map(|id| id.to_string());
-        self.client
-            .execute_with(options.call, move |api| RawGroundFix {
-                operation: api.get_location_from_cells_or_wifi_networks().operation(),
-                api,
-                body,
-                query,
-                custom_device_id,
-                extensions: Default::default(),
-            })
-            .await
+        let api = self.client.raw();
+        let request = RawGroundFix {
+            operation: api.get_location_from_cells_or_wifi_networks().operation(),
+            api,
+            body,
+            query,
+            custom_device_id,
+            extensions: Default::default(),
+        };
+        self.client.send(request, options.call).await
     }
 }
 

@@ -19,7 +19,6 @@
 //!   retries and a `tracing` span, answering typed [`Error`]s. Paginated operations stream
 //!   their [`pages`](Request::pages) and [`items`](Request::items). The generated client
 //!   underneath ([`api`], its [`types`]) is [`Client::raw`].
-//! - [`Client::execute`] and [`Client::paginate`]: the closure-based forms of the same calls.
 //! - Credentials: an API key, a [`DeviceKey`] or [`ServiceKey`] (ES256 JWTs minted and
 //!   cached), an opaque JWT or evaluation token.
 //!

@@ -22,7 +22,7 @@ use crate::jwt::Clock;
 use crate::redirect::Origin;
 use crate::retry::{self, RetryPolicy};
 
-/// Per-call options ([`crate::Request::with_options`], [`crate::Client::execute_with`]).
+/// Per-call options ([`crate::Request::with_options`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CallOptions {
     /// Allow retries of this call even if its method is not idempotent (POST, PATCH): use it
@@ -215,7 +215,7 @@ impl State {
 }
 
 /// The error a response body yields once it passes the limit (the source of the
-/// `reqwest::Error` the reader gets; `Client::execute` turns it into
+/// `reqwest::Error` the reader gets; the client turns it into
 /// [`crate::Error::ResponseTooLarge`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TooLarge {

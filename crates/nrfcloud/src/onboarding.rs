@@ -641,7 +641,11 @@ impl OnboardingHandler<'_> {
             .parse()
             .map_err(|_| Error::invalid(Some(ONBOARD_DEVICE), "deviceId", "not a device id"))?;
         self.client
-            .execute(|api| api.onboard_device().device_id(id).body(body))
+            .api()
+            .onboard_device()
+            .device_id(id)
+            .body(body)
+            .send()
             .await
     }
 
@@ -758,31 +762,31 @@ impl OnboardingHandler<'_> {
         let id = match kind {
             BulkKind::OnboardDevices => self
                 .client
-                .execute(|api| {
-                    api.onboard_devices()
-                        .content_type(Ct::ApplicationOctetStream)
-                        .body(body)
-                })
+                .api()
+                .onboard_devices()
+                .content_type(Ct::ApplicationOctetStream)
+                .body(body)
+                .send()
                 .await?
                 .bulk_ops_request_id
                 .to_string(),
             BulkKind::RegisterPublicKeys => self
                 .client
-                .execute(|api| {
-                    api.register_public_keys()
-                        .content_type(Ct::ApplicationOctetStream)
-                        .body(body)
-                })
+                .api()
+                .register_public_keys()
+                .content_type(Ct::ApplicationOctetStream)
+                .body(body)
+                .send()
                 .await?
                 .bulk_ops_request_id
                 .to_string(),
             BulkKind::RegisterCertificates => self
                 .client
-                .execute(|api| {
-                    api.register_certificates()
-                        .content_type(Ct::ApplicationOctetStream)
-                        .body(body)
-                })
+                .api()
+                .register_certificates()
+                .content_type(Ct::ApplicationOctetStream)
+                .body(body)
+                .send()
                 .await?
                 .bulk_ops_request_id
                 .to_string(),
@@ -808,7 +812,10 @@ impl OnboardingHandler<'_> {
         loop {
             let details = self
                 .client
-                .execute(|api| api.fetch_bulk_ops_request().bulk_ops_request_id(id.clone()))
+                .api()
+                .fetch_bulk_ops_request()
+                .bulk_ops_request_id(id.clone())
+                .send()
                 .await?;
             if is_finished(&details.status) {
                 return Ok(BulkOutcome {

@@ -14,25 +14,23 @@
 //! # Ok(()) }
 //! ```
 //!
-//! One implementation serves [`crate::Request::pages`] (and `items`, `stream`, `items_as`)
-//! and [`Client::paginate`]:
+//! One implementation serves [`crate::Request::pages`] (and `items`, `stream`, `items_as`):
 //!
 //! - `pageLimit` defaults to the maximum, 100; every other filter set on the request is
 //!   sent with every page.
 //! - The next page is requested while the caller consumes the current one, at most one page
 //!   ahead, so at most two pages are held at once. Its response is decoded when the caller
-//!   asks for it, on the caller's task (see [`Pager::pages`]).
+//!   asks for it, on the caller's task (see [`crate::Request::pages`]).
 //! - nRF code 40499 ("not found, but no error") is an empty result. A token the server
-//!   repeats (among its last [`Pager::token_window`] tokens, [`DEFAULT_TOKEN_WINDOW`] by
+//!   repeats (among its last [`Request::token_window`](crate::Request::token_window) tokens, [`DEFAULT_TOKEN_WINDOW`] by
 //!   default) ends the stream with an error instead of looping.
-//! - A listing fetches at most [`Pager::max_pages`] pages (default [`DEFAULT_MAX_PAGES`]) and
-//!   accepts at most [`Pager::max_empty_pages`] empty pages in a row that still carry a next
+//! - A listing fetches at most [`Request::max_pages`](crate::Request::max_pages) pages (default [`DEFAULT_MAX_PAGES`]) and
+//!   accepts at most [`Request::max_empty_pages`](crate::Request::max_empty_pages) empty pages in a row that still carry a next
 //!   token (default [`DEFAULT_MAX_EMPTY_PAGES`]); past either, the stream ends with
 //!   [`Error::LimitExceeded`] instead of requesting the next page. A server that sends new
 //!   tokens forever cannot keep a stream going.
 //! - Tokens go through the query encoder exactly once: they are sent back exactly as received.
 
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use std::pin::Pin;
@@ -43,7 +41,7 @@ use futures_util::stream::{self, BoxStream, Stream, StreamExt};
 pub use nrfcloud_api::pagination::*;
 use serde::de::DeserializeOwned;
 
-use crate::{Client, Error};
+use crate::Error;
 
 mod bounds;
 
@@ -53,165 +51,6 @@ pub use bounds::{DEFAULT_MAX_EMPTY_PAGES, DEFAULT_MAX_PAGES, DEFAULT_TOKEN_WINDO
 
 /// The largest `pageLimit` the API accepts, and the default.
 pub const MAX_PAGE_LIMIT: u32 = 100;
-
-type Start<P> =
-    Arc<dyn for<'a> Fn(&'a nrfcloud_api::Client) -> <P as Paginated>::Builder<'a> + Send + Sync>;
-
-/// Configures a paginated listing; [`Pager::pages`] and [`Pager::items`] run it.
-pub struct Pager<P: Paginated> {
-    client: Client,
-    start: Start<P>,
-    page_limit: u32,
-    max_items: Option<usize>,
-    max_pages: u64,
-    max_empty_pages: u64,
-    token_window: usize,
-    transform: Option<String>,
-    _op: PhantomData<P>,
-}
-
-impl<P: Paginated> std::fmt::Debug for Pager<P> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pager")
-            .field("operation", &P::operation().operation_id)
-            .field("page_limit", &self.page_limit)
-            .field("max_items", &self.max_items)
-            .field("max_pages", &self.max_pages)
-            .field("max_empty_pages", &self.max_empty_pages)
-            .field("token_window", &self.token_window)
-            .field("transform", &self.transform)
-            .finish()
-    }
-}
-
-impl Client {
-    /// A listing of the paginated operation `P` (a marker of [`crate::pagination`]).
-    pub fn paginate<P: Paginated>(&self) -> Pager<P> {
-        Pager {
-            client: self.clone(),
-            start: Arc::new(P::builder),
-            page_limit: MAX_PAGE_LIMIT,
-            max_items: None,
-            max_pages: DEFAULT_MAX_PAGES,
-            max_empty_pages: DEFAULT_MAX_EMPTY_PAGES,
-            token_window: DEFAULT_TOKEN_WINDOW,
-            transform: None,
-            _op: PhantomData,
-        }
-    }
-}
-
-impl<P: Paginated> Pager<P> {
-    /// Starts each page's request with the operation's filters set, e.g.
-    /// `|api| api.list_devices().tags(tags.clone())`; `pageLimit` and `pageNextToken` are set
-    /// on top. Applied to every page.
-    pub fn with(
-        mut self,
-        start: impl for<'a> Fn(&'a nrfcloud_api::Client) -> P::Builder<'a> + Send + Sync + 'static,
-    ) -> Self {
-        self.start = Arc::new(start);
-        self
-    }
-
-    /// Items per page, 1 to 100 (default 100). Out of range fails the stream before sending.
-    pub fn page_limit(mut self, limit: u32) -> Self {
-        self.page_limit = limit;
-        self
-    }
-
-    /// Stops after this many items in all.
-    pub fn max_items(mut self, n: usize) -> Self {
-        self.max_items = Some(n);
-        self
-    }
-
-    /// The most pages this listing fetches (at least 1; default [`DEFAULT_MAX_PAGES`]). When
-    /// the last allowed page still has a next token, the stream hands it over and then ends
-    /// with [`Error::LimitExceeded`] ([`Limit::Pages`](crate::Limit::Pages)) without
-    /// requesting more.
-    pub fn max_pages(mut self, n: u64) -> Self {
-        self.max_pages = n.max(1);
-        self
-    }
-
-    /// The most empty pages in a row that still carry a next token (at least 1; default
-    /// [`DEFAULT_MAX_EMPTY_PAGES`]). A filtered listing may legitimately answer a few empty
-    /// pages before its next match; a server that sends nothing but new tokens ends the
-    /// stream with [`Error::LimitExceeded`] ([`Limit::EmptyPages`](crate::Limit::EmptyPages))
-    /// after this many.
-    pub fn max_empty_pages(mut self, n: u64) -> Self {
-        self.max_empty_pages = n.max(1);
-        self
-    }
-
-    /// How many of the latest page tokens the repeat guard remembers (at least 1; default
-    /// [`DEFAULT_TOKEN_WINDOW`]), as 8-byte hashes: a token among them ends the stream with
-    /// an error instead of looping. A longer cycle is stopped by [`Pager::max_pages`].
-    pub fn token_window(mut self, n: usize) -> Self {
-        self.token_window = n.max(1);
-        self
-    }
-
-    /// A JSONata expression the server applies to every item (ListDevices, ListDeviceTags);
-    /// its syntax was checked when the [`crate::Transform`] was made. Read the transformed
-    /// items with [`Pager::items_as`]. An operation without `transform` fails the stream
-    /// before sending.
-    pub fn transform(mut self, transform: &crate::Transform) -> Self {
-        self.transform = Some(transform.as_str().to_string());
-        self
-    }
-
-    fn check(&self) -> Result<(), Error> {
-        let op = Some(P::operation().operation_id);
-        check_page_limit(P::operation().operation_id, self.page_limit)?;
-        if self.transform.is_some() && !P::TAKES_TRANSFORM {
-            return Err(Error::invalid(
-                op,
-                "transform",
-                "this operation takes no transform",
-            ));
-        }
-        Ok(())
-    }
-
-    /// The pages, fetched one ahead of the consumer.
-    ///
-    /// When a page is handed over, the request for the next one is already sent: the server
-    /// (and the network) work on it while the caller consumes the page. Its response is read
-    /// and decoded when the caller asks for it, on the caller's task, so a page is allocated
-    /// and freed on the same thread and nothing runs in the background once the stream is
-    /// dropped. If the caller took so long that the request ahead timed out or its
-    /// connection dropped, it is sent once more, now that the caller waits for it.
-    pub fn pages(self) -> BoxStream<'static, Result<Page<P::Item>, Error>> {
-        if let Err(e) = self.check() {
-            return stream::once(async move { Err(e) }).boxed();
-        }
-        let remaining = self.max_items;
-        let self_bounds = (self.max_pages, self.max_empty_pages, self.token_window);
-        let pager = Arc::new(self);
-        let fetch: FetchPage<'static, P::Item> = Arc::new(move |token| {
-            let pager = pager.clone();
-            Box::pin(async move { fetch::<P>(&pager, token.as_deref()).await })
-        });
-        let bounds = PageBounds::new(self_bounds.0, self_bounds.1, self_bounds.2);
-        page_stream(P::operation().operation_id, fetch, remaining, bounds)
-    }
-
-    /// The items of every page, in order.
-    pub fn items(self) -> BoxStream<'static, Result<P::Item, Error>> {
-        items_of(self.pages())
-    }
-
-    /// The items as `T` (e.g. `serde_json::Value`, or your own type for a transform's output).
-    pub fn items_as<T: DeserializeOwned + Send + 'static>(
-        self,
-    ) -> BoxStream<'static, Result<T, Error>>
-    where
-        P::Item: serde::Serialize,
-    {
-        items_as(P::operation().operation_id, self.items())
-    }
-}
 
 /// Sends the request for one page: `None` for the first, then each page's token.
 pub(crate) type FetchPage<'a, T> =
@@ -398,25 +237,4 @@ impl<'a, T: Send + 'a> Stream for PageStream<'a, T> {
             return Poll::Ready(Some(Ok(page)));
         }
     }
-}
-
-async fn fetch<P: Paginated>(
-    pager: &Pager<P>,
-    token: Option<&str>,
-) -> Result<Page<P::Item>, Error> {
-    let response = pager
-        .client
-        .execute(|api| {
-            let mut b = (pager.start)(api);
-            b = P::with_page_limit(b, pager.page_limit);
-            if let Some(expr) = &pager.transform {
-                b = P::with_transform(b, expr);
-            }
-            if let Some(t) = token {
-                b = P::with_page_next_token(b, t);
-            }
-            b
-        })
-        .await?;
-    Ok(P::into_page(response))
 }

@@ -155,6 +155,14 @@ where
     /// A JSONata expression the server applies to the answer (to every item of a paginated
     /// operation); its syntax was checked when the [`Transform`] was made. Read transformed
     /// items with [`Request::items_as`].
+    ///
+    /// Only operations that take a `transform` have it: on any other it does not compile.
+    ///
+    /// ```compile_fail
+    /// # fn f(client: nrfcloud::Client, t: nrfcloud::Transform) {
+    /// let _ = client.api().list_firmware().transform(&t); // ListFirmware takes no transform
+    /// # }
+    /// ```
     pub fn transform(self, transform: &Transform) -> Self {
         self.map(|b| b.set_transform(transform.as_str()))
     }

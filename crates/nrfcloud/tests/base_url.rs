@@ -19,7 +19,9 @@ async fn the_url_the_mock_prints_works_pasted_into_the_client() {
             .build()
             .unwrap();
         let account = client
-            .execute(|api| api.fetch_account_info())
+            .api()
+            .fetch_account_info()
+            .send()
             .await
             .unwrap_or_else(|e| panic!("{url}: {e}"));
         assert!(!account.team.tenant_id.as_str().is_empty());

@@ -71,10 +71,7 @@ async fn api_key_user_agent_and_prefix_on_the_wire() {
         .api_key(API_KEY)
         .build()
         .unwrap();
-    let info = client
-        .execute(|api| api.fetch_account_info())
-        .await
-        .unwrap();
+    let info = client.api().fetch_account_info().send().await.unwrap();
     assert_eq!(
         info.team.tenant_id.as_str(),
         "a5592ec1-18ae-4d9d-bc44-1d9bd927bbe9"
@@ -100,10 +97,7 @@ async fn each_operation_uses_a_credential_its_security_accepts() {
         .build()
         .unwrap();
     server.reply(Reply::json(200, account()));
-    client
-        .execute(|api| api.fetch_account_info())
-        .await
-        .unwrap();
+    client.api().fetch_account_info().send().await.unwrap();
     assert_eq!(
         server.last().header("authorization"),
         format!("Bearer {API_KEY}"),
@@ -112,10 +106,10 @@ async fn each_operation_uses_a_credential_its_security_accepts() {
 
     server.reply(Reply::json(200, ground_fix()));
     client
-        .execute(|api| {
-            api.get_location_from_cells_or_wifi_networks()
-                .body(cells_body())
-        })
+        .api()
+        .get_location_from_cells_or_wifi_networks()
+        .body(cells_body())
+        .send()
         .await
         .unwrap();
     let claims = verified_claims(server.last().header("authorization"), &vk);
@@ -127,7 +121,7 @@ async fn each_operation_uses_a_credential_its_security_accepts() {
     assert_eq!(exp - iat, 3600, "device tokens live one hour by default");
 
     server.reply(Reply::json(200, json!({"status": "ok"})));
-    client.execute(|api| api.get_system_status()).await.unwrap();
+    client.api().get_system_status().send().await.unwrap();
     assert!(
         server.last().headers.get("authorization").is_none(),
         "no auth declared, none sent"
@@ -135,10 +129,7 @@ async fn each_operation_uses_a_credential_its_security_accepts() {
 
     // Declared without security upstream, but the service needs the API key (a fixup says so).
     server.reply(Reply::json(200, json!({"items": [], "total": 0})));
-    client
-        .execute(|api| api.get_location_history())
-        .await
-        .unwrap();
+    client.api().get_location_history().send().await.unwrap();
     assert_eq!(
         server.last().header("authorization"),
         format!("Bearer {API_KEY}"),
@@ -146,11 +137,11 @@ async fn each_operation_uses_a_credential_its_security_accepts() {
     );
     server.reply(Reply::empty(202));
     client
-        .execute(|api| {
-            api.delete_location_history()
-                .device_id("nrf-352656100000001")
-                .id("bc631093-7f7c-4c1b-aa63-a68c759bcd5c")
-        })
+        .api()
+        .delete_location_history()
+        .device_id("nrf-352656100000001")
+        .id("bc631093-7f7c-4c1b-aa63-a68c759bcd5c")
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -171,10 +162,10 @@ async fn service_key_tokens_carry_the_team_as_audience() {
         .unwrap();
     server.reply(Reply::json(200, ground_fix()));
     client
-        .execute(|api| {
-            api.get_location_from_cells_or_wifi_networks()
-                .body(cells_body())
-        })
+        .api()
+        .get_location_from_cells_or_wifi_networks()
+        .body(cells_body())
+        .send()
         .await
         .unwrap();
     let claims = verified_claims(server.last().header("authorization"), &vk);
@@ -199,10 +190,11 @@ async fn tokens_are_refreshed_a_margin_before_expiry() {
         .build()
         .unwrap();
     let call = || {
-        client.execute(|api| {
-            api.get_location_from_cells_or_wifi_networks()
-                .body(cells_body())
-        })
+        client
+            .api()
+            .get_location_from_cells_or_wifi_networks()
+            .body(cells_body())
+            .send()
     };
     call().await.unwrap();
     let first = server.last().header("authorization").to_string();
@@ -239,10 +231,10 @@ async fn a_keys_token_is_the_one_the_client_sends() {
         .build()
         .unwrap();
     client
-        .execute(|api| {
-            api.get_location_from_cells_or_wifi_networks()
-                .body(cells_body())
-        })
+        .api()
+        .get_location_from_cells_or_wifi_networks()
+        .body(cells_body())
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -268,10 +260,10 @@ async fn a_thousand_concurrent_calls_mint_once() {
         let client = client.clone();
         tokio::spawn(async move {
             client
-                .execute(|api| {
-                    api.get_location_from_cells_or_wifi_networks()
-                        .body(cells_body())
-                })
+                .api()
+                .get_location_from_cells_or_wifi_networks()
+                .body(cells_body())
+                .send()
                 .await
                 .map(|_| ())
         })
@@ -297,10 +289,10 @@ async fn missing_credentials_fail_before_sending() {
         .build()
         .unwrap();
     let err = client
-        .execute(|api| {
-            api.get_location_from_cells_or_wifi_networks()
-                .body(cells_body())
-        })
+        .api()
+        .get_location_from_cells_or_wifi_networks()
+        .body(cells_body())
+        .send()
         .await
         .unwrap_err();
     match &err {
@@ -360,7 +352,10 @@ async fn api_errors_keep_status_code_message_and_body() {
         json!({"code": 40410, "message": "Device nrf-9 not found"}),
     ));
     let err = client
-        .execute(|api| api.fetch_device().device_id("nrf-9"))
+        .api()
+        .fetch_device()
+        .device_id("nrf-9")
+        .send()
         .await
         .unwrap_err();
     let api = err.api().expect("an API error");
@@ -377,7 +372,11 @@ async fn api_errors_keep_status_code_message_and_body() {
     server.reply(Reply::json(422, json!(["row 1: deviceId invalid"])));
     let csv = nrfcloud::types::RestApiPayloadContentTypeWithCsv::TextCsv;
     let err = client
-        .execute(|api| api.onboard_devices().content_type(csv).body("x"))
+        .api()
+        .onboard_devices()
+        .content_type(csv)
+        .body("x")
+        .send()
         .await
         .unwrap_err();
     assert_eq!(
@@ -386,10 +385,7 @@ async fn api_errors_keep_status_code_message_and_body() {
     );
 
     server.reply(Reply::bytes(502, "text/html", "<html>bad gateway</html>"));
-    let err = client
-        .execute(|api| api.fetch_account_info())
-        .await
-        .unwrap_err();
+    let err = client.api().fetch_account_info().send().await.unwrap_err();
     assert_eq!(err.api().unwrap().body, "<html>bad gateway</html>");
     assert!(err.is_retryable());
 }
@@ -408,11 +404,7 @@ async fn decode_timeout_and_transport_errors_are_distinct() {
         "application/json",
         "{\"mqttEndpoint\": 12",
     ));
-    match client
-        .execute(|api| api.fetch_account_info())
-        .await
-        .unwrap_err()
-    {
+    match client.api().fetch_account_info().send().await.unwrap_err() {
         Error::Decode {
             operation,
             status,
@@ -426,10 +418,7 @@ async fn decode_timeout_and_transport_errors_are_distinct() {
     }
     server.reply(Reply::json(200, account()).delayed(Duration::from_secs(3)));
     let started = std::time::Instant::now();
-    let err = client
-        .execute(|api| api.fetch_account_info())
-        .await
-        .unwrap_err();
+    let err = client.api().fetch_account_info().send().await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -450,10 +439,7 @@ async fn decode_timeout_and_transport_errors_are_distinct() {
         .api_key(API_KEY)
         .build()
         .unwrap();
-    let err = dead
-        .execute(|api| api.fetch_account_info())
-        .await
-        .unwrap_err();
+    let err = dead.api().fetch_account_info().send().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     // The message says why, down to the root cause, not only "error sending request".
     let text = err.to_string();
@@ -482,17 +468,11 @@ async fn idempotent_calls_are_retried_on_transient_statuses() {
         Reply::empty(502),
         Reply::json(200, account()),
     ]);
-    client
-        .execute(|api| api.fetch_account_info())
-        .await
-        .unwrap();
+    client.api().fetch_account_info().send().await.unwrap();
     assert_eq!(server.count(), 3);
 
     server.reply(Reply::empty(504));
-    let err = client
-        .execute(|api| api.fetch_account_info())
-        .await
-        .unwrap_err();
+    let err = client.api().fetch_account_info().send().await.unwrap_err();
     assert_eq!(err.api().unwrap().status, 504);
     assert_eq!(server.count(), 3 + 4, "max_attempts bounds the retries");
 }
@@ -510,10 +490,10 @@ async fn post_is_not_retried_unless_the_call_opts_in() {
     server.reply(Reply::json(200, ground_fix()));
     server.then([Reply::empty(503)]);
     let err = client
-        .execute(|api| {
-            api.get_location_from_cells_or_wifi_networks()
-                .body(cells_body())
-        })
+        .api()
+        .get_location_from_cells_or_wifi_networks()
+        .body(cells_body())
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.api().unwrap().status, 503);
@@ -524,10 +504,11 @@ async fn post_is_not_retried_unless_the_call_opts_in() {
     };
     server.then([Reply::empty(503)]);
     client
-        .execute_with(opts, |api| {
-            api.get_location_from_cells_or_wifi_networks()
-                .body(cells_body())
-        })
+        .api()
+        .get_location_from_cells_or_wifi_networks()
+        .body(cells_body())
+        .with_options(opts)
+        .send_response()
         .await
         .unwrap();
     assert_eq!(server.count(), 3);
@@ -547,10 +528,7 @@ async fn retry_after_is_honoured_and_quota_auth_validation_are_not_retried() {
         Reply::json(200, account()),
     ]);
     let started = std::time::Instant::now();
-    client
-        .execute(|api| api.fetch_account_info())
-        .await
-        .unwrap();
+    client.api().fetch_account_info().send().await.unwrap();
     assert!(
         started.elapsed() >= Duration::from_millis(950),
         "waited for Retry-After"
@@ -567,10 +545,7 @@ async fn retry_after_is_honoured_and_quota_auth_validation_are_not_retried() {
         let before = server.count();
         let status = reply.status;
         server.reply(reply);
-        let err = client
-            .execute(|api| api.fetch_account_info())
-            .await
-            .unwrap_err();
+        let err = client.api().fetch_account_info().send().await.unwrap_err();
         assert_eq!(err.api().unwrap().status, status);
         assert_eq!(server.count(), before + 1, "{status} is not retried");
         if status == 429 {
@@ -602,10 +577,7 @@ async fn connection_errors_are_retried() {
         .retry(fast_retries())
         .build()
         .unwrap();
-    let err = client
-        .execute(|api| api.fetch_account_info())
-        .await
-        .unwrap_err();
+    let err = client.api().fetch_account_info().send().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(
         accepted.load(std::sync::atomic::Ordering::SeqCst),
@@ -625,7 +597,7 @@ async fn the_token_never_follows_a_redirect_to_another_host() {
         .api_key(API_KEY)
         .build()
         .unwrap();
-    client.execute(|a| a.fetch_account_info()).await.unwrap();
+    client.api().fetch_account_info().send().await.unwrap();
     assert_eq!(
         api.last().header("authorization"),
         format!("Bearer {API_KEY}")
@@ -695,20 +667,17 @@ async fn no_secret_appears_in_debug_errors_or_logs() {
         json!({"code": 40100, "message": "denied"}),
     ));
     server.then([Reply::empty(503)]);
-    let e1 = client
-        .execute(|api| api.fetch_account_info())
-        .await
-        .unwrap_err();
+    let e1 = client.api().fetch_account_info().send().await.unwrap_err();
     let device_only = Client::builder()
         .base_url(&server.base)
         .device_key(device.clone())
         .build()
         .unwrap();
     let e2 = device_only
-        .execute(|api| {
-            api.get_location_from_cells_or_wifi_networks()
-                .body(cells_body())
-        })
+        .api()
+        .get_location_from_cells_or_wifi_networks()
+        .body(cells_body())
+        .send()
         .await
         .unwrap_err();
     let minted = server
@@ -727,7 +696,9 @@ async fn no_secret_appears_in_debug_errors_or_logs() {
         .build()
         .unwrap();
     let e3 = no_eval
-        .execute(|api| api.get_assistance_data_size())
+        .api()
+        .get_assistance_data_size()
+        .send()
         .await
         .unwrap_err();
     let e4 = DeviceKey::from_pem(

@@ -44,7 +44,9 @@ async fn pgps_files_are_fetched_without_credentials() {
         json!({"host": files.base, "path": "public/15131-0_15135-72000.bin"}),
     ));
     let location = client
-        .execute(|api| api.get_predicted_assistance_data())
+        .api()
+        .get_predicted_assistance_data()
+        .send()
         .await
         .unwrap();
     assert!(
@@ -607,11 +609,11 @@ async fn pgps_downloads_follow_an_origin_override() {
         json!({"host": host, "path": "public/15131-0_15135-72000.bin"}),
     ));
     let location = client
-        .execute(|api| {
-            api.get_predicted_assistance_data()
-                .prediction_count(6.0)
-                .prediction_interval_minutes(120.0)
-        })
+        .api()
+        .get_predicted_assistance_data()
+        .prediction_count(6.0)
+        .prediction_interval_minutes(120.0)
+        .send()
         .await
         .unwrap();
     let query = api.last().query.unwrap_or_default();
@@ -687,11 +689,11 @@ async fn the_mocks_pgps_file_downloads_through_the_override() {
         .build()
         .unwrap();
     let location = client
-        .execute(|api| {
-            api.get_predicted_assistance_data()
-                .prediction_count(6.0)
-                .prediction_interval_minutes(120.0)
-        })
+        .api()
+        .get_predicted_assistance_data()
+        .prediction_count(6.0)
+        .prediction_interval_minutes(120.0)
+        .send()
         .await
         .unwrap();
     let url = nrfcloud::downloads::prediction_url(&location.host, &location.path).unwrap();

@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::StreamExt;
-use nrfcloud::pagination::{GetContributions, ListDevices};
 use nrfcloud::{Client, DeviceKey, Error, NrfCode, RetryPolicy, jwt::Clock};
 use nrfcloud_mock::{Fault, FaultRule, MockConfig, MockServer, Trigger, Truncation};
 
@@ -63,7 +62,7 @@ fn io_error_kind(err: &Error) -> Option<std::io::ErrorKind> {
 }
 
 async fn account(client: &Client) -> Result<nrfcloud::types::FetchAccountInfoResponse, Error> {
-    client.execute(|api| api.fetch_account_info()).await
+    client.api().fetch_account_info().send().await
 }
 
 #[tokio::test]
@@ -348,7 +347,8 @@ async fn page_token_that_repeats() {
         });
         let client = client(&server, retries());
         let results: Vec<_> = client
-            .paginate::<ListDevices>()
+            .api()
+            .list_devices()
             .page_limit(1)
             .pages()
             .collect()
@@ -512,14 +512,17 @@ async fn jwt_expiring_in_the_middle_of_a_long_pagination() {
                 }))
                 .expect("a valid contribution");
             client
-                .execute(|api| api.contribute_location_data().body(body))
+                .api()
+                .contribute_location_data()
+                .body(body)
+                .send()
                 .await
                 .expect("contributed");
         }
         assert_eq!(nrfcloud::testing::mint_count(&key), 1);
 
         let step = Duration::from_secs(25);
-        let mut pages = client.paginate::<GetContributions>().page_limit(1).pages();
+        let mut pages = client.api().get_contributions().page_limit(1).pages();
         let (mut served, mut items) = (0u32, 0usize);
         while let Some(page) = pages.next().await {
             let page = page.unwrap_or_else(|e| {
@@ -543,7 +546,8 @@ async fn jwt_expiring_in_the_middle_of_a_long_pagination() {
             .faults()
             .set_clock_skew(step * served + Duration::from_secs(120));
         let err = client
-            .paginate::<GetContributions>()
+            .api()
+            .get_contributions()
             .pages()
             .next()
             .await

@@ -397,7 +397,10 @@ async fn what_the_local_check_prevents_is_a_422_from_the_mock() {
     let body: types::GetLocationFromCellsOrWifiNetworksBody =
         serde_json::from_value(one.clone()).unwrap();
     let e = client
-        .execute(|api| api.get_location_from_cells_or_wifi_networks().body(body))
+        .api()
+        .get_location_from_cells_or_wifi_networks()
+        .body(body)
+        .send()
         .await
         .unwrap_err();
     assert_eq!(e.api().map(|a| a.status), Some(422), "{e}");

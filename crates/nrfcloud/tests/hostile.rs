@@ -76,7 +76,9 @@ async fn retry_after_u64_max_after_a_slow_first_attempt() {
         let policy = RetryPolicy::standard().with_max_wait(Duration::from_millis(20));
         let client = api_key_client(&server, policy);
         let info = client
-            .execute(|api| api.fetch_account_info())
+            .api()
+            .fetch_account_info()
+            .send()
             .await
             .expect("clamped to max_wait, then retried");
         assert!(!info.team.tenant_id.as_str().is_empty());
@@ -91,10 +93,7 @@ async fn retry_after_u64_max_after_a_slow_first_attempt() {
             &server,
             RetryPolicy::standard().with_max_elapsed(Duration::from_secs(5)),
         );
-        let err = client
-            .execute(|api| api.fetch_account_info())
-            .await
-            .unwrap_err();
+        let err = client.api().fetch_account_info().send().await.unwrap_err();
         assert_eq!(err.api().map(|a| a.status), Some(503), "{err:?}");
         assert_eq!(server.count(), 3);
     })
@@ -115,7 +114,9 @@ async fn retry_after_of_an_hour_is_clamped_to_the_policy_max_wait() {
             .with_max_elapsed(Duration::from_secs(30));
         let client = api_key_client(&server, policy);
         client
-            .execute(|api| api.fetch_account_info())
+            .api()
+            .fetch_account_info()
+            .send()
             .await
             .expect("each wait cut to 10 ms");
         assert_eq!(server.count(), 3);
@@ -170,7 +171,9 @@ async fn retry_after_a_503_resends_an_expired_device_jwt() {
             .build()
             .unwrap();
         client
-            .execute(|api| api.get_assistance_data_size())
+            .api()
+            .get_assistance_data_size()
+            .send()
             .await
             .expect("the retry succeeds");
         let requests = server.requests();
@@ -209,11 +212,11 @@ fn onboarding_csv() -> String {
 async fn onboard(client: &Client) -> Result<String, Error> {
     use nrfcloud::types::RestApiPayloadContentTypeWithCsv as Ct;
     client
-        .execute(|api| {
-            api.onboard_devices()
-                .content_type(Ct::ApplicationOctetStream)
-                .body(onboarding_csv())
-        })
+        .api()
+        .onboard_devices()
+        .content_type(Ct::ApplicationOctetStream)
+        .body(onboarding_csv())
+        .send()
         .await
         .map(|r| r.bulk_ops_request_id.to_string())
 }
@@ -321,10 +324,7 @@ async fn endless_response_headers_name_the_cause() {
             .retry(RetryPolicy::standard())
             .build()
             .unwrap();
-        let err = client
-            .execute(|api| api.fetch_account_info())
-            .await
-            .unwrap_err();
+        let err = client.api().fetch_account_info().send().await.unwrap_err();
         assert!(
             matches!(
                 err,
@@ -354,10 +354,7 @@ async fn too_many_response_headers_name_the_cause() {
             .api_key(API_KEY)
             .build()
             .unwrap();
-        let err = client
-            .execute(|api| api.fetch_account_info())
-            .await
-            .unwrap_err();
+        let err = client.api().fetch_account_info().send().await.unwrap_err();
         assert!(matches!(err, Error::ResponseHeadTooLarge { .. }), "{err:?}");
 
         // The setting raises it: 150 headers pass with a limit of 200.
@@ -368,10 +365,7 @@ async fn too_many_response_headers_name_the_cause() {
             .max_response_headers(200)
             .build()
             .unwrap();
-        let err = client
-            .execute(|api| api.fetch_account_info())
-            .await
-            .unwrap_err();
+        let err = client.api().fetch_account_info().send().await.unwrap_err();
         // Past the headers, the empty body is not an account: a decode error, not the head.
         assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     })
@@ -402,7 +396,7 @@ fn firmware_page(items: usize, token: &str) -> Reply {
 async fn endless_empty_pages_with_new_tokens() {
     guarded(async {
         use futures::StreamExt;
-        use nrfcloud::pagination::{DEFAULT_MAX_EMPTY_PAGES, ListFirmware};
+        use nrfcloud::pagination::DEFAULT_MAX_EMPTY_PAGES;
         let server = Recorder::start().await;
         // Far more empty pages, each with a new token, than the default allows; past them a
         // server error, which is what an unbounded client would end on.
@@ -413,7 +407,8 @@ async fn endless_empty_pages_with_new_tokens() {
         ));
         let client = api_key_client(&server, RetryPolicy::none());
         let results: Vec<_> = client
-            .paginate::<ListFirmware>()
+            .api()
+            .list_firmware()
             .max_items(10)
             .pages()
             .collect()
@@ -437,7 +432,8 @@ async fn endless_empty_pages_with_new_tokens() {
         // The setting moves it.
         let before = server.count();
         let items: Vec<_> = client
-            .paginate::<ListFirmware>()
+            .api()
+            .list_firmware()
             .max_empty_pages(3)
             .items()
             .collect()
@@ -458,7 +454,6 @@ async fn endless_empty_pages_with_new_tokens() {
 async fn endless_pages_stop_at_max_pages() {
     guarded(async {
         use futures::StreamExt;
-        use nrfcloud::pagination::ListFirmware;
         let server = Recorder::start().await;
         server.then((0..50).map(|i| firmware_page(2, &format!("t{i}"))));
         server.reply(Reply::json(
@@ -467,7 +462,8 @@ async fn endless_pages_stop_at_max_pages() {
         ));
         let client = api_key_client(&server, RetryPolicy::none());
         let results: Vec<_> = client
-            .paginate::<ListFirmware>()
+            .api()
+            .list_firmware()
             .max_pages(7)
             .pages()
             .collect()
@@ -498,11 +494,10 @@ async fn endless_pages_stop_at_max_pages() {
 async fn page_tokens_cycling_through_three_values() {
     guarded(async {
         use futures::StreamExt;
-        use nrfcloud::pagination::ListFirmware;
         let server = Recorder::start().await;
         server.then((0..30).map(|i| firmware_page(1, ["a", "b", "c"][i % 3])));
         let client = api_key_client(&server, RetryPolicy::none());
-        let results: Vec<_> = client.paginate::<ListFirmware>().pages().collect().await;
+        let results: Vec<_> = client.api().list_firmware().pages().collect().await;
         assert_eq!(results.len(), 4, "a, b, c, then the repeat of a");
         assert!(
             matches!(&results[3], Err(Error::Decode { reason, .. }) if reason.contains("repeated"))

@@ -23,7 +23,10 @@ async fn a_dot_dot_path_parameter_is_invalid_input_and_nothing_is_sent() {
     server.reply(Reply::empty(202));
     for value in ["..", ".", ""] {
         let err = client
-            .execute(|api| api.delete_anchor().mac_address(value.to_string()))
+            .api()
+            .delete_anchor()
+            .mac_address(value.to_string())
+            .send()
             .await
             .unwrap_err();
         match &err {
@@ -58,7 +61,9 @@ async fn an_undecodable_service_key_answer_does_not_put_the_key_in_the_error() {
     for body in bodies {
         server.reply(Reply::bytes(200, "application/json", body.clone()));
         let err = client
-            .execute(|api| api.generate_service_key_and_token())
+            .api()
+            .generate_service_key_and_token()
+            .send()
             .await
             .unwrap_err();
         assert!(
@@ -86,7 +91,9 @@ async fn an_undecodable_service_key_answer_does_not_put_the_key_in_the_error() {
         serde_json::json!({"key": KEY}).to_string(),
     ));
     let err = client
-        .execute(|api| api.generate_service_key_and_token())
+        .api()
+        .generate_service_key_and_token()
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -104,9 +111,6 @@ async fn other_operations_keep_their_excerpt() {
         "application/json",
         "{\"mqttEndpoint\": 5}",
     ));
-    let err = client
-        .execute(|api| api.fetch_account_info())
-        .await
-        .unwrap_err();
+    let err = client.api().fetch_account_info().send().await.unwrap_err();
     assert!(err.to_string().contains("mqttEndpoint"), "{err}");
 }

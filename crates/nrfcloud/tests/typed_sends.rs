@@ -1,5 +1,6 @@
 //! Typed sends (`client.api().op().setters().send()`) against the recording server and the
-//! mock: the same bytes on the wire as `Client::execute`, the same retries, the size limit,
+//! mock: the same bytes on the wire as the generated builders sent through `Client::raw()`
+//! (the same middleware, progenitor's error type), the same retries, the size limit,
 //! the credential check where the request is prepared (for `Client::raw()` too), per-call
 //! options, and paginated streams from a configured request.
 
@@ -71,12 +72,18 @@ fn message_body(b: types::builder::SendDeviceMessageBody) -> types::builder::Sen
         .topic(Some("m/d/nrf-1/d2c".parse::<types::MqttTopic>().unwrap()))
 }
 
-fn outcome<T>(r: Result<T, Error>) -> Result<(), String> {
-    r.map(|_| ()).map_err(|e| e.to_string())
+/// Whether the call succeeded (the error types differ: progenitor's through `raw()`).
+fn outcome<T>(r: Result<T, Error>) -> bool {
+    r.is_ok()
+}
+
+/// [`outcome`] of a call through `Client::raw()`.
+fn raw_outcome<T, E>(r: Result<T, nrfcloud::api::Error<E>>) -> bool {
+    r.is_ok()
 }
 
 #[tokio::test]
-async fn typed_sends_put_the_same_bytes_on_the_wire_as_execute() {
+async fn typed_sends_put_the_same_bytes_on_the_wire_as_the_raw_client() {
     let server = Recorder::start().await;
     server.reply(Reply::json(200, account()));
     let client = client(&server);
@@ -88,7 +95,7 @@ async fn typed_sends_put_the_same_bytes_on_the_wire_as_execute() {
     let mac: types::MacAddress = "aa:bb:cc:dd:ee:ff".parse().unwrap();
 
     let mut pairs = Vec::new();
-    let mut run = async |old: Result<(), String>, new: Result<(), String>| {
+    let mut run = async |old: bool, new: bool| {
         let requests = server.requests();
         let n = requests.len();
         assert!(n >= 2, "both calls were sent");
@@ -96,17 +103,17 @@ async fn typed_sends_put_the_same_bytes_on_the_wire_as_execute() {
         pairs.push((wire(&requests[n - 2]), wire(&requests[n - 1])));
     };
 
-    let old = outcome(client.execute(|api| api.fetch_account_info()).await);
+    let old = raw_outcome(client.raw().fetch_account_info().send().await);
     let new = outcome(client.api().fetch_account_info().send().await);
     run(old, new).await;
 
-    let old = outcome(
+    let old = raw_outcome(
         client
-            .execute(|api| {
-                api.fetch_device()
-                    .device_id("nrf-1")
-                    .transform("{ \"id\": id }")
-            })
+            .raw()
+            .fetch_device()
+            .device_id("nrf-1")
+            .transform("{ \"id\": id }")
+            .send()
             .await,
     );
     let new = outcome(
@@ -120,14 +127,14 @@ async fn typed_sends_put_the_same_bytes_on_the_wire_as_execute() {
     );
     run(old, new).await;
 
-    let old = outcome(
+    let old = raw_outcome(
         client
-            .execute(|api| {
-                api.list_devices()
-                    .tags(vec![tag.clone()])
-                    .page_limit(limit.clone())
-                    .page_next_token(token.to_string())
-            })
+            .raw()
+            .list_devices()
+            .tags(vec![tag.clone()])
+            .page_limit(limit.clone())
+            .page_next_token(token.to_string())
+            .send()
             .await,
     );
     let new = outcome(
@@ -142,13 +149,13 @@ async fn typed_sends_put_the_same_bytes_on_the_wire_as_execute() {
     );
     run(old, new).await;
 
-    let old = outcome(
+    let old = raw_outcome(
         client
-            .execute(|api| {
-                api.send_device_message()
-                    .device_id("nrf-1")
-                    .body_map(message_body)
-            })
+            .raw()
+            .send_device_message()
+            .device_id("nrf-1")
+            .body_map(message_body)
+            .send()
             .await,
     );
     let new = outcome(
@@ -162,9 +169,12 @@ async fn typed_sends_put_the_same_bytes_on_the_wire_as_execute() {
     );
     run(old, new).await;
 
-    let old = outcome(
+    let old = raw_outcome(
         client
-            .execute(|api| api.delete_anchor().mac_address(mac.clone()))
+            .raw()
+            .delete_anchor()
+            .mac_address(mac.clone())
+            .send()
             .await,
     );
     let new = outcome(
@@ -207,7 +217,7 @@ async fn typed_sends_put_the_same_bytes_on_the_wire_as_execute() {
 }
 
 #[tokio::test]
-async fn typed_sends_retry_like_execute() {
+async fn typed_sends_retry_like_the_raw_client() {
     let server = Recorder::start().await;
     let client = Client::builder()
         .base_url(&server.base)
@@ -223,31 +233,32 @@ async fn typed_sends_retry_like_execute() {
             Reply::empty(502),
             Reply::json(200, account()),
         ]);
-        let result = if typed {
-            client.api().fetch_account_info().send().await
+        if typed {
+            client.api().fetch_account_info().send().await.unwrap();
         } else {
-            client.execute(|api| api.fetch_account_info()).await
-        };
-        result.unwrap();
+            client.raw().fetch_account_info().send().await.unwrap();
+        }
         // A POST is not retried unless the call opts in.
         server.then([Reply::empty(503)]);
-        let _ = if typed {
-            client
+        if typed {
+            let sent = client
                 .api()
                 .send_device_message()
                 .device_id("nrf-1")
                 .body_map(message_body)
                 .send()
-                .await
+                .await;
+            assert_eq!(sent.unwrap_err().api().map(|a| a.status), Some(503));
         } else {
-            client
-                .execute(|api| {
-                    api.send_device_message()
-                        .device_id("nrf-1")
-                        .body_map(message_body)
-                })
-                .await
-        };
+            let sent = client
+                .raw()
+                .send_device_message()
+                .device_id("nrf-1")
+                .body_map(message_body)
+                .send()
+                .await;
+            assert_eq!(sent.unwrap_err().status().map(|s| s.as_u16()), Some(503));
+        }
         counts.push(server.count() - before);
     }
     assert_eq!(counts, [4, 4], "3 GETs then 1 unretried request, both ways");

@@ -1,5 +1,6 @@
-//! The `nrfcloud.request` span of a typed send carries the same fields as that of
-//! `Client::execute` (its own test binary: it installs the process-wide subscriber).
+//! The `nrfcloud.request` span of a typed send carries the same fields as that of the
+//! generated builder sent through `Client::raw()` (its own test binary: it installs the
+//! process-wide subscriber).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -77,12 +78,11 @@ async fn the_request_span_has_the_same_fields_both_ways() {
     let mut runs = Vec::new();
     for typed in [false, true] {
         server.then([Reply::empty(503), Reply::json(200, account())]);
-        let result = if typed {
-            client.api().fetch_account_info().send().await
+        if typed {
+            client.api().fetch_account_info().send().await.unwrap();
         } else {
-            client.execute(|api| api.fetch_account_info()).await
-        };
-        result.unwrap();
+            client.raw().fetch_account_info().send().await.unwrap();
+        }
         let lines: Vec<String> = logs
             .take()
             .into_iter()

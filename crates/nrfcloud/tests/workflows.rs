@@ -10,7 +10,6 @@ use nrfcloud::agnss::AgnssDownload;
 use nrfcloud::firmware::{FileType, FirmwareBundle};
 use nrfcloud::fota::{FotaJob, FotaTarget, WaitOptions};
 use nrfcloud::onboarding::{BulkOptions, DeviceCredential, OnboardingRow, Progress};
-use nrfcloud::pagination::{ListDevices, ListFotaJobExecutionStatuses};
 use nrfcloud::{Client, DeviceKey, Error, Transform};
 use nrfcloud_mock::{MockConfig, MockServer};
 use serde_json::{Value, json};
@@ -172,7 +171,10 @@ async fn an_onboarded_device_calls_location_services_with_its_own_jwt() {
     )
     .unwrap();
     let fix = device
-        .execute(|api| api.get_location_from_cells_or_wifi_networks().body(body))
+        .api()
+        .get_location_from_cells_or_wifi_networks()
+        .body(body)
+        .send()
         .await
         .unwrap();
     assert!(
@@ -196,7 +198,10 @@ async fn an_onboarded_device_calls_location_services_with_its_own_jwt() {
     )
     .unwrap();
     let err = stranger
-        .execute(|api| api.get_location_from_cells_or_wifi_networks().body(body))
+        .api()
+        .get_location_from_cells_or_wifi_networks()
+        .body(body)
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.api().map(|e| e.status), Some(401), "{err}");
@@ -218,7 +223,7 @@ async fn delete_firmware_deletes_the_uploaded_bundle() {
         .bundle_id
         .expect("bundle id in the URIs");
     let listed = || async {
-        client.execute(|api| api.list_firmware()).await.map(|page| {
+        client.api().list_firmware().send().await.map(|page| {
             page.items
                 .iter()
                 .map(|b| b.bundle_id.to_string())
@@ -227,7 +232,10 @@ async fn delete_firmware_deletes_the_uploaded_bundle() {
     };
     assert_eq!(listed().await.unwrap(), vec![bundle_id.clone()]);
     client
-        .execute(|api| api.delete_firmware().bundle_id(bundle_id.as_str()))
+        .api()
+        .delete_firmware()
+        .bundle_id(bundle_id.as_str())
+        .send()
         .await
         .unwrap();
     let left = match listed().await {
@@ -306,11 +314,9 @@ async fn firmware_upload_then_a_fota_job_to_a_terminal_status() {
     assert!(seen.len() >= 2, "progress was reported: {seen:?}");
 
     let executions: Vec<_> = client
-        .paginate::<ListFotaJobExecutionStatuses>()
-        .with(move |api| {
-            api.list_fota_job_execution_statuses()
-                .job_id(job_id.parse::<nrfcloud::types::JobId>().unwrap())
-        })
+        .api()
+        .list_fota_job_execution_statuses()
+        .job_id(job_id.parse::<nrfcloud::types::JobId>().unwrap())
         .items()
         .try_collect()
         .await
@@ -345,7 +351,8 @@ async fn listing_with_a_transform_returns_the_transformed_items() {
     let client = client(&server);
     let transform = Transform::new("{ \"id\": id, \"type\": type }").unwrap();
     let items: Vec<Value> = client
-        .paginate::<ListDevices>()
+        .api()
+        .list_devices()
         .transform(&transform)
         .items_as::<Value>()
         .try_collect()
@@ -355,10 +362,10 @@ async fn listing_with_a_transform_returns_the_transformed_items() {
     assert_eq!(items[0], json!({"id": items[0]["id"], "type": "Generic"}));
     // The same expression evaluated locally gives the same answer as the server.
     let device: Value = client
-        .execute(|api| {
-            api.fetch_device()
-                .device_id(items[3]["id"].as_str().unwrap())
-        })
+        .api()
+        .fetch_device()
+        .device_id(items[3]["id"].as_str().unwrap())
+        .send()
         .await
         .map(|d| serde_json::to_value(d).unwrap())
         .unwrap();
@@ -393,7 +400,9 @@ async fn an_agnss_download_in_fragments_parses() {
 async fn generate_service_key(server: &MockServer) -> String {
     let admin = client(server);
     admin
-        .execute(|api| api.generate_service_key_and_token())
+        .api()
+        .generate_service_key_and_token()
+        .send()
         .await
         .unwrap()
         .key

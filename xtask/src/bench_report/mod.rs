@@ -28,7 +28,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use nrfcloud::pagination::ListDevices;
 
 use crate::bench_common as common;
 use crate::cli::{BenchArgs, Probe};

@@ -139,10 +139,10 @@ impl crate::location::LocationHandler<'_> {
         }
         let budget = Budget::new(self.client.clock(), options.deadline);
         let head = budget
-            .run(
-                self.client
-                    .execute_response(|api| size_request(api, &request)),
-            )
+            .run(self.client.send(
+                size_request(self.client.raw(), &request),
+                CallOptions::default(),
+            ))
             .await??;
         // 0 (or none) is taken as unknown: valid data is never empty, and the first fragment's
         // Content-Range gives the total (an empty file answers 416).
@@ -182,13 +182,11 @@ impl crate::location::LocationHandler<'_> {
             let fragment = async {
                 let response = self
                     .client
-                    .execute_with(
-                        CallOptions {
-                            retry_non_idempotent: true,
-                            ..CallOptions::default()
-                        },
-                        |api| {
-                            let mut b = api
+                    .send(
+                        {
+                            let mut b = self
+                                .client
+                                .raw()
                                 .get_assistance_data()
                                 .range(range.clone())
                                 .body(request.clone());
@@ -196,6 +194,10 @@ impl crate::location::LocationHandler<'_> {
                                 b = b.x_custom_device_id(id.clone());
                             }
                             WholeOrPartial(b)
+                        },
+                        CallOptions {
+                            retry_non_idempotent: true,
+                            ..CallOptions::default()
                         },
                     )
                     .await?;

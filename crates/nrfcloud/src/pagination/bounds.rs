@@ -8,15 +8,15 @@ use std::hash::{BuildHasher, RandomState};
 
 use crate::error::Limit;
 
-/// The default [`Pager::max_pages`](super::Pager::max_pages): 100,000 pages (10 million items
+/// The default [`Request::max_pages`](crate::Request::max_pages): 100,000 pages (10 million items
 /// at the API's 100 per page).
 pub const DEFAULT_MAX_PAGES: u64 = 100_000;
 
-/// The default [`Pager::max_empty_pages`](super::Pager::max_empty_pages): 20 empty pages in
+/// The default [`Request::max_empty_pages`](crate::Request::max_empty_pages): 20 empty pages in
 /// a row, each with a next token.
 pub const DEFAULT_MAX_EMPTY_PAGES: u64 = 20;
 
-/// The default [`Pager::token_window`](super::Pager::token_window): the repeat guard
+/// The default [`Request::token_window`](crate::Request::token_window): the repeat guard
 /// remembers the latest 64 tokens (as 64-bit hashes). A server that cycles through more
 /// distinct tokens than the window is stopped by the page bounds instead.
 pub const DEFAULT_TOKEN_WINDOW: usize = 64;
