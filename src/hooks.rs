@@ -28,6 +28,11 @@ pub trait Middleware: Send + Sync + 'static {
     /// Adjusts the request before it is sent (credentials, user agent). An `Err` stops the
     /// call before anything is sent; its text becomes `Error::Custom`. `extensions` are the
     /// call's own (see the module docs).
+    ///
+    /// # Errors
+    ///
+    /// The refusal's text (e.g. no credential the operation accepts), which ends the call as
+    /// `Error::Custom` before anything is sent.
     fn prepare(
         &self,
         request: &mut reqwest::Request,
@@ -91,6 +96,10 @@ pub fn normalize_request(request: &mut reqwest::Request, operation: Option<&Oper
 /// prepare it (credentials, user agent) with the call's extensions. The generated `send` calls
 /// this instead of `ClientHooks::pre` (see `nrfcloud-codegen`'s
 /// `postprocess::carry_call_extensions`).
+///
+/// # Errors
+///
+/// `Error::Custom` with the middleware's text when it refuses the call; nothing is sent.
 pub async fn pre<E>(
     client: &Client,
     request: &mut reqwest::Request,
@@ -107,6 +116,11 @@ pub async fn pre<E>(
 
 /// Sends a prepared request through the middleware (or straight to `reqwest` without one),
 /// with the call's extensions. The generated `send` calls this instead of `ClientHooks::exec`.
+///
+/// # Errors
+///
+/// The `reqwest` error of the transfer (connect, timeout, body), or the middleware's (a retry
+/// that failed, a body over the size limit).
 pub async fn exec(
     client: &Client,
     request: reqwest::Request,
@@ -141,6 +155,11 @@ impl ClientHooks<Hooks> for Client {
 /// `ResponseValue::from_response` without its copy of the headers: moves them out, reads the
 /// body and decodes it as JSON. The generated code calls this (see `nrfcloud-codegen`'s
 /// `postprocess::decode_json_without_copying_headers`).
+///
+/// # Errors
+///
+/// `Error::ResponseBodyError` when the body cannot be read; `Error::InvalidResponsePayload`
+/// when it is not `T` (its message starts with `HTTP {status}: `, see [`decode_status`]).
 pub async fn decode_json<T: serde::de::DeserializeOwned, E>(
     mut response: reqwest::Response,
 ) -> Result<crate::ResponseValue<T>, Error<E>> {

@@ -37,11 +37,20 @@ impl RawJson {
     }
 
     /// The value as `serde_json::Value` (builds the whole tree: mind the size).
+    ///
+    /// # Errors
+    ///
+    /// Never for text this type was decoded from; serde_json's error otherwise (e.g. past its
+    /// recursion limit).
     pub fn to_value(&self) -> serde_json::Result<Value> {
         serde_json::from_str(self.get())
     }
 
     /// The value decoded as `T`.
+    ///
+    /// # Errors
+    ///
+    /// serde_json's error when the value is not a `T`.
     pub fn parse<T: DeserializeOwned>(&self) -> serde_json::Result<T> {
         serde_json::from_str(self.get())
     }
@@ -64,11 +73,20 @@ impl RawObject {
     }
 
     /// The object as a `serde_json` map (builds the whole tree: mind the size).
+    ///
+    /// # Errors
+    ///
+    /// Never for text this type was decoded from; serde_json's error otherwise (e.g. past its
+    /// recursion limit).
     pub fn to_map(&self) -> serde_json::Result<Map<String, Value>> {
         serde_json::from_str(self.get())
     }
 
     /// The object decoded as `T` (your own struct for a shadow's `reported` state, say).
+    ///
+    /// # Errors
+    ///
+    /// serde_json's error when the value is not a `T`.
     pub fn parse<T: DeserializeOwned>(&self) -> serde_json::Result<T> {
         serde_json::from_str(self.get())
     }

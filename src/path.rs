@@ -11,6 +11,10 @@
 /// Checks and percent-encodes one path parameter: refuses the empty string, `.` and `..`
 /// (the error names `parameter`), and encodes what progenitor's `encode_path` encodes
 /// plus `\`.
+///
+/// # Errors
+///
+/// `<parameter>: ...` for the empty string, `.` and `..`.
 pub fn segment(parameter: &str, value: &str) -> Result<String, String> {
     match value {
         "" => Err(format!(

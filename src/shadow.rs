@@ -86,6 +86,11 @@ impl FetchDeviceResponse {
     /// The device's shadow as JSON maps; `None` for a BLE device (its `state` holds GATT
     /// services, not a shadow) or a device without a `state`. An error only if the API sent
     /// a shadow part that is not a JSON object.
+    ///
+    /// # Errors
+    ///
+    /// serde_json's error when a shadow part (`desired`, `reported`, `metadata`) is not a JSON
+    /// object.
     pub fn shadow(&self) -> Result<Option<ShadowState>, serde_json::Error> {
         read(match self {
             FetchDeviceResponse::GenericDevice(d) => d.state.as_ref().map(generic),
@@ -97,6 +102,10 @@ impl FetchDeviceResponse {
 
 impl Device {
     /// The device's shadow as JSON maps (see [`FetchDeviceResponse::shadow`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`FetchDeviceResponse::shadow`].
     pub fn shadow(&self) -> Result<Option<ShadowState>, serde_json::Error> {
         read(match self {
             Device::GenericDevice(d) => d.state.as_ref().map(generic),

@@ -88,6 +88,11 @@ pub fn settings() -> GenerationSettings {
 }
 
 /// Runs the whole pipeline on the text of a document.
+///
+/// # Errors
+///
+/// [`GenerateError`]: the text is not an OpenAPI 3.0 document, a fixup failed, progenitor
+/// refused the document, or its output does not have the expected shape.
 pub fn generate(text: &str) -> Result<Generated, GenerateError> {
     let mut doc = spec::parse_json(text)?;
     let report = fixups::apply_all(&mut doc)?;
@@ -98,6 +103,10 @@ pub fn generate(text: &str) -> Result<Generated, GenerateError> {
 
 /// Runs progenitor on a document exactly as given (the fixups' tests use this to show the
 /// failure a fixup prevents).
+///
+/// # Errors
+///
+/// As [`generate`], without the fixups' errors.
 pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
     let api = spec::to_openapiv3(doc)?;
     let Rewritten {
@@ -204,6 +213,7 @@ fn run_progenitor(
     let checked_paths = crate::path_segments::check_path_segments(&mut file, &paths)?;
     crate::postprocess::carry_call_extensions(&mut file)?;
     crate::postprocess::clean_generated_docs(&mut file);
+    crate::postprocess::document_send_errors(&mut file);
     let unions = crate::unions::fast_unions(&mut file);
     let raw_json = crate::raw_json::keep_open_json_raw(&mut file);
     let plain_patterns = crate::patterns::plain_pattern_checks(&mut file);

@@ -20,6 +20,7 @@
 //! The operation-by-operation comparison of two documents (`regen`, `drift`) lives in the
 //! xtask (`xtask/src/spec_diff/`), its only user.
 
+#![warn(clippy::missing_errors_doc)]
 pub mod conversion_errors;
 pub mod doc_text;
 pub mod fixups;

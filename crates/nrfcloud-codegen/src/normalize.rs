@@ -30,6 +30,10 @@ pub fn normalize_document(value: &Value) -> String {
 }
 
 /// Parses JSON text and normalises it; the error is serde_json's (line and column).
+///
+/// # Errors
+///
+/// serde_json's error (line and column) for text that is not JSON.
 pub fn normalize_text(text: &str) -> Result<String, serde_json::Error> {
     let value: Value = serde_json::from_str(text)?;
     Ok(normalize_document(&value))

@@ -29,6 +29,10 @@ fn tokens(t: &impl ToTokens) -> String {
 }
 
 /// Finds the paginated operations in generated code.
+///
+/// # Errors
+///
+/// The parse error of code that is not Rust, or a `page_limit` setter of an unsupported type.
 pub fn find(code: &str, ops: &[OperationMeta]) -> Result<Vec<PaginatedOp>, String> {
     let file: syn::File = syn::parse_str(code).map_err(|e| e.to_string())?;
     let module = |name: &str| {

@@ -38,6 +38,10 @@ pub fn template_parameters(path: &str) -> Vec<String> {
 /// Rewrites every `send` of `mod builder`; `paths` maps each client method name to its path
 /// template. Returns the operations it checked, or why the generated code does not have the
 /// expected shape.
+///
+/// # Errors
+///
+/// The builder whose generated code does not have the expected shape.
 pub fn check_path_segments(
     file: &mut syn::File,
     paths: &BTreeMap<String, String>,

@@ -162,6 +162,53 @@ pub fn mark_deprecated_methods(file: &mut syn::File, deprecated: &[String]) -> u
     marked
 }
 
+/// The generated `send` of every request builder gets an `# Errors` section: which of
+/// progenitor's error variants it answers, and when. Returns how many were documented.
+pub fn document_send_errors(file: &mut syn::File) -> usize {
+    const ERRORS: &[&str] = &[
+        "",
+        " # Errors",
+        "",
+        " [`Error::InvalidRequest`](crate::Error::InvalidRequest) for a parameter a setter refused",
+        " (nothing is sent); [`Error::Custom`](crate::Error::Custom) when the client's hooks refuse",
+        " the call (no credential the operation accepts; nothing is sent);",
+        " [`Error::ErrorResponse`](crate::Error::ErrorResponse) for a documented error status, its",
+        " body decoded; [`Error::UnexpectedResponse`](crate::Error::UnexpectedResponse) for any other",
+        " status; [`Error::InvalidResponsePayload`](crate::Error::InvalidResponsePayload) for a",
+        " success body that does not decode;",
+        " [`Error::CommunicationError`](crate::Error::CommunicationError) and",
+        " [`Error::ResponseBodyError`](crate::Error::ResponseBodyError) when the request or the",
+        " body's transfer fails.",
+    ];
+    let mut documented = 0;
+    for item in &mut file.items {
+        let syn::Item::Mod(m) = item else { continue };
+        if m.ident != "builder" {
+            continue;
+        }
+        let Some((_, items)) = m.content.as_mut() else {
+            continue;
+        };
+        for item in items {
+            let syn::Item::Impl(imp) = item else { continue };
+            if imp.trait_.is_some() {
+                continue;
+            }
+            for it in &mut imp.items {
+                let syn::ImplItem::Fn(f) = it else { continue };
+                if f.sig.ident != "send" {
+                    continue;
+                }
+                for line in ERRORS {
+                    f.attrs.push(syn::parse_quote!(#[doc = #line]));
+                }
+                documented += 1;
+            }
+        }
+    }
+    documented
+}
+
 /// progenitor's `ResponseValue::from_response` copies the response headers before reading
 /// the body. Every JSON success decode calls `crate::hooks::decode_json` instead, which moves
 /// them (same result, one `HeaderMap` copy less per call). Returns how many calls changed.
@@ -294,6 +341,10 @@ pub const CALL_EXTENSIONS_ACCESSOR: &str = "call_extensions_mut";
 ///
 /// Returns how many builders changed, or an error naming a builder whose shape is not the
 /// one expected (a field of that name already, no `new`, no `send` destructuring `Self`).
+///
+/// # Errors
+///
+/// The builder whose shape is not the one expected.
 pub fn carry_call_extensions(file: &mut syn::File) -> Result<usize, String> {
     let field = syn::Ident::new(CALL_EXTENSIONS, proc_macro2::Span::call_site());
     let Some(items) = file.items.iter_mut().find_map(|i| match i {
@@ -415,6 +466,30 @@ pub fn carry_call_extensions(file: &mut syn::File) -> Result<usize, String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_builder_send_gets_an_errors_section() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                pub struct A;
+                impl A {
+                    ///Sends a `GET` request.
+                    pub async fn send(self) -> Result<(), Error<()>> { todo!() }
+                    pub fn other(self) -> Self { self }
+                }
+            }
+            impl Client { pub async fn send(self) -> Result<(), ()> { todo!() } }
+        };
+        assert_eq!(super::document_send_errors(&mut file), 1);
+        let text = quote::quote!(#file).to_string();
+        assert!(text.contains("# Errors"), "{text}");
+        assert!(text.contains("Error::InvalidRequest"), "{text}");
+        assert_eq!(
+            text.matches("# Errors").count(),
+            1,
+            "only the builder's send"
+        );
+    }
     use super::*;
 
     #[test]

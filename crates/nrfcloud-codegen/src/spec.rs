@@ -25,6 +25,10 @@ pub fn openapi_version(doc: &Value) -> Option<&str> {
 }
 
 /// Parses JSON text and checks that it is an OpenAPI document (any version).
+///
+/// # Errors
+///
+/// [`SpecError`] for text that is not JSON or not an OpenAPI document.
 pub fn parse_json(text: &str) -> Result<Value, SpecError> {
     let doc: Value = serde_json::from_str(text)?;
     if openapi_version(&doc).is_none() {
@@ -34,6 +38,10 @@ pub fn parse_json(text: &str) -> Result<Value, SpecError> {
 }
 
 /// Checks that the document is OpenAPI 3.0.x, as progenitor requires.
+///
+/// # Errors
+///
+/// [`SpecError`] naming the version when it is not 3.0.x.
 pub fn check_version_30(doc: &Value) -> Result<(), SpecError> {
     match openapi_version(doc) {
         None => Err(SpecError::NotOpenApi),
@@ -43,12 +51,20 @@ pub fn check_version_30(doc: &Value) -> Result<(), SpecError> {
 }
 
 /// Converts a checked 3.0.x JSON document into `openapiv3` types.
+///
+/// # Errors
+///
+/// As [`check_version_30`], or [`SpecError`] when `openapiv3` cannot read the document.
 pub fn to_openapiv3(doc: &Value) -> Result<openapiv3::OpenAPI, SpecError> {
     check_version_30(doc)?;
     serde_json::from_value(doc.clone()).map_err(|e| SpecError::Invalid(e.to_string()))
 }
 
 /// Parses and checks a document that must already be 3.0.x (the committed snapshot, a fetch).
+///
+/// # Errors
+///
+/// As [`parse_json`] and [`to_openapiv3`].
 pub fn load_30(text: &str) -> Result<(Value, openapiv3::OpenAPI), SpecError> {
     let doc = parse_json(text)?;
     let api = to_openapiv3(&doc)?;

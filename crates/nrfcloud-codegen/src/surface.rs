@@ -11,6 +11,10 @@ use quote::ToTokens;
 use crate::operations::{OperationMeta, method_name};
 
 /// Summarises generated code; `ops` supplies method and path for each method name.
+///
+/// # Errors
+///
+/// The parse error of code that is not Rust.
 pub fn summarize(code: &str, ops: &[OperationMeta]) -> Result<String, String> {
     let file: syn::File = syn::parse_str(code).map_err(|e| e.to_string())?;
     let mut client_methods: Vec<(String, String)> = Vec::new(); // (method, builder struct)

@@ -497,6 +497,10 @@ fn doc_attr(text: &str) -> String {
 
 /// Rust source of the operations layer for the wrapper crate (formatted). `paginated` and
 /// `transformable` are builder names (see [`crate::pagination`] and [`crate::sendable`]).
+///
+/// # Errors
+///
+/// The parse error of code that is not Rust, or a builder the layer cannot forward.
 pub fn generate(
     code_text: &str,
     ops: &[OperationMeta],

@@ -69,6 +69,7 @@
 //! [`Arc`]: std::sync::Arc
 
 #![warn(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 mod convert;
 mod error;

@@ -62,6 +62,10 @@ impl KeyPair {
     }
 
     /// Reads a private key in PEM: PKCS#8 (`BEGIN PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`).
+    ///
+    /// # Errors
+    ///
+    /// Why the text is not a P-256 private key in either form.
     pub fn from_private_key_pem(pem: &str) -> Result<Self, String> {
         if let Ok(signing) = SigningKey::from_pkcs8_pem(pem) {
             return Ok(Self { signing });

@@ -71,6 +71,7 @@
 //!   and at most 1,024 connections served at once (more wait to be accepted).
 
 #![warn(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 mod agnss;
 mod app;

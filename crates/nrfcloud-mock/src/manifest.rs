@@ -44,6 +44,11 @@ pub(crate) struct BundleContents {
 /// let limits = nrfcloud_mock::BundleLimits::default();
 /// assert!(nrfcloud_mock::check_firmware_bundle(b"not a zip", &limits).is_err());
 /// ```
+///
+/// # Errors
+///
+/// The reason the server would give in its 400/422 answer: not a zip, past `limits`, no valid
+/// `manifest.json`, a file the manifest names missing.
 pub fn check_firmware_bundle(
     zip: &[u8],
     limits: &BundleLimits,

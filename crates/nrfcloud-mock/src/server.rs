@@ -59,11 +59,19 @@ struct ConnectionCount {
 
 impl MockServer {
     /// Starts a server with the default [`MockConfig`] on a free loopback port.
+    ///
+    /// # Errors
+    ///
+    /// As [`MockServer::start_with`].
     pub async fn start() -> io::Result<Self> {
         Self::start_with(MockConfig::default()).await
     }
 
     /// Starts a server with `config`.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error when the port cannot be bound.
     pub async fn start_with(config: MockConfig) -> io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", config.port)).await?;
         let base_url = format!("http://{}", listener.local_addr()?);

@@ -245,6 +245,12 @@ impl ClientBuilder {
     }
 
     /// Checks everything and builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a base URL that is not an absolute `http(s)` URL, a user
+    /// agent that cannot be a header, or an HTTP client that cannot be built (TLS setup);
+    /// [`Error::Credentials`] for a credential that cannot go into a header.
     pub fn build(self) -> Result<Client, Error> {
         let trimmed = normalize_base_url(&self.base_url);
         if !trimmed.contains("://") {

@@ -27,6 +27,11 @@ pub struct DeviceKey(Arc<JwtMinter>);
 
 impl DeviceKey {
     /// Reads the device's P-256 private key (PEM: PKCS#8 or SEC1). Tokens live 1 hour.
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialError::BadKey`] for a PEM that is not a P-256 private key (the key is never
+    /// shown).
     pub fn from_pem(
         device_id: impl Into<String>,
         private_key_pem: &str,
@@ -35,6 +40,11 @@ impl DeviceKey {
     }
 
     /// As [`DeviceKey::from_pem`], with a token lifetime of at most 7 days.
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialError::BadKey`] for a PEM that is not a P-256 private key or a lifetime of 0
+    /// or over 7 days.
     pub fn with_lifetime(
         device_id: impl Into<String>,
         private_key_pem: &str,
@@ -82,6 +92,11 @@ pub struct ServiceKey(Arc<JwtMinter>);
 impl ServiceKey {
     /// Reads the service key's private key (PEM). `team_id` is `team.tenantId` of
     /// FetchAccountInfo. Tokens live 1 hour.
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialError::BadKey`] for a PEM that is not a P-256 private key (the key is never
+    /// shown).
     pub fn from_pem(
         team_id: impl Into<String>,
         private_key_pem: &str,
@@ -95,6 +110,11 @@ impl ServiceKey {
     }
 
     /// As [`ServiceKey::from_pem`], acting for one device (`sub`), with a given lifetime.
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialError::BadKey`] for a PEM that is not a P-256 private key or a lifetime of 0
+    /// or over 7 days.
     pub fn for_device(
         team_id: impl Into<String>,
         device_id: impl Into<String>,

@@ -111,6 +111,11 @@ impl DownloadLimits {
 /// `host` is "protocol agnostic" in the API (e.g. `pgnss.nrfcloud.com`): HTTPS is used unless
 /// it names `http://` or `https://` itself. Slashes between the two parts are normalised, and
 /// `path` is percent-encoded segment by segment (a `?` or `#` in it stays part of the path).
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for an empty host, or a host and path that do not make an `http(s)`
+/// URL.
 pub fn prediction_url(host: &str, path: &str) -> Result<Url, Error> {
     let host = host.trim();
     if host.is_empty() {
@@ -158,7 +163,9 @@ impl Client {
     /// (at most the client's [`max_response_bytes`](crate::ClientBuilder::max_response_bytes);
     /// [`Client::download_to`] streams instead and takes other limits).
     ///
-    /// Errors: as [`Client::download_to`], but a body over the limit is
+    /// # Errors
+    ///
+    /// as [`Client::download_to`], but a body over the limit is
     /// [`Error::ResponseTooLarge`].
     pub async fn download_url(&self, url: &str) -> Result<Bytes, Error> {
         let parsed = parse_download_url(url)?;
@@ -177,7 +184,9 @@ impl Client {
     /// (shorter than `expected_len` or the `Content-Length` fails). After an error the writer
     /// may hold part of the body: discard it.
     ///
-    /// Errors: [`Error::InvalidInput`] for a URL that is not `http(s)` or has a user name or
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a URL that is not `http(s)` or has a user name or
     /// password, or an `expected_len` over `max_bytes` (nothing is sent); [`Error::Api`] for a
     /// non-2xx answer, with the first 16 KiB of its body (e.g. an S3 XML error;
     /// [`Error::is_not_found`] for 404); [`Error::Decode`] for a size that breaks the limits;
@@ -415,6 +424,12 @@ impl crate::location::LocationHandler<'_> {
     /// client's [`max_response_bytes`](crate::ClientBuilder::max_response_bytes): a larger
     /// file is [`Error::ResponseTooLarge`]). Use [`Client::download_to`] with the
     /// [`prediction_url`] to stream it instead.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::download_url`]: [`Error::InvalidInput`] for a `{host, path}` that is not an
+    /// `http(s)` URL (nothing is sent), [`Error::Api`] for a non-2xx answer,
+    /// [`Error::ResponseTooLarge`], [`Error::Timeout`] and [`Error::Transport`].
     pub async fn pgps(
         &self,
         location: &types::GetPredictedAssistanceDataResponse,

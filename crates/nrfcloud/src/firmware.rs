@@ -163,11 +163,21 @@ impl FirmwareBundle {
     /// assert_eq!(read.manifest()["files"][0]["size"], 2);
     /// # Ok::<(), nrfcloud::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`FirmwareBundle::from_zip_with_limits`] with the default [`BundleLimits`].
     pub fn from_zip(zip: &[u8]) -> Result<Self, Error> {
         Self::from_zip_with_limits(zip, BundleLimits::default())
     }
 
     /// As [`FirmwareBundle::from_zip`], within `limits` (which the bundle keeps).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a file that is not a zip, an entry or total size past
+    /// `limits`, a missing or invalid `manifest.json`, or a manifest naming files the zip
+    /// lacks.
     pub fn from_zip_with_limits(zip: &[u8], limits: BundleLimits) -> Result<Self, Error> {
         let bad =
             |field: &str, reason: String| Error::invalid(Some("UploadFirmware"), field, reason);
@@ -357,6 +367,11 @@ impl FirmwareBundle {
     }
 
     /// Checks the documentation's rules.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the first field that breaks a rule (firmware type,
+    /// version, file names and sizes).
     pub fn validate(&self) -> Result<(), Error> {
         let bad = |field: &str, reason: String| {
             Err(Error::invalid(Some("UploadFirmware"), field, reason))
@@ -466,6 +481,11 @@ impl FirmwareBundle {
     }
 
     /// Writes the zip (manifest first, then the files).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when [`FirmwareBundle::validate`] refuses the bundle, or the zip
+    /// cannot be written.
     pub fn to_zip(&self) -> Result<Vec<u8>, Error> {
         self.validate()?;
         let zip_err = |e: &dyn std::fmt::Display| {
@@ -594,6 +614,15 @@ impl Client {
 
 impl FirmwareHandler<'_> {
     /// Checks and uploads a bundle as a raw zip (`Content-Type: application/zip`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the bundle is invalid or over the upload limit (nothing is
+    /// sent); else those of UploadFirmware: [`Error::Api`] for an error answer (its nRF code in
+    /// [`ApiError::code`](crate::ApiError::code)); [`Error::Credentials`] when the client holds
+    /// no credential the operation accepts (nothing is sent); [`Error::Timeout`] and
+    /// [`Error::Transport`] when the request fails; [`Error::Decode`] for an answer that is not
+    /// the documented body.
     pub async fn upload(&self, bundle: &FirmwareBundle) -> Result<UploadedFirmware, Error> {
         let zip = bundle.to_zip()?;
         self.upload_zip(zip).await
@@ -601,6 +630,15 @@ impl FirmwareHandler<'_> {
 
     /// Uploads a zip made elsewhere, checked only for size: the bytes go as they are. To check
     /// one first (manifest, names, unpacked sizes), read it with [`FirmwareBundle::from_zip`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when the zip is not a valid bundle or is over the upload limit
+    /// (nothing is sent); else those of UploadFirmware: [`Error::Api`] for an error answer (its
+    /// nRF code in [`ApiError::code`](crate::ApiError::code)); [`Error::Credentials`] when the
+    /// client holds no credential the operation accepts (nothing is sent); [`Error::Timeout`]
+    /// and [`Error::Transport`] when the request fails; [`Error::Decode`] for an answer that is
+    /// not the documented body.
     pub async fn upload_zip(&self, zip: Vec<u8>) -> Result<UploadedFirmware, Error> {
         if zip.len() > MAX_BUNDLE_BYTES {
             return Err(Error::invalid(

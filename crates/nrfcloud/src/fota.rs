@@ -171,6 +171,16 @@ impl Client {
 
 impl FotaHandler<'_> {
     /// Creates a job; returns its id.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a job that breaks a rule of the API (no target, more than
+    /// 100 devices, an invalid id; nothing is sent); else those of CreateFOTAJob:
+    /// [`Error::Api`] for an error answer (its nRF code in
+    /// [`ApiError::code`](crate::ApiError::code)); [`Error::Credentials`] when the client holds
+    /// no credential the operation accepts (nothing is sent); [`Error::Timeout`] and
+    /// [`Error::Transport`] when the request fails; [`Error::Decode`] for an answer that is not
+    /// the documented body.
     pub async fn create(&self, job: &FotaJob) -> Result<String, Error> {
         let body = job.body()?;
         let created = self
@@ -184,12 +194,30 @@ impl FotaHandler<'_> {
     }
 
     /// Starts a job created with `auto_apply: false`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a job id that is not a UUID (nothing is sent); else those of
+    /// ApplyFOTAJob: [`Error::Api`] for an error answer (its nRF code in
+    /// [`ApiError::code`](crate::ApiError::code)); [`Error::Credentials`] when the client holds
+    /// no credential the operation accepts (nothing is sent); [`Error::Timeout`] and
+    /// [`Error::Transport`] when the request fails; [`Error::Decode`] for an answer that is not
+    /// the documented body.
     pub async fn apply(&self, job_id: &str) -> Result<(), Error> {
         let id = job_id_of(job_id)?;
         self.client.api().apply_fota_job().job_id(id).send().await
     }
 
     /// Cancels a job.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a job id that is not a UUID (nothing is sent); else those of
+    /// CancelFOTAJob: [`Error::Api`] for an error answer (its nRF code in
+    /// [`ApiError::code`](crate::ApiError::code)); [`Error::Credentials`] when the client holds
+    /// no credential the operation accepts (nothing is sent); [`Error::Timeout`] and
+    /// [`Error::Transport`] when the request fails; [`Error::Decode`] for an answer that is not
+    /// the documented body.
     pub async fn cancel(&self, job_id: &str, reason: Option<&str>) -> Result<(), Error> {
         let id = job_id_of(job_id)?;
         let request = self.client.api().cancel_fota_job().job_id(id);
@@ -200,6 +228,15 @@ impl FotaHandler<'_> {
     }
 
     /// The job's current state.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a job id that is not a UUID (nothing is sent); else those of
+    /// FetchFOTAJob: [`Error::Api`] for an error answer (its nRF code in
+    /// [`ApiError::code`](crate::ApiError::code)); [`Error::Credentials`] when the client holds
+    /// no credential the operation accepts (nothing is sent); [`Error::Timeout`] and
+    /// [`Error::Transport`] when the request fails; [`Error::Decode`] for an answer that is not
+    /// the documented body.
     pub async fn state(&self, job_id: &str) -> Result<JobState, Error> {
         let id = job_id_of(job_id)?;
         let job = self.client.api().fetch_fota_job().job_id(id).send().await?;
@@ -211,6 +248,11 @@ impl FotaHandler<'_> {
     }
 
     /// Polls until the job reaches a terminal status, calling `on_progress` with each state.
+    ///
+    /// # Errors
+    ///
+    /// As [`FotaHandler::state`] for each poll; [`Error::Timeout`] (operation `FetchFOTAJob`)
+    /// when [`WaitOptions::timeout`] passes before a terminal status.
     pub async fn wait(
         &self,
         job_id: &str,

@@ -697,6 +697,11 @@ impl GroundFix {
 
     /// Checks the rules of the [module docs](crate::ground_fix); the first broken one is an
     /// [`Error::InvalidInput`] naming its field.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the first field outside the API's rules (cell ids,
+    /// ranges, MAC addresses, counts).
     pub fn validate(&self) -> Result<(), Error> {
         let mut cells = 0;
         for (key, list) in self.cell_lists() {
@@ -741,12 +746,20 @@ impl GroundFix {
     }
 
     /// The body as JSON, after [`GroundFix::validate`].
+    ///
+    /// # Errors
+    ///
+    /// As [`GroundFix::validate`].
     pub fn to_json(&self) -> Result<Value, Error> {
         self.validate()?;
         serde_json::to_value(self).map_err(|e| invalid("body", e.to_string()))
     }
 
     /// The body exactly as [`LocationHandler::ground_fix`](crate::LocationHandler::ground_fix) sends it, after [`GroundFix::validate`].
+    ///
+    /// # Errors
+    ///
+    /// As [`GroundFix::validate`].
     pub fn to_vec(&self) -> Result<Vec<u8>, Error> {
         self.validate()?;
         serde_json::to_vec(self).map_err(|e| invalid("body", e.to_string()))
@@ -756,6 +769,11 @@ impl GroundFix {
     /// the same JSON document on the wire. Both Wi-Fi forms are read. Fields the API document
     /// does not define, values of the wrong JSON type and integers that do not fit their field
     /// are errors naming the field; the ranges are checked by [`GroundFix::validate`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a body that is not a GetLocationFromCellsOrWifiNetworks
+    /// request or breaks its rules.
     pub fn from_json(body: &Value) -> Result<GroundFix, Error> {
         let map = body
             .as_object()
@@ -1116,7 +1134,9 @@ impl crate::location::LocationHandler<'_> {
     /// Sends a ground fix (GetLocationFromCellsOrWifiNetworks) after checking it (see the
     /// [module docs](crate::ground_fix)), and returns the location.
     ///
-    /// Errors: [`Error::InvalidInput`] for a request that breaks a rule (nothing is sent);
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a request that breaks a rule (nothing is sent);
     /// [`Error::Credentials`] without a JWT or evaluation token; [`Error::Api`] (e.g. 404 with
     /// `fallback(false)` and no precise fix, 422 for what the service rejects);
     /// [`Error::Decode`] for an unreadable answer; [`Error::Timeout`], [`Error::Transport`].
@@ -1134,6 +1154,10 @@ impl crate::location::LocationHandler<'_> {
 
     /// As [`LocationHandler::ground_fix`](crate::LocationHandler::ground_fix) with `doReply=false`: the service stores the location (in
     /// the device's location history) and answers without a body.
+    ///
+    /// # Errors
+    ///
+    /// As [`LocationHandler::ground_fix`](crate::LocationHandler::ground_fix).
     pub async fn ground_fix_without_reply(
         &self,
         fix: &GroundFix,

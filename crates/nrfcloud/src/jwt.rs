@@ -50,6 +50,11 @@ impl std::fmt::Debug for Es256Key {
 impl Es256Key {
     /// Reads a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`),
     /// on the P-256 curve. `what` names the key in errors ("device key", "service key").
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialError::BadKey`] for a PEM that is not a P-256 private key (PKCS#8 or SEC1);
+    /// the key is never shown.
     pub fn from_pem(pem: &str, what: &'static str) -> Result<Self, CredentialError> {
         let bad = |reason: &str| CredentialError::BadKey {
             what,
@@ -142,6 +147,10 @@ impl JwtMinter {
 
     /// Sets the token lifetime; at most [`MAX_LIFETIME`], at least one second. The refresh
     /// margin is capped at half of it, so a short-lived token is still reused for a while.
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialError::BadKey`] for a lifetime of 0 or over 7 days.
     pub fn with_lifetime(mut self, lifetime: Duration) -> Result<Self, CredentialError> {
         if lifetime > MAX_LIFETIME || lifetime < Duration::from_secs(1) {
             return Err(CredentialError::BadToken {

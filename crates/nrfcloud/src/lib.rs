@@ -26,6 +26,7 @@
 //! [`types`] (the raw crate's feature of the same name).
 
 #![warn(missing_docs)]
+#![warn(clippy::missing_errors_doc)]
 
 /// The README's Rust snippets, compiled as doc tests (only when testing docs).
 #[cfg(doctest)]

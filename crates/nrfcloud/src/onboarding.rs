@@ -114,6 +114,11 @@ impl OnboardingRow {
     }
 
     /// Checks every field against the documentation's patterns. The error names the field.
+    ///
+    /// # Errors
+    ///
+    /// [`FieldError`] naming the first field that breaks a rule of the documentation's CSV
+    /// (device id, tags, firmware types, credential).
     pub fn validate(&self) -> Result<(), FieldError> {
         check_device_id(&self.device_id)?;
         if let Some(s) = &self.sub_type {
@@ -285,6 +290,11 @@ pub enum BulkKind {
 
 /// Writes OnboardDevices CSV: the default column order without a header row, or with a header
 /// row when any row uses an onboarding token. Rows are checked first.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] naming the first row and field that [`OnboardingRow::validate`]
+/// refuses.
 pub fn onboarding_csv(rows: &[OnboardingRow]) -> Result<String, Error> {
     check_rows(rows)?;
     let with_token = rows
@@ -320,6 +330,10 @@ pub fn onboarding_csv(rows: &[OnboardingRow]) -> Result<String, Error> {
 }
 
 /// Writes RegisterPublicKeys / RegisterCertificates CSV: `deviceId,"pem"`, no header row.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for an invalid device id or a PEM that is not one `label` block.
 pub fn key_csv(rows: &[(String, String)], label: &str) -> Result<String, Error> {
     for (i, (id, pem)) in rows.iter().enumerate() {
         let at = |e: FieldError| Error::invalid(None, format!("rows[{i}].{}", e.field), e.reason);
@@ -611,6 +625,16 @@ impl Client {
 
 impl OnboardingHandler<'_> {
     /// Onboards any number of devices (OnboardDevices), 1,000 rows per request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for the first invalid row (nothing is sent); else those of
+    /// OnboardDevices and FetchBulkOpsRequest: [`Error::Api`] for an error answer (its nRF code
+    /// in [`ApiError::code`](crate::ApiError::code)); [`Error::Credentials`] when the client
+    /// holds no credential the operation accepts (nothing is sent); [`Error::Timeout`] and
+    /// [`Error::Transport`] when the request fails; [`Error::Decode`] for an answer that is not
+    /// the documented body. Rows the server refused are not errors: they are in the
+    /// [`BulkReport`].
     pub async fn devices(
         &self,
         rows: Vec<OnboardingRow>,
@@ -634,6 +658,15 @@ impl OnboardingHandler<'_> {
     /// row (the CSV's `certificate` and `onboardingToken` columns) before anything is sent; a
     /// [`DeviceCredential::PublicKey`] is refused, since OnboardDevice takes none (register
     /// keys with [`register_public_keys`](OnboardingHandler::public_keys)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an invalid row or a public-key credential (nothing is sent);
+    /// else those of OnboardDevice: [`Error::Api`] for an error answer (its nRF code in
+    /// [`ApiError::code`](crate::ApiError::code)); [`Error::Credentials`] when the client holds
+    /// no credential the operation accepts (nothing is sent); [`Error::Timeout`] and
+    /// [`Error::Transport`] when the request fails; [`Error::Decode`] for an answer that is not
+    /// the documented body.
     pub async fn device(&self, row: &OnboardingRow) -> Result<(), Error> {
         let body = onboard_device_body(row)?;
         let id: types::DeviceId = row
@@ -650,6 +683,10 @@ impl OnboardingHandler<'_> {
     }
 
     /// Registers device public keys (RegisterPublicKeys): `(device id, PEM)` pairs.
+    ///
+    /// # Errors
+    ///
+    /// As [`OnboardingHandler::devices`], for RegisterPublicKeys.
     pub async fn public_keys(
         &self,
         rows: Vec<(String, String)>,
@@ -660,6 +697,10 @@ impl OnboardingHandler<'_> {
     }
 
     /// Registers device certificates (RegisterCertificates): `(device id, PEM)` pairs.
+    ///
+    /// # Errors
+    ///
+    /// As [`OnboardingHandler::devices`], for RegisterCertificates.
     pub async fn certificates(
         &self,
         rows: Vec<(String, String)>,
@@ -795,6 +836,15 @@ impl OnboardingHandler<'_> {
     }
 
     /// Polls a bulk-ops request with backoff until it is SUCCEEDED or FAILED.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a request id that is not a ULID; those of
+    /// FetchBulkOpsRequest for each poll: [`Error::Api`] for an error answer (its nRF code in
+    /// [`ApiError::code`](crate::ApiError::code)); [`Error::Credentials`] when the client holds
+    /// no credential the operation accepts (nothing is sent); [`Error::Timeout`] and
+    /// [`Error::Transport`] when the request fails; [`Error::Decode`] for an answer that is not
+    /// the documented body. [`Error::Timeout`] when [`BulkOptions::timeout`] passes first.
     pub async fn wait(
         &self,
         request_id: &str,

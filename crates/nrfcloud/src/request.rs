@@ -124,6 +124,16 @@ where
 {
     /// Sends the request; the success body (`()` for empty answers, a
     /// [`ByteStream`](crate::ByteStream) for binary downloads).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a parameter a setter refused, or a `page_limit` outside
+    /// 1..=100 (nothing is sent); [`Error::Api`] for an error answer (its nRF code in
+    /// [`ApiError::code`](crate::ApiError::code)); [`Error::Credentials`] when the client holds
+    /// no credential the operation accepts (nothing is sent); [`Error::Timeout`] and
+    /// [`Error::Transport`] when the request fails; [`Error::Decode`] for an answer that is not
+    /// the documented body. [`Error::ResponseTooLarge`] past the client's size limit;
+    /// [`Error::CrossOriginRedirect`] and [`Error::ResponseHeadTooLarge`] for a hostile server.
     pub fn send(self) -> impl Future<Output = Result<B::Response, Error>> + Send + 'a {
         let call = self.send_response();
         async move { call.await.map(ResponseValue::into_inner) }
@@ -131,6 +141,10 @@ where
 
     /// As [`Request::send`], keeping the status and headers (e.g. `Content-Length` of a HEAD,
     /// `Content-Range` of a 206).
+    ///
+    /// # Errors
+    ///
+    /// As [`Request::send`].
     pub fn send_response(
         self,
     ) -> impl Future<Output = Result<ResponseValue<B::Response>, Error>> + Send + 'a {

@@ -139,11 +139,19 @@ pub const FIXUPS: &[Fixup] = &[
 ];
 
 /// Runs every fixup over `doc`, in order.
+///
+/// # Errors
+///
+/// [`FixupError`] naming the fixup whose target no longer has the expected shape.
 pub fn apply_all(doc: &mut Value) -> Result<FixupReport, FixupError> {
     apply(doc, FIXUPS)
 }
 
 /// Runs the given fixups over `doc`, in order (tests run them one at a time).
+///
+/// # Errors
+///
+/// As [`apply_all`].
 pub fn apply(doc: &mut Value, fixups: &[Fixup]) -> Result<FixupReport, FixupError> {
     let mut log = Rewrites::default();
     let mut no_ops = Vec::new();

@@ -119,7 +119,9 @@ impl crate::location::LocationHandler<'_> {
     /// (GetAssistanceDataSize, with the body's fields as query parameters), then `Range`d
     /// fragments (GetAssistanceData), joined. See the [module docs](crate::agnss).
     ///
-    /// Errors: those of the calls (e.g. [`Error::Api`] with nRF code 41600 for a range the
+    /// # Errors
+    ///
+    /// those of the calls (e.g. [`Error::Api`] with nRF code 41600 for a range the
     /// server cannot satisfy); [`Error::Decode`] for bad or inconsistent ranges, a size over
     /// [`AgnssDownload::max_size`], or, with [`AgnssDownload::validate`], invalid data;
     /// [`Error::LimitExceeded`] past [`AgnssDownload::min_fragment_size`]'s number of

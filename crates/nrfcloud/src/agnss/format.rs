@@ -292,6 +292,11 @@ impl AgnssParseError {
 
 impl AgnssData {
     /// Parses and validates a buffer of schema version 1 (see the [module docs](crate::agnss)).
+    ///
+    /// # Errors
+    ///
+    /// [`AgnssParseError`] for a buffer that is not schema version 1 (its offset and cause);
+    /// [`AgnssParseError::Legacy`] when it is an older, replaced format.
     pub fn parse(bytes: &[u8]) -> Result<AgnssData, AgnssParseError> {
         parse_structure(bytes).map_err(|cause| match legacy_signature(bytes) {
             Some((replaced, high)) => AgnssParseError::Legacy {

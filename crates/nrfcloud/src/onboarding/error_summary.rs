@@ -67,6 +67,11 @@ pub struct SummaryFormatError {
 /// Reads an error summary and maps its entries to `row_ids`, the device ids of the
 /// request's data rows in the order they were sent, keeping at most `max_unmapped` entries
 /// that name no row. Never panics; see the module docs.
+///
+/// # Errors
+///
+/// [`SummaryFormatError`] when the file is in neither known format; the caller keeps the raw
+/// text.
 pub fn read_error_summary(
     bytes: &[u8],
     row_ids: &[String],
