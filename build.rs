@@ -104,6 +104,11 @@ fn main() {
     let layer = out.join("wrapper_layer.rs");
     write(&layer, &generated.wrapper_layer);
     println!("cargo::metadata=wrapper_layer={}", layer.display());
+    // The generated code, for the wrapper's tests (public type names must not clash).
+    println!(
+        "cargo::metadata=generated_code={}",
+        out.join("codegen.rs").display()
+    );
     write(
         &out.join("fixups.txt"),
         &format!("applied: {applied}\nno-ops: {no_ops}\n"),

@@ -9,4 +9,10 @@ fn main() {
         panic!("{KEY} is not set: nrfcloud-api's build script exports the operations layer");
     };
     println!("cargo::rustc-env=NRFCLOUD_OPERATIONS_LAYER={path}");
+    // The generated code itself, read by `tests/names.rs` (no two public types share a name).
+    const CODE: &str = "DEP_NRFCLOUD_API_GENERATED_CODE";
+    println!("cargo::rerun-if-env-changed={CODE}");
+    if let Ok(path) = std::env::var(CODE) {
+        println!("cargo::rustc-env=NRFCLOUD_GENERATED_CODE={path}");
+    }
 }

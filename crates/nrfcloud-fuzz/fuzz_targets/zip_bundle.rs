@@ -67,7 +67,7 @@ fuzz_target!(|data: &[u8]| {
     let limits = limits(*selector);
     let zip = if form & 1 == 0 { rest.to_vec() } else { described_zip(rest) };
 
-    let mock_limits = nrfcloud_mock::BundleLimits {
+    let mock_limits = nrfcloud_mock::BundleRules {
         max_entries: limits.max_entries,
         max_manifest_bytes: limits.max_manifest_bytes,
         max_file_bytes: limits.max_file_bytes,

@@ -1,4 +1,4 @@
-//! A firmware bundle's zip, opened within [`BundleLimits`]: the entries are counted and their
+//! A firmware bundle's zip, opened within [`BundleRules`]: the entries are counted and their
 //! names checked (no duplicates, no `.` or `..` segment, no absolute path, backslash or control
 //! character) before anything is inflated, and an entry is inflated only up to a byte budget,
 //! counting the bytes as they come (the sizes a zip declares are not trusted).
@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::io::{Cursor, Read};
 
-use crate::limits::BundleLimits;
+use crate::limits::BundleRules;
 
 /// The central directory's file header signature.
 const CENTRAL_HEADER: &[u8; 4] = b"PK\x01\x02";
@@ -32,7 +32,7 @@ pub(crate) enum ReadError {
 impl<'a> BundleZip<'a> {
     /// Opens `bytes`, refusing more than `limits.max_entries` entries, duplicate names and
     /// names that are paths out of the bundle.
-    pub(crate) fn open(bytes: &'a [u8], limits: &BundleLimits) -> Result<Self, String> {
+    pub(crate) fn open(bytes: &'a [u8], limits: &BundleRules) -> Result<Self, String> {
         let archive = zip::ZipArchive::new(Cursor::new(bytes))
             .map_err(|e| format!("the bundle is not a valid zip file ({e})"))?;
         let names = central_names(bytes, archive.central_directory_start())?;
@@ -175,25 +175,25 @@ mod tests {
     #[test]
     fn entries_are_counted_from_the_central_directory() {
         let bytes = zip(&[("a.bin", b"a"), ("b.bin", b"b"), ("c.bin", b"c")]);
-        let limits = BundleLimits {
+        let limits = BundleRules {
             max_entries: 2,
-            ..BundleLimits::default()
+            ..BundleRules::default()
         };
         let err = BundleZip::open(&bytes, &limits).err().expect("refused");
         assert!(
             err.contains("3 entries") && err.contains("max_entries"),
             "{err}"
         );
-        assert!(BundleZip::open(&bytes, &BundleLimits::default()).is_ok());
+        assert!(BundleZip::open(&bytes, &BundleRules::default()).is_ok());
     }
 
     #[test]
     fn data_before_the_zip_does_not_hide_its_entries() {
         let mut bytes = vec![0u8; 100];
         bytes.extend(zip(&[("a.bin", b"a"), ("b.bin", b"b")]));
-        let limits = BundleLimits {
+        let limits = BundleRules {
             max_entries: 1,
-            ..BundleLimits::default()
+            ..BundleRules::default()
         };
         assert!(BundleZip::open(&bytes, &limits).is_err());
     }
@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn entries_are_read_within_their_budget() {
         let bytes = zip(&[("a.bin", &[7u8; 100])]);
-        let mut z = BundleZip::open(&bytes, &BundleLimits::default()).expect("opens");
+        let mut z = BundleZip::open(&bytes, &BundleRules::default()).expect("opens");
         assert_eq!(
             z.read("a.bin", 100).expect("fits").map(|b| b.len()),
             Some(100)
@@ -222,11 +222,11 @@ mod tests {
         ] {
             let bytes = zip(&[(name, b"a")]);
             assert!(
-                BundleZip::open(&bytes, &BundleLimits::default()).is_err(),
+                BundleZip::open(&bytes, &BundleRules::default()).is_err(),
                 "{name}"
             );
         }
-        assert!(BundleZip::open(&zip(&[("dir/a.bin", b"a")]), &BundleLimits::default()).is_ok());
+        assert!(BundleZip::open(&zip(&[("dir/a.bin", b"a")]), &BundleRules::default()).is_ok());
         for name in ["", "a/b.bin", "a\\b.bin", ".", "..", "a\nb"] {
             assert!(file_name_problem(name).is_some(), "{name:?}");
         }

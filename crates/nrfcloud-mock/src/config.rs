@@ -9,7 +9,7 @@ use std::time::Duration;
 pub use nrfcloud_jsonata::EvalLimits;
 use serde_json::Value;
 
-use crate::limits::{BundleLimits, ConnectionLimits, JwtRules};
+use crate::limits::{BundleRules, ConnectionLimits, JwtRules};
 
 /// Applies a `transform` (JSONata) expression to the items of one response, within
 /// `limits` for the whole response (all items together): each result, in order, or the
@@ -58,7 +58,7 @@ pub struct MockConfig {
     pub connection_limits: ConnectionLimits,
     /// What one firmware upload may unpack to (defaults: 16 entries, a 64 KiB manifest,
     /// 999,999 bytes per file, 4 MiB in all).
-    pub bundle_limits: BundleLimits,
+    pub bundle_limits: BundleRules,
     /// The longest device JWT lifetime (7 days) and the clock leeway (60 s) for `iat`/`nbf`.
     pub jwt_rules: JwtRules,
     /// How long a bulk-ops request stays `IN_PROGRESS` before it completes (on the next request
@@ -104,7 +104,7 @@ impl Default for MockConfig {
             devices: 0,
             port: 0,
             connection_limits: ConnectionLimits::default(),
-            bundle_limits: BundleLimits::default(),
+            bundle_limits: BundleRules::default(),
             jwt_rules: JwtRules::default(),
             bulk_ops_delay: Duration::from_millis(200),
             fota_step: Duration::from_millis(500),

@@ -55,7 +55,7 @@
 //!
 //! Bounds on hostile clients (each with a default, set through [`MockConfig`]; the service's
 //! own bounds are not documented, so these are choices too):
-//! - a firmware bundle is read within [`BundleLimits`] (16 entries, a 64 KiB manifest, 999,999
+//! - a firmware bundle is read within [`BundleRules`] (16 entries, a 64 KiB manifest, 999,999
 //!   bytes per file, 4 MiB in all, counted while inflating); duplicate entry names, files the
 //!   manifest lists twice, manifest names with a path separator or dot segment, and zip
 //!   entries with a `.`/`..` segment, an absolute path, a backslash or a control character
@@ -110,7 +110,7 @@ pub use config::{
     DEFAULT_TRANSFORM_WORKERS, EvalLimits, MockConfig, TransformFn, jsonata_transform,
 };
 pub use faults::{Fault, FaultRule, Faults, Trigger, Truncation};
-pub use limits::{BundleLimits, ConnectionLimits, JwtRules, MAX_DEVICE_JWT_LIFETIME};
+pub use limits::{BundleRules, ConnectionLimits, JwtRules, MAX_DEVICE_JWT_LIFETIME};
 pub use manifest::check_firmware_bundle;
 pub use server::MockServer;
 pub use state::MockState;

@@ -15,7 +15,7 @@ pub const MAX_DEVICE_JWT_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600)
 ///
 /// A bundle past a bound is answered 422 / 42200, the message naming the bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BundleLimits {
+pub struct BundleRules {
     /// Entries in the zip, `manifest.json` included. Default: 16 (a bundle holds the manifest
     /// and one or two images).
     pub max_entries: usize,
@@ -30,7 +30,7 @@ pub struct BundleLimits {
     pub max_total_bytes: u64,
 }
 
-impl Default for BundleLimits {
+impl Default for BundleRules {
     fn default() -> Self {
         Self {
             max_entries: 16,

@@ -1,4 +1,4 @@
-//! Firmware bundles: reading the zip within [`BundleLimits`] and checking its `manifest.json`
+//! Firmware bundles: reading the zip within [`BundleRules`] and checking its `manifest.json`
 //! by the documentation's rules (`fwversion` pattern, `format-version` 1, a non-empty `files`
 //! list of distinct, plain `.bin` names of one type, or an init packet plus its image for
 //! Bluetooth LE, every file present). Only the manifest and the files it names are inflated.
@@ -10,7 +10,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::bundle_zip::{BundleZip, ReadError, file_name_problem, shown};
-use crate::limits::BundleLimits;
+use crate::limits::BundleRules;
 
 static FW_VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9._-]{1,60}$").expect("constant pattern compiles"));
@@ -41,7 +41,7 @@ pub(crate) struct BundleContents {
 /// the upload would be refused (the message of its 422 / 42200 answer).
 ///
 /// ```
-/// let limits = nrfcloud_mock::BundleLimits::default();
+/// let limits = nrfcloud_mock::BundleRules::default();
 /// assert!(nrfcloud_mock::check_firmware_bundle(b"not a zip", &limits).is_err());
 /// ```
 ///
@@ -51,7 +51,7 @@ pub(crate) struct BundleContents {
 /// `manifest.json`, a file the manifest names missing.
 pub fn check_firmware_bundle(
     zip: &[u8],
-    limits: &BundleLimits,
+    limits: &BundleRules,
 ) -> Result<Vec<(String, usize)>, String> {
     let bundle = read_bundle(zip, limits)?;
     Ok(bundle
@@ -64,7 +64,7 @@ pub fn check_firmware_bundle(
 /// Reads and checks a bundle zip within `limits`.
 pub(crate) fn read_bundle(
     zip_bytes: &[u8],
-    limits: &BundleLimits,
+    limits: &BundleRules,
 ) -> Result<BundleContents, String> {
     let mut archive = BundleZip::open(zip_bytes, limits)?;
     let manifest_text = match archive.read("manifest.json", limits.max_manifest_bytes) {
@@ -228,7 +228,7 @@ mod tests {
     use std::io::{Cursor, Write};
 
     fn read_bundle_default(zip: &[u8]) -> Result<BundleContents, String> {
-        read_bundle(zip, &BundleLimits::default())
+        read_bundle(zip, &BundleRules::default())
     }
 
     fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {

@@ -15,7 +15,7 @@ use crate::config::MockConfig;
 use crate::fota_engine::{Execution, Job};
 use crate::ids::{self, uuid_v4};
 use crate::keys::KeyPair;
-use crate::limits::{BundleLimits, JwtRules};
+use crate::limits::{BundleRules, JwtRules};
 use crate::model::{
     Alert, Anchor, Bundle, Contribution, Device, EvaluationToken, LocationRecord, ServiceKey,
     StoredFile, StoredMessage, TeamDevice,
@@ -30,7 +30,7 @@ pub(crate) struct Settings {
     pub(crate) user_id: String,
     pub(crate) base_url: String,
     /// What a firmware upload may unpack to.
-    pub(crate) bundle_limits: BundleLimits,
+    pub(crate) bundle_limits: BundleRules,
     /// The time rules for JWTs.
     pub(crate) jwt_rules: JwtRules,
     pub(crate) bulk_ops_delay: Duration,

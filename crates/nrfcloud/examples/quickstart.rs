@@ -21,7 +21,7 @@ use futures::TryStreamExt;
 use nrfcloud::agnss::AgnssDownload;
 use nrfcloud::firmware::{FileType, FirmwareBundle};
 use nrfcloud::fota::{FotaJob, FotaTarget, WaitOptions};
-use nrfcloud::ground_fix::{GroundFix, GroundFixOptions, LteCell};
+use nrfcloud::ground_fix::{GroundFix, GroundFixOptions, ServingCell};
 use nrfcloud::onboarding::{BulkOptions, DeviceCredential, OnboardingRow, Progress};
 use nrfcloud::{Client, DeviceKey, ServiceKey, Transform, types};
 use serde_json::{Map, Value};
@@ -262,7 +262,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .base_url(&base_url)
         .device_key(device_key)
         .build()?;
-    let cells = GroundFix::new().lte(LteCell::new(242, 2, 2305, 33703712).rsrp(-97));
+    let cells = GroundFix::new().lte(ServingCell::new(242, 2, 2305, 33703712).rsrp(-97));
     let fix = device
         .location()
         .ground_fix(&cells, &GroundFixOptions::new())

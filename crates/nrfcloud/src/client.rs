@@ -360,8 +360,8 @@ impl Client {
     /// The generated client underneath: the escape hatch for what [`Client::api`] does not
     /// cover. Its calls still go through this client's middleware (credentials, retries,
     /// tracing, the size limit) but answer progenitor's error type, and a refused credential
-    /// is only a message (`nrfcloud_api::Error::Custom`).
-    pub fn raw(&self) -> &nrfcloud_api::Client {
+    /// is only a message ([`RawError::Custom`](crate::api::RawError::Custom)).
+    pub fn raw(&self) -> &crate::api::RawClient {
         &self.inner.raw
     }
 

@@ -3,18 +3,18 @@
 //!
 //! ```no_run
 //! # async fn f(client: nrfcloud::Client) -> Result<(), nrfcloud::Error> {
-//! use nrfcloud::ground_fix::{AccessPoint, GroundFix, GroundFixOptions, LteCell, NeighbourCell};
+//! use nrfcloud::ground_fix::{WifiAccessPoint, GroundFix, GroundFixOptions, ServingCell, NeighbourCell};
 //!
 //! let fix = GroundFix::new()
 //!     .lte(
-//!         LteCell::new(242, 2, 2305, 33703712)
+//!         ServingCell::new(242, 2, 2305, 33703712)
 //!             .earfcn(6300)
 //!             .rsrp(-97)
 //!             .rsrq(-9)
 //!             .neighbour(NeighbourCell::new(6300, 426).rsrp(-104).rsrq(-18)),
 //!     )
-//!     .wifi(AccessPoint::new("40:01:7a:c9:10:22").signal_strength(-42))
-//!     .wifi(AccessPoint::new("80-E0-1D-2A-92-F2").ssid("office").frequency(2412));
+//!     .wifi(WifiAccessPoint::new("40:01:7a:c9:10:22").signal_strength(-42))
+//!     .wifi(WifiAccessPoint::new("80-E0-1D-2A-92-F2").ssid("office").frequency(2412));
 //! let location = client.location().ground_fix(&fix, &GroundFixOptions::new().hi_conf(true)).await?;
 //! println!("{} {} ±{} m", location.lat.0, location.lon.0, location.uncertainty.0);
 //! # Ok(()) }
@@ -166,7 +166,7 @@ impl Serialize for Number {
 
 /// A Mobile Network Code: a number, or a string of digits that keeps leading zeros (`"001"`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Mnc {
+pub enum MobileNetworkCode {
     /// Sent as a JSON number (0–999 to be valid).
     Number(i64),
     /// Sent as a JSON string (2 or 3 digits to be valid).
@@ -175,32 +175,32 @@ pub enum Mnc {
 
 macro_rules! mnc_from_int {
     ($($t:ty),*) => {$(
-        impl From<$t> for Mnc {
+        impl From<$t> for MobileNetworkCode {
             fn from(v: $t) -> Self {
-                Mnc::Number(i64::from(v))
+                MobileNetworkCode::Number(i64::from(v))
             }
         }
     )*};
 }
 mnc_from_int!(u8, u16, u32, i32, i64);
 
-impl From<&str> for Mnc {
+impl From<&str> for MobileNetworkCode {
     fn from(v: &str) -> Self {
-        Mnc::Text(v.to_owned())
+        MobileNetworkCode::Text(v.to_owned())
     }
 }
 
-impl From<String> for Mnc {
+impl From<String> for MobileNetworkCode {
     fn from(v: String) -> Self {
-        Mnc::Text(v)
+        MobileNetworkCode::Text(v)
     }
 }
 
-impl Serialize for Mnc {
+impl Serialize for MobileNetworkCode {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Mnc::Number(n) => s.serialize_i64(*n),
-            Mnc::Text(t) => s.serialize_str(t),
+            MobileNetworkCode::Number(n) => s.serialize_i64(*n),
+            MobileNetworkCode::Text(t) => s.serialize_str(t),
         }
     }
 }
@@ -209,11 +209,11 @@ impl Serialize for Mnc {
 /// `nbiot` cells).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
-pub struct LteCell {
+pub struct ServingCell {
     /// Mobile Country Code, 0–999.
     pub mcc: u16,
     /// Mobile Network Code.
-    pub mnc: Mnc,
+    pub mnc: MobileNetworkCode,
     /// E-UTRA Cell Identifier, 0–268435455.
     pub eci: u32,
     /// Tracking Area Code, 0–65535.
@@ -238,10 +238,10 @@ pub struct LteCell {
     pub nmr: Option<Vec<NeighbourCell>>,
 }
 
-impl LteCell {
+impl ServingCell {
     /// A cell with its required fields.
-    pub fn new(mcc: u16, mnc: impl Into<Mnc>, tac: u32, eci: u32) -> Self {
-        LteCell {
+    pub fn new(mcc: u16, mnc: impl Into<MobileNetworkCode>, tac: u32, eci: u32) -> Self {
+        ServingCell {
             mcc,
             mnc: mnc.into(),
             eci,
@@ -306,10 +306,10 @@ impl LteCell {
             ));
         }
         match &self.mnc {
-            Mnc::Number(n) if !(0..=i64::from(MAX_MCC_MNC)).contains(n) => {
+            MobileNetworkCode::Number(n) if !(0..=i64::from(MAX_MCC_MNC)).contains(n) => {
                 return Err(invalid(at("mnc"), format!("{n} is out of range 0..=999")));
             }
-            Mnc::Text(t)
+            MobileNetworkCode::Text(t)
                 if !(2..=3).contains(&t.len()) || !t.bytes().all(|b| b.is_ascii_digit()) =>
             {
                 return Err(invalid(
@@ -456,7 +456,7 @@ impl NeighbourCell {
 /// A scanned Wi-Fi access point (`AccessPoint` in the API document).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
-pub struct AccessPoint {
+pub struct WifiAccessPoint {
     /// Six hexadecimal pairs separated by colons or dashes, sent as given.
     #[serde(rename = "macAddress")]
     pub mac_address: String,
@@ -480,10 +480,10 @@ pub struct AccessPoint {
     pub age: Option<Number>,
 }
 
-impl AccessPoint {
+impl WifiAccessPoint {
     /// An access point with this MAC address (`40:01:7a:c9:10:22` or `40-01-7A-C9-10-22`).
     pub fn new(mac_address: impl Into<String>) -> Self {
-        AccessPoint {
+        WifiAccessPoint {
             mac_address: mac_address.into(),
             ssid: None,
             signal_strength: None,
@@ -610,10 +610,10 @@ pub enum WifiForm {
 /// [module docs](crate::ground_fix) for the checks and the JSON it becomes.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroundFix {
-    lte: Option<Vec<LteCell>>,
-    ltecatm: Option<Vec<LteCell>>,
-    nbiot: Option<Vec<LteCell>>,
-    wifi: Option<Vec<AccessPoint>>,
+    lte: Option<Vec<ServingCell>>,
+    ltecatm: Option<Vec<ServingCell>>,
+    nbiot: Option<Vec<ServingCell>>,
+    wifi: Option<Vec<WifiAccessPoint>>,
     wifi_form: WifiForm,
 }
 
@@ -626,25 +626,25 @@ impl GroundFix {
     }
 
     /// Adds an LTE cell (`lte`).
-    pub fn lte(mut self, cell: LteCell) -> Self {
+    pub fn lte(mut self, cell: ServingCell) -> Self {
         self.lte.get_or_insert_with(Vec::new).push(cell);
         self
     }
 
     /// Adds an LTE-M cell (`ltecatm`).
-    pub fn ltecatm(mut self, cell: LteCell) -> Self {
+    pub fn ltecatm(mut self, cell: ServingCell) -> Self {
         self.ltecatm.get_or_insert_with(Vec::new).push(cell);
         self
     }
 
     /// Adds an NB-IoT cell (`nbiot`).
-    pub fn nbiot(mut self, cell: LteCell) -> Self {
+    pub fn nbiot(mut self, cell: ServingCell) -> Self {
         self.nbiot.get_or_insert_with(Vec::new).push(cell);
         self
     }
 
     /// Adds a Wi-Fi access point.
-    pub fn wifi(mut self, access_point: AccessPoint) -> Self {
+    pub fn wifi(mut self, access_point: WifiAccessPoint) -> Self {
         self.wifi.get_or_insert_with(Vec::new).push(access_point);
         self
     }
@@ -656,22 +656,22 @@ impl GroundFix {
     }
 
     /// The `lte` cells.
-    pub fn lte_cells(&self) -> &[LteCell] {
+    pub fn lte_cells(&self) -> &[ServingCell] {
         self.lte.as_deref().unwrap_or_default()
     }
 
     /// The `ltecatm` cells.
-    pub fn ltecatm_cells(&self) -> &[LteCell] {
+    pub fn ltecatm_cells(&self) -> &[ServingCell] {
         self.ltecatm.as_deref().unwrap_or_default()
     }
 
     /// The `nbiot` cells.
-    pub fn nbiot_cells(&self) -> &[LteCell] {
+    pub fn nbiot_cells(&self) -> &[ServingCell] {
         self.nbiot.as_deref().unwrap_or_default()
     }
 
     /// The Wi-Fi access points.
-    pub fn access_points(&self) -> &[AccessPoint] {
+    pub fn access_points(&self) -> &[WifiAccessPoint] {
         self.wifi.as_deref().unwrap_or_default()
     }
 
@@ -680,7 +680,7 @@ impl GroundFix {
         self.wifi_form
     }
 
-    fn cell_lists(&self) -> [(&'static str, &Option<Vec<LteCell>>); 3] {
+    fn cell_lists(&self) -> [(&'static str, &Option<Vec<ServingCell>>); 3] {
         [
             (CELL_KEYS[0], &self.lte),
             (CELL_KEYS[1], &self.ltecatm),
@@ -842,7 +842,7 @@ impl Serialize for GroundFix {
         #[derive(Serialize)]
         struct Wrapped<'a> {
             #[serde(rename = "accessPoints")]
-            access_points: &'a [AccessPoint],
+            access_points: &'a [WifiAccessPoint],
         }
         let mut map = s.serialize_map(None)?;
         for (key, list) in self.cell_lists() {
@@ -936,11 +936,11 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn mnc(&self, name: &str) -> Result<Option<Mnc>, Error> {
+    fn mnc(&self, name: &str) -> Result<Option<MobileNetworkCode>, Error> {
         match self.map.get(name) {
-            Some(Value::String(s)) => Ok(Some(Mnc::Text(s.clone()))),
+            Some(Value::String(s)) => Ok(Some(MobileNetworkCode::Text(s.clone()))),
             Some(Value::Number(n)) => match n.as_i64() {
-                Some(i) => Ok(Some(Mnc::Number(i))),
+                Some(i) => Ok(Some(MobileNetworkCode::Number(i))),
                 None => Err(invalid(self.at(name), format!("{n} must be an integer"))),
             },
             Some(_) => Err(invalid(
@@ -952,7 +952,7 @@ impl<'a> Fields<'a> {
     }
 }
 
-fn read_cell(value: &Value, path: &str) -> Result<LteCell, Error> {
+fn read_cell(value: &Value, path: &str) -> Result<ServingCell, Error> {
     let f = Fields::new(
         value,
         path,
@@ -971,7 +971,7 @@ fn read_cell(value: &Value, path: &str) -> Result<LteCell, Error> {
         ),
         Some(_) => return Err(invalid(f.at("nmr"), "must be an array")),
     };
-    Ok(LteCell {
+    Ok(ServingCell {
         mcc: f.required("mcc", Fields::u16)?,
         mnc: f.required("mnc", Fields::mnc)?,
         eci: f.required("eci", Fields::u32)?,
@@ -1001,7 +1001,7 @@ fn read_neighbour(value: &Value, path: &str) -> Result<NeighbourCell, Error> {
     })
 }
 
-fn read_access_point(value: &Value, path: &str) -> Result<AccessPoint, Error> {
+fn read_access_point(value: &Value, path: &str) -> Result<WifiAccessPoint, Error> {
     let f = Fields::new(
         value,
         path,
@@ -1015,7 +1015,7 @@ fn read_access_point(value: &Value, path: &str) -> Result<AccessPoint, Error> {
             "age",
         ],
     )?;
-    Ok(AccessPoint {
+    Ok(WifiAccessPoint {
         mac_address: f.required("macAddress", Fields::string)?,
         ssid: f.string("ssid")?,
         signal_strength: f.number("signalStrength")?,
@@ -1272,8 +1272,8 @@ mod tests {
         }
     }
 
-    fn cell() -> LteCell {
-        LteCell::new(242, 2, 2305, 33703712)
+    fn cell() -> ServingCell {
+        ServingCell::new(242, 2, 2305, 33703712)
     }
 
     #[test]
@@ -1318,7 +1318,7 @@ mod tests {
             text,
             r#"{"lte":[{"mcc":242,"mnc":2,"eci":33703712,"tac":2305,"earfcn":6300,"adv":65535,"rsrp":-97,"rsrq":-9.5,"nmr":[]}]}"#
         );
-        let fix = GroundFix::new().lte(LteCell::new(1, "001", 1, 1).rsrp(-97.0));
+        let fix = GroundFix::new().lte(ServingCell::new(1, "001", 1, 1).rsrp(-97.0));
         let text = String::from_utf8(fix.to_vec().unwrap()).unwrap();
         assert!(
             text.contains(r#""mnc":"001""#) && text.contains(r#""rsrp":-97.0"#),
@@ -1400,7 +1400,7 @@ mod tests {
 
     #[test]
     fn validation_names_the_field() {
-        let ap = |m: &str| AccessPoint::new(m);
+        let ap = |m: &str| WifiAccessPoint::new(m);
         let good1 = "40:01:7a:c9:10:22";
         let good2 = "80:e0:1d:2a:92:f2";
         let cases: Vec<(GroundFix, &str)> = vec![
@@ -1447,31 +1447,31 @@ mod tests {
                 "wifi[0].signalStrength",
             ),
             (
-                GroundFix::new().lte(LteCell::new(1000, 1, 1, 1)),
+                GroundFix::new().lte(ServingCell::new(1000, 1, 1, 1)),
                 "lte[0].mcc",
             ),
             (
-                GroundFix::new().lte(LteCell::new(1, 1000, 1, 1)),
+                GroundFix::new().lte(ServingCell::new(1, 1000, 1, 1)),
                 "lte[0].mnc",
             ),
             (
-                GroundFix::new().lte(LteCell::new(1, "1", 1, 1)),
+                GroundFix::new().lte(ServingCell::new(1, "1", 1, 1)),
                 "lte[0].mnc",
             ),
             (
-                GroundFix::new().lte(LteCell::new(1, -1, 1, 1)),
+                GroundFix::new().lte(ServingCell::new(1, -1, 1, 1)),
                 "lte[0].mnc",
             ),
             (
-                GroundFix::new().lte(LteCell::new(1, "0a1", 1, 1)),
+                GroundFix::new().lte(ServingCell::new(1, "0a1", 1, 1)),
                 "lte[0].mnc",
             ),
             (
-                GroundFix::new().lte(LteCell::new(1, 1, 65536, 1)),
+                GroundFix::new().lte(ServingCell::new(1, 1, 65536, 1)),
                 "lte[0].tac",
             ),
             (
-                GroundFix::new().lte(LteCell::new(1, 1, 1, MAX_ECI + 1)),
+                GroundFix::new().lte(ServingCell::new(1, 1, 1, MAX_ECI + 1)),
                 "lte[0].eci",
             ),
             (
@@ -1522,7 +1522,7 @@ mod tests {
                 .wifi(ap(good2))
                 .wifi(ap("aa:15:44:ac:6c:3a")),
             GroundFix::new().ltecatm(
-                LteCell::new(999, "001", 65535, MAX_ECI)
+                ServingCell::new(999, "001", 65535, MAX_ECI)
                     .earfcn(MAX_EARFCN)
                     .pci(503)
                     .adv(20512)
@@ -1565,8 +1565,8 @@ mod tests {
                 .is_empty()
         );
         let wifi = GroundFix::new()
-            .wifi(AccessPoint::new("40:01:7a:c9:10:22"))
-            .wifi(AccessPoint::new("80:e0:1d:2a:92:f2"));
+            .wifi(WifiAccessPoint::new("40:01:7a:c9:10:22"))
+            .wifi(WifiAccessPoint::new("80:e0:1d:2a:92:f2"));
         assert_eq!(
             field(
                 GroundFixOptions::new()

@@ -75,7 +75,20 @@ pub use request::Request;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 
-/// The generated client, its request builders and types, and the operation table.
-pub use nrfcloud_api as api;
+/// The generated client underneath (crate `nrfcloud-api`): its request builders and types,
+/// the operation table and the support modules. Its client and error types are
+/// [`api::RawClient`] and [`api::RawError`] here, so that no two public types of this crate
+/// share a name: [`Client`] and [`Error`] are the wrapper's.
+pub mod api {
+    pub use nrfcloud_api::Client as RawClient;
+    pub use nrfcloud_api::Error as RawError;
+    pub use nrfcloud_api::{
+        ByteStream, ClientInfo, FIXUP_SUMMARY, GENERATED_SURFACE, OPENAPI_JSON, ResponseValue,
+    };
+    pub use nrfcloud_api::{
+        builder, conversion, hooks, json, operations, pagination, path, redact, sendable, shadow,
+        types,
+    };
+}
 pub use nrfcloud_api::shadow::ShadowState;
 pub use nrfcloud_api::{ByteStream, ResponseValue, builder, operations, types};

@@ -254,7 +254,7 @@ fn a_bundle_reads_back_from_its_own_zip() {
 #[test]
 fn the_wrapper_and_the_mock_share_their_bundle_limits() {
     let ours = BundleLimits::default();
-    let mock = nrfcloud_mock::BundleLimits::default();
+    let mock = nrfcloud_mock::BundleRules::default();
     assert_eq!(
         (
             ours.max_entries,

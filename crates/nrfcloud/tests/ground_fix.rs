@@ -2,7 +2,9 @@
 //! before it is sent (a single access point, bad MAC addresses, ranges), and calls against
 //! the local mock that answer deterministic fixes.
 
-use nrfcloud::ground_fix::{AccessPoint, GroundFix, GroundFixOptions, LteCell, NeighbourCell};
+use nrfcloud::ground_fix::{
+    GroundFix, GroundFixOptions, NeighbourCell, ServingCell, WifiAccessPoint,
+};
 use nrfcloud::types::{self, GroundFixServiceType, GroundFixServiceTypeKnown};
 use nrfcloud::{Client, Error};
 use nrfcloud_mock::{MockConfig, MockServer};
@@ -29,9 +31,9 @@ fn fix_reply() -> Reply {
 
 fn two_aps() -> GroundFix {
     GroundFix::new()
-        .wifi(AccessPoint::new("40:01:7a:c9:10:22").signal_strength(-42))
+        .wifi(WifiAccessPoint::new("40:01:7a:c9:10:22").signal_strength(-42))
         .wifi(
-            AccessPoint::new("80-E0-1D-2A-92-F2")
+            WifiAccessPoint::new("80-E0-1D-2A-92-F2")
                 .ssid("office")
                 .frequency(2412),
         )
@@ -55,7 +57,7 @@ async fn the_builder_body_goes_on_the_wire_as_built() {
     let client = recorded_client(&server);
     let fix = GroundFix::new()
         .lte(
-            LteCell::new(242, "02", 2305, 33703712)
+            ServingCell::new(242, "02", 2305, 33703712)
                 .earfcn(6300)
                 .adv(65535)
                 .rsrp(-97)
@@ -65,12 +67,12 @@ async fn the_builder_body_goes_on_the_wire_as_built() {
                 .neighbour(NeighbourCell::new(100, 419).time_diff(300)),
         )
         .wifi(
-            AccessPoint::new("40:01:7a:c9:10:22")
+            WifiAccessPoint::new("40:01:7a:c9:10:22")
                 .signal_strength(-42)
                 .age(500),
         )
         .wifi(
-            AccessPoint::new("80-E0-1D-2A-92-F2")
+            WifiAccessPoint::new("80-E0-1D-2A-92-F2")
                 .channel(6)
                 .signal_to_noise_ratio(0.1),
         );
@@ -132,7 +134,7 @@ async fn without_reply_sends_do_reply_false_and_takes_an_empty_answer() {
 async fn a_single_access_point_is_refused_before_sending() {
     let server = Recorder::start().await;
     let client = recorded_client(&server);
-    let one = GroundFix::new().wifi(AccessPoint::new("40:01:7a:c9:10:22"));
+    let one = GroundFix::new().wifi(WifiAccessPoint::new("40:01:7a:c9:10:22"));
     let e = client
         .location()
         .ground_fix(&one, &GroundFixOptions::new())
@@ -153,8 +155,8 @@ async fn a_single_access_point_is_refused_before_sending() {
     assert_eq!(invalid_field(&e), "wifi.accessPoints", "{e}");
     // Two access points of which one is locally administered: one usable, refused.
     let one_usable = GroundFix::new()
-        .wifi(AccessPoint::new("40:01:7a:c9:10:22"))
-        .wifi(AccessPoint::new("aa:15:44:ac:6c:3a"));
+        .wifi(WifiAccessPoint::new("40:01:7a:c9:10:22"))
+        .wifi(WifiAccessPoint::new("aa:15:44:ac:6c:3a"));
     let e = client
         .location()
         .ground_fix(&one_usable, &GroundFixOptions::new())
@@ -166,8 +168,8 @@ async fn a_single_access_point_is_refused_before_sending() {
     // With a cell, one access point is fine (the service falls back to the cell).
     server.reply(fix_reply());
     let with_cell = GroundFix::new()
-        .lte(LteCell::new(242, 2, 2305, 33703712))
-        .wifi(AccessPoint::new("40:01:7a:c9:10:22"));
+        .lte(ServingCell::new(242, 2, 2305, 33703712))
+        .wifi(WifiAccessPoint::new("40:01:7a:c9:10:22"));
     client
         .location()
         .ground_fix(&with_cell, &GroundFixOptions::new())
@@ -183,22 +185,23 @@ async fn bad_input_names_the_field_and_sends_nothing() {
     let cases = [
         (
             GroundFix::new()
-                .wifi(AccessPoint::new("40:01:7a:c9:10:22"))
-                .wifi(AccessPoint::new("80:e0:1d:2a:92")),
+                .wifi(WifiAccessPoint::new("40:01:7a:c9:10:22"))
+                .wifi(WifiAccessPoint::new("80:e0:1d:2a:92")),
             "wifi[1].macAddress",
         ),
         (
-            two_aps().wifi(AccessPoint::new("40:01:7a:c9:10:23").signal_strength(-130)),
+            two_aps().wifi(WifiAccessPoint::new("40:01:7a:c9:10:23").signal_strength(-130)),
             "wifi[2].signalStrength",
         ),
         (GroundFix::new(), "body"),
         (
-            GroundFix::new().lte(LteCell::new(242, 2, 2305, 268_435_456)),
+            GroundFix::new().lte(ServingCell::new(242, 2, 2305, 268_435_456)),
             "lte[0].eci",
         ),
         (
-            GroundFix::new()
-                .ltecatm(LteCell::new(242, 2, 2305, 1).neighbour(NeighbourCell::new(262_144, 1))),
+            GroundFix::new().ltecatm(
+                ServingCell::new(242, 2, 2305, 1).neighbour(NeighbourCell::new(262_144, 1)),
+            ),
             "ltecatm[0].nmr[0].earfcn",
         ),
     ];
@@ -305,7 +308,7 @@ async fn mock_device() -> (MockServer, Client) {
 #[tokio::test]
 async fn the_mock_answers_deterministic_fixes() {
     let (server, client) = mock_device().await;
-    let cell = LteCell::new(242, 2, 2305, 33703712)
+    let cell = ServingCell::new(242, 2, 2305, 33703712)
         .earfcn(6300)
         .rsrp(-97)
         .rsrq(-9);
@@ -359,8 +362,8 @@ async fn the_mock_answers_deterministic_fixes() {
     // Wi-Fi wins over the cell when two access points are usable; alt gives the cell fix.
     let both = multi
         .clone()
-        .wifi(AccessPoint::new("40:01:7a:c9:10:22"))
-        .wifi(AccessPoint::new("80:e0:1d:2a:92:f2").signal_strength(-60));
+        .wifi(WifiAccessPoint::new("40:01:7a:c9:10:22"))
+        .wifi(WifiAccessPoint::new("80:e0:1d:2a:92:f2").signal_strength(-60));
     let w = client
         .location()
         .ground_fix(&both, &GroundFixOptions::new().alt(true))

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use nrfcloud::ground_fix::{
-    AccessPoint, GroundFix, GroundFixOptions, LteCell, NeighbourCell, WifiForm,
+    GroundFix, GroundFixOptions, NeighbourCell, ServingCell, WifiAccessPoint, WifiForm,
 };
 use nrfcloud::{Client, types};
 use nrfcloud_testkit::{Recorder, Reply};
@@ -268,7 +268,7 @@ async fn shared_ground_fix_fixtures_go_on_the_wire_unchanged() {
 
     // Two of them built by hand with the typed builder: the same documents again.
     let typed = GroundFix::new().lte(
-        LteCell::new(242, 2, 2305, 33703712)
+        ServingCell::new(242, 2, 2305, 33703712)
             .earfcn(6300)
             .adv(65535)
             .rsrp(-97)
@@ -284,12 +284,12 @@ async fn shared_ground_fix_fixtures_go_on_the_wire_unchanged() {
     )
     .await;
     println!(
-        "ok  mcellpayload2.json  rebuilt with LteCell/NeighbourCell: same document, {numbers} numbers"
+        "ok  mcellpayload2.json  rebuilt with ServingCell/NeighbourCell: same document, {numbers} numbers"
     );
     let typed = GroundFix::new()
         .wifi_form(WifiForm::AccessPoints)
-        .wifi(AccessPoint::new("40:01:7a:c9:10:22"))
-        .wifi(AccessPoint::new("80:e0:1d:2a:92:f2"));
+        .wifi(WifiAccessPoint::new("40:01:7a:c9:10:22"))
+        .wifi(WifiAccessPoint::new("80:e0:1d:2a:92:f2"));
     check_on_the_wire(
         &server,
         &client,
@@ -298,7 +298,7 @@ async fn shared_ground_fix_fixtures_go_on_the_wire_unchanged() {
         &typed,
     )
     .await;
-    println!("ok  wifipayload1.json  rebuilt with AccessPoint: same document");
+    println!("ok  wifipayload1.json  rebuilt with WifiAccessPoint: same document");
 
     // A control that the number check has teeth: the generated body type (f64 numbers) would
     // send these documents with different number text.

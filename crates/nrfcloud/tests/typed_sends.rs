@@ -78,7 +78,7 @@ fn outcome<T>(r: Result<T, Error>) -> bool {
 }
 
 /// [`outcome`] of a call through `Client::raw()`.
-fn raw_outcome<T, E>(r: Result<T, nrfcloud::api::Error<E>>) -> bool {
+fn raw_outcome<T, E>(r: Result<T, nrfcloud::api::RawError<E>>) -> bool {
     r.is_ok()
 }
 
@@ -349,7 +349,7 @@ async fn a_missing_credential_is_typed_and_nothing_is_sent_on_every_path() {
         .await
         .unwrap_err();
     match raw {
-        nrfcloud::api::Error::Custom(text) => {
+        nrfcloud::api::RawError::Custom(text) => {
             assert!(
                 text.contains("GetLocationFromCellsOrWifiNetworks needs"),
                 "{text}"

@@ -408,3 +408,50 @@ async fn generate_service_key(server: &MockServer) -> String {
         .key
         .to_string()
 }
+
+#[tokio::test]
+async fn the_location_history_is_read_and_pruned_through_the_location_handle() {
+    let server = MockServer::start_with(MockConfig {
+        devices: 3,
+        ..Default::default()
+    })
+    .await
+    .expect("mock starts");
+    let client = client(&server);
+    let all: Vec<_> = client
+        .location()
+        .history()
+        .items()
+        .try_collect()
+        .await
+        .expect("history");
+    assert!(!all.is_empty(), "the mock seeds location history");
+    let device = all[0].device_id.to_string();
+    let of_device = |client: &Client| {
+        let client = client.clone();
+        let device = device.clone();
+        async move {
+            client
+                .location()
+                .history()
+                .device_id(device.as_str())
+                .items()
+                .try_collect::<Vec<_>>()
+                .await
+                .expect("history of one device")
+        }
+    };
+    let before = of_device(&client).await;
+    assert!(before.iter().all(|r| r.device_id.to_string() == device));
+    client
+        .location()
+        .delete_history()
+        .device_id(device.as_str())
+        .id(before[0].id.to_string())
+        .send()
+        .await
+        .expect("deleted");
+    let after = of_device(&client).await;
+    assert_eq!(after.len(), before.len() - 1);
+    assert!(after.iter().all(|r| r.id != before[0].id));
+}

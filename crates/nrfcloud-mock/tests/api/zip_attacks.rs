@@ -2,7 +2,7 @@
 //! sizes that lie, too many or repeated entries, and names that climb out of the bundle. Each
 //! is refused with 422 / 42200 naming what it broke, and the server still answers afterwards.
 
-use nrfcloud_mock::{BundleLimits, MockConfig};
+use nrfcloud_mock::{BundleRules, MockConfig};
 use nrfcloud_testkit::zips::{ZipEntry, firmware_bundle, firmware_manifest, write_zip};
 use reqwest::Method;
 
@@ -210,9 +210,9 @@ async fn bundle_limits_are_settable() {
     .await;
     assert_eq!(r.status, 422, "{:?}", r.json());
     let api = Api::with(MockConfig {
-        bundle_limits: BundleLimits {
+        bundle_limits: BundleRules {
             max_file_bytes: 4 * MIB,
-            ..BundleLimits::default()
+            ..BundleRules::default()
         },
         ..fast(0)
     })

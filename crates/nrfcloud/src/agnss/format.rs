@@ -72,7 +72,7 @@ impl AgnssElementType {
             AgnssElementType::Almanac => Almanac::LEN,
             AgnssElementType::KlobucharCorrection => KlobucharCorrection::LEN,
             AgnssElementType::GpsTimeOfWeek => SvTimeOfWeek::LEN,
-            AgnssElementType::GpsSystemClock => SystemClock::LEN,
+            AgnssElementType::GpsSystemClock => GpsSystemClock::LEN,
             AgnssElementType::Location => ApproximateLocation::LEN,
             AgnssElementType::Integrity => Integrity::LEN,
         }
@@ -149,7 +149,7 @@ pub enum AgnssRecords {
     /// Type 6.
     GpsTimeOfWeek(Vec<SvTimeOfWeek>),
     /// Type 7.
-    GpsSystemClock(Vec<SystemClock>),
+    GpsSystemClock(Vec<GpsSystemClock>),
     /// Type 8.
     Location(Vec<ApproximateLocation>),
     /// Type 9.
@@ -618,7 +618,7 @@ mod tests {
         };
         assert_eq!(
             clock[0],
-            SystemClock {
+            GpsSystemClock {
                 date_day: 15193,
                 time_full_s: 28314,
                 time_frac_ms: 250,

@@ -65,7 +65,7 @@
 //! | 3 | Almanac ([`Almanac`]) | 31 |
 //! | 4 | Klobuchar ionospheric correction ([`KlobucharCorrection`]) | 8 |
 //! | 6 | GPS time of week ([`SvTimeOfWeek`]) | 4 |
-//! | 7 | GPS system clock and time of week ([`SystemClock`]) | 16 |
+//! | 7 | GPS system clock and time of week ([`GpsSystemClock`]) | 16 |
 //! | 8 | Approximate location ([`ApproximateLocation`]) | 15 |
 //! | 9 | Satellite integrity data ([`Integrity`]) | 4 |
 //!
@@ -97,6 +97,6 @@ pub use format::{
     AgnssData, AgnssElement, AgnssElementType, AgnssParseError, AgnssRecords, SCHEMA_VERSION,
 };
 pub use records::{
-    Almanac, ApproximateLocation, Ephemeris, Integrity, KlobucharCorrection, SvTimeOfWeek,
-    SystemClock, UtcParameters,
+    Almanac, ApproximateLocation, Ephemeris, GpsSystemClock, Integrity, KlobucharCorrection,
+    SvTimeOfWeek, UtcParameters,
 };

@@ -146,7 +146,7 @@ pub struct SvTimeOfWeek {
 
 /// Type 7: GPS system clock (16 bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct SystemClock {
+pub struct GpsSystemClock {
     /// Days since the GPS epoch (1980-01-06).
     pub date_day: u16,
     /// Full seconds of the day.
@@ -349,10 +349,10 @@ impl Record for SvTimeOfWeek {
     }
 }
 
-impl Record for SystemClock {
+impl Record for GpsSystemClock {
     const LEN: usize = 16;
     fn read(f: &mut Fields<'_>) -> Option<Self> {
-        Some(SystemClock {
+        Some(GpsSystemClock {
             date_day: f.u16()?,
             time_full_s: f.u32()?,
             time_frac_ms: f.u16()?,
