@@ -22,7 +22,6 @@
 use std::time::{Duration, Instant};
 
 use nrfcloud_api::types;
-use serde_json::json;
 
 use crate::{Client, Error};
 
@@ -65,35 +64,78 @@ impl FotaJob {
         }
     }
 
+    /// The request body: the document's alternative for the target (fixup
+    /// `request_alternatives_are_named`), every value checked by its generated type.
     fn body(&self) -> Result<types::CreateFotaJobBody, Error> {
-        let bad =
-            |field: &str, reason: &str| Err(Error::invalid(Some("CreateFOTAJob"), field, reason));
-        let mut body = json!({"bundleId": self.bundle_id, "autoApply": self.auto_apply});
-        match &self.target {
-            FotaTarget::Tags(tags) if tags.is_empty() || tags.len() > 100 => {
-                return bad("tags", "1 to 100 tags");
-            }
-            FotaTarget::Devices(ids) if ids.is_empty() || ids.len() > MAX_JOB_DEVICES => {
-                return bad("deviceIds", "1 to 100 device ids");
-            }
-            FotaTarget::Tags(tags) => body["tags"] = json!(tags),
-            FotaTarget::Devices(ids) => body["deviceIds"] = json!(ids),
+        let bad = |field: &str, reason: &str| Error::invalid(Some(CREATE), field, reason);
+        if self.name.as_ref().is_some_and(|n| n.chars().count() > 64) {
+            return Err(bad("name", "at most 64 characters"));
         }
-        if let Some(n) = &self.name {
-            if n.chars().count() > 64 {
-                return bad("name", "at most 64 characters");
-            }
-            body["name"] = json!(n);
+        if self
+            .description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > 1024)
+        {
+            return Err(bad("description", "at most 1024 characters"));
         }
-        if let Some(d) = &self.description {
-            if d.chars().count() > 1024 {
-                return bad("description", "at most 1024 characters");
+        Ok(match &self.target {
+            FotaTarget::Tags(tags) => {
+                if tags.is_empty() || tags.len() > 100 {
+                    return Err(bad("tags", "1 to 100 tags"));
+                }
+                types::FotaJobByTags {
+                    auto_apply: self.auto_apply,
+                    bundle_id: typed("bundleId", &self.bundle_id)?,
+                    description: optional("description", self.description.as_deref())?,
+                    name: optional("name", self.name.as_deref())?,
+                    tags: tags
+                        .iter()
+                        .map(|t| typed("tags", t))
+                        .collect::<Result<_, _>>()?,
+                }
+                .into()
             }
-            body["description"] = json!(d);
-        }
-        serde_json::from_value(body.clone())
-            .map_err(|e| Error::invalid(Some("CreateFOTAJob"), "body", format!("{e} (in {body})")))
+            FotaTarget::Devices(ids) => {
+                if ids.is_empty() || ids.len() > MAX_JOB_DEVICES {
+                    return Err(bad("deviceIds", "1 to 100 device ids"));
+                }
+                types::FotaJobByDeviceIds {
+                    auto_apply: self.auto_apply,
+                    bundle_id: typed("bundleId", &self.bundle_id)?,
+                    description: optional("description", self.description.as_deref())?,
+                    name: optional("name", self.name.as_deref())?,
+                    device_ids: ids
+                        .iter()
+                        .map(|id| typed("deviceIds", id))
+                        .collect::<Result<_, _>>()?,
+                }
+                .into()
+            }
+        })
     }
+}
+
+/// The operation [`FotaHandler::create`] sends.
+const CREATE: &str = "CreateFOTAJob";
+
+/// `value` as its generated type, or the type's reason as [`Error::InvalidInput`].
+fn typed<T>(field: &str, value: &str) -> Result<T, Error>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|e: T::Err| Error::invalid(Some(CREATE), field, format!("{value:?}: {e}")))
+}
+
+/// [`typed`] for an optional field.
+fn optional<T>(field: &str, value: Option<&str>) -> Result<Option<T>, Error>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value.map(|v| typed(field, v)).transpose()
 }
 
 /// Job statuses after which nothing changes any more.

@@ -132,6 +132,7 @@ pub const FIXUPS: &[Fixup] = &[
     schemas::ONE_VALUE_ALTERNATIVES_AS_ONE_ENUM,
     schemas::SCALAR_ANY_OF_AS_ONE_OF,
     schemas::REQUEST_ANY_OF_AS_ONE_OF,
+    schemas::REQUEST_ALTERNATIVES_ARE_NAMED,
     schemas::EXCLUSIVE_ANY_OF_AS_ONE_OF,
     schemas::OPTIONAL_FIELDS_THE_SERVER_OMITS,
     schemas::OPEN_ENUMS,

@@ -455,6 +455,119 @@ fn request_any_of_as_one_of(doc: &mut Value, log: &mut Rewrites) -> Result<(), S
     Ok(())
 }
 
+/// Quirk: the alternatives of CreateFOTAJob's body (by tags, by device ids, by device
+/// identifiers, by all three, by criteria) are inline objects, so typify names them
+/// `Variant0` … `Variant4`: struct variants without builders, which a caller tells apart only
+/// by reading the document. Each becomes a component schema named by the properties it
+/// requires beyond those every alternative requires (`FotaJobByTags`, `FotaJobByDeviceIds`,
+/// …, `FotaJobByCriteria` when none), so the body is `CreateFotaJobBody::Tags(FotaJobByTags)`
+/// and each alternative has a builder. Same JSON, same accepted values. Runs after
+/// `request_any_of_as_one_of`.
+pub const REQUEST_ALTERNATIVES_ARE_NAMED: Fixup = Fixup {
+    name: "request_alternatives_are_named",
+    quirk: "CreateFOTAJob's body alternatives are inline objects (typify's Variant0..4)",
+    run: request_alternatives_are_named,
+};
+
+/// Operations whose body alternatives get names, with the prefix of those names.
+const NAMED_ALTERNATIVES: &[(&str, &str)] = &[("CreateFOTAJob", "FotaJob")];
+
+/// `deviceIds` -> `DeviceIds`.
+fn pascal(name: &str) -> String {
+    let mut c = name.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// The names of `required`, in order.
+fn required_of(schema: &Value) -> Vec<String> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn request_alternatives_are_named(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
+    let existing = super::util::schemas_snapshot(doc);
+    let mut new_schemas = Vec::new();
+    let mut notes = Vec::new();
+    super::util::for_each_operation(doc, |path, method, op| {
+        let id = op.get("operationId").and_then(Value::as_str).unwrap_or("");
+        let Some(&(_, prefix)) = NAMED_ALTERNATIVES.iter().find(|(o, _)| *o == id) else {
+            return Ok(());
+        };
+        let at = super::util::label(path, method, op);
+        let schema = op
+            .get_mut("requestBody")
+            .and_then(|b| b.pointer_mut("/content/application~1json/schema"));
+        let Some(schema) = schema else {
+            return Err(format!("{at}: no JSON request body"));
+        };
+        let Some(alternatives) = schema.get_mut("oneOf").and_then(Value::as_array_mut) else {
+            // Already named (a $ref'd body) or not alternatives at all.
+            return Ok(());
+        };
+        let inline: Vec<bool> = alternatives
+            .iter()
+            .map(|a| a.get("$ref").is_none() && a.get("properties").is_some())
+            .collect();
+        if !inline.iter().any(|i| *i) {
+            return Ok(());
+        }
+        let shared: Vec<String> = alternatives
+            .iter()
+            .map(required_of)
+            .reduce(|a, b| a.into_iter().filter(|n| b.contains(n)).collect())
+            .unwrap_or_default();
+        let mut names = Vec::new();
+        for (alt, inline) in alternatives.iter_mut().zip(inline) {
+            if !inline {
+                continue;
+            }
+            let extra: Vec<String> = required_of(alt)
+                .into_iter()
+                .filter(|n| !shared.contains(n))
+                .map(|n| pascal(&n))
+                .collect();
+            let by = if extra.is_empty() {
+                "Criteria".to_string()
+            } else {
+                extra.join("And")
+            };
+            let name = format!("{prefix}By{by}");
+            if existing.contains_key(&name) || names.contains(&name) {
+                return Err(format!("{at}: the alternative name {name} is taken"));
+            }
+            new_schemas.push((name.clone(), alt.take()));
+            *alt = json!({"$ref": format!("#/components/schemas/{name}")});
+            names.push(name);
+        }
+        notes.push((at, format!("oneOf alternatives named {}", names.join(", "))));
+        Ok(())
+    })?;
+    if new_schemas.is_empty() {
+        return Ok(());
+    }
+    let schemas = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .ok_or("no components.schemas")?;
+    for (name, schema) in new_schemas {
+        schemas.insert(name, schema);
+    }
+    for (at, note) in notes {
+        log.note(at, note);
+    }
+    Ok(())
+}
+
 /// Quirk: `anyOf` of objects that exclude each other (`Device` = GenericDevice, BLEDevice or
 /// GatewayDevice, told apart by `type`, a single-value enum in each). typify's struct of
 /// flattened optional alternatives accepts any object (every alternative absent), so a
@@ -990,6 +1103,63 @@ mod tests {
         assert!(!report.rewrites.is_empty());
         let code = try_generate(&doc).unwrap();
         assert!(!code.contains("pub subtype_4:") && code.contains("pub enum CreateJobBody"));
+    }
+
+    #[test]
+    fn create_fota_job_alternatives_get_names_and_builders() {
+        let spec: Value =
+            serde_json::from_str(include_str!("../../../../spec/openapi.json")).unwrap();
+        let mut doc = tiny_spec(json!({"/fota-jobs": {"post": {
+            "operationId": "CreateFOTAJob",
+            "requestBody": spec["paths"]["/fota-jobs"]["post"]["requestBody"].clone(),
+            "responses": {"201": {"description": "ok"}}
+        }}}));
+        doc["components"] = spec["components"].clone();
+        crate::fixups::apply(
+            &mut doc,
+            &[
+                COERCE_STRING_DEFAULTS,
+                SCALAR_ANY_OF_AS_ONE_OF,
+                REQUEST_ANY_OF_AS_ONE_OF,
+            ],
+        )
+        .unwrap();
+        assert!(
+            try_generate(&doc)
+                .unwrap()
+                .contains("CreateFotaJobBodyVariant0BundleId"),
+            "typify numbers inline alternatives"
+        );
+        let report = run_one(&REQUEST_ALTERNATIVES_ARE_NAMED, &mut doc);
+        assert_eq!(report.rewrites.len(), 1, "{report:?}");
+        let code = try_generate(&doc).unwrap();
+        assert!(
+            !code.contains("CreateFotaJobBodyVariant"),
+            "no numbered variants left"
+        );
+        for name in [
+            "FotaJobByTags",
+            "FotaJobByTagsAndDeviceIdsAndDeviceIdentifiers",
+            "FotaJobByDeviceIds",
+            "FotaJobByDeviceIdentifiers",
+            "FotaJobByCriteria",
+        ] {
+            // typify drops the shared prefix: `CreateFotaJobBody::Tags(FotaJobByTags)`.
+            let variant = name.trim_start_matches("FotaJobBy");
+            let flat: String = code.split_whitespace().collect();
+            assert!(
+                flat.contains(&format!("{variant}({name}")),
+                "{name} variant in {}",
+                &code[code.find("pub enum CreateFotaJobBody").unwrap_or(0)..][..400]
+            );
+            assert!(
+                code.contains(&format!("pub struct {name} {{")),
+                "{name} struct"
+            );
+        }
+        // Applying it again changes nothing.
+        let again = run_one(&REQUEST_ALTERNATIVES_ARE_NAMED, &mut doc);
+        assert!(again.rewrites.is_empty());
     }
 
     #[test]
