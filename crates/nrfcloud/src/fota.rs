@@ -327,6 +327,7 @@ fn job_id_of(job_id: &str) -> Result<types::JobId, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn bodies_by_tags_and_by_devices() {
