@@ -245,13 +245,14 @@ impl Error {
         self.api().is_some_and(ApiError::is_not_found)
     }
 
-    /// True when retrying the same call later may succeed: connection failures, timeouts,
-    /// 429 (except the monthly quota, 40005), 502, 503, 504.
+    /// True for the errors the client's retry policy retries (one definition, in
+    /// [`crate::retry`]): connection failures before a response, 429 (except the monthly
+    /// quota, 40005), 502, 503, 504. Not a timeout: the server may still be working on the
+    /// request, so sending it again is the caller's decision (safe for idempotent calls).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => e.is_retryable(),
-            Error::Transport { source, .. } => source.is_connect() || source.is_request(),
-            Error::Timeout { .. } => true,
+            Error::Transport { source, .. } => crate::retry::is_retryable_error(source),
             _ => false,
         }
     }
@@ -436,13 +437,10 @@ impl ApiError {
         self.code == Some(NrfCode::NotFoundNoError)
     }
 
-    /// True for 429 (except the monthly usage limit, 40005), 502, 503 and 504.
+    /// True for 429 (except the monthly usage limit, 40005), 502, 503 and 504 (see
+    /// [`retry::is_retryable_answer`](crate::retry::is_retryable_answer)).
     pub fn is_retryable(&self) -> bool {
-        match self.status {
-            429 => self.code != Some(NrfCode::UsageLimitExceeded),
-            502..=504 => true,
-            _ => false,
-        }
+        crate::retry::is_retryable_answer(self.status, self.code)
     }
 }
 

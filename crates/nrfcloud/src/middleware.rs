@@ -311,8 +311,8 @@ async fn peek_quota(response: reqwest::Response) -> (bool, reqwest::Result<reqwe
     let headers = response.headers().clone();
     match response.bytes().await {
         Ok(body) => {
-            let quota = crate::error::ApiError::from_body("", status.as_u16(), &body).code
-                == Some(crate::error::NrfCode::UsageLimitExceeded);
+            let code = crate::error::ApiError::from_body("", status.as_u16(), &body).code;
+            let quota = !retry::is_retryable_answer(status.as_u16(), code);
             let mut rebuilt = http::Response::new(body);
             *rebuilt.status_mut() = status;
             *rebuilt.version_mut() = version;

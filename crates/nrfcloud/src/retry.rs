@@ -142,13 +142,25 @@ pub fn is_idempotent(method: &reqwest::Method) -> bool {
     )
 }
 
-/// Statuses worth retrying (429 needs its body checked for 40005 as well).
+// What is retryable is defined here once: the retry loop (`middleware`) and
+// `Error::is_retryable` / `ApiError::is_retryable` all read these three functions.
+
+/// Statuses worth retrying (429 needs its body checked for 40005 as well, see
+/// [`is_retryable_answer`]).
 pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 502 | 503 | 504)
 }
 
+/// An answer worth retrying, its nRF code known: a retryable status, except the monthly
+/// usage limit (429 with 40005), which no retry can fix.
+pub fn is_retryable_answer(status: u16, code: Option<crate::NrfCode>) -> bool {
+    is_retryable_status(status)
+        && !(status == 429 && code == Some(crate::NrfCode::UsageLimitExceeded))
+}
+
 /// Transport errors worth retrying: the connection failed or broke before a response (not a
-/// timeout, and not a response head over the parser's limits, which would come again).
+/// timeout, whose request the server may still be working on, and not a response head over
+/// the parser's limits, which would come again).
 pub fn is_retryable_error(e: &reqwest::Error) -> bool {
     (e.is_connect() || (e.is_request() && !e.is_timeout())) && !crate::error::is_head_too_large(e)
 }
