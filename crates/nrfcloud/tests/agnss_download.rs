@@ -586,3 +586,37 @@ async fn fragments_are_retried_and_carry_the_custom_device_id() {
         assert_eq!(r.header("authorization"), "Bearer eval-token");
     }
 }
+
+#[tokio::test]
+async fn a_fragment_over_the_clients_size_limit_is_response_too_large() {
+    // The client's one body cap (`max_response_bytes`) holds for A-GNSS fragments too, and a
+    // hit is reported as such, not as a transport failure.
+    let data = payload(80);
+    let server = Recorder::start().await;
+    server.then([
+        head(data.len()),
+        Reply::bytes(200, "application/octet-stream", data.clone()),
+    ]);
+    let client = Client::builder()
+        .base_url(&server.base)
+        .jwt("test-jwt")
+        .max_response_bytes(1000)
+        .build()
+        .unwrap();
+    let err = client
+        .location()
+        .agnss(request(), AgnssDownload::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ResponseTooLarge {
+                operation: "GetAssistanceData",
+                status: 200,
+                limit: 1000
+            }
+        ),
+        "{err:?}"
+    );
+}
