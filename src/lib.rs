@@ -28,6 +28,8 @@ pub use generated::*;
 
 // The hand-written modules: every public function says how it fails.
 #[warn(clippy::missing_errors_doc)]
+pub mod agnss_format;
+#[warn(clippy::missing_errors_doc)]
 pub mod conversion;
 #[warn(clippy::missing_errors_doc)]
 pub mod hooks;

@@ -6,89 +6,19 @@
 //! (owned raw text), `from_value` (serde_json's value deserializer) and CBOR (a deserializer
 //! that knows nothing of serde_json's raw values).
 
-// The mirrors copy the generated enums' names and shapes on purpose (the variant path is
-// compared), whatever clippy thinks of them.
-#![allow(clippy::enum_variant_names, clippy::large_enum_variant)]
-
+use nrfcloud_api::types;
 use nrfcloud_api::types::{
-    BleDevice, Device, FetchDeviceResponse, FirmwareTypes, FirmwareTypesKnown, GatewayDevice,
-    GenericDevice, GenericDeviceSubType, JsoNataTransformedResponse, ListDevicesResponse,
+    Device, FetchDeviceResponse, FirmwareTypes, GenericDeviceSubType, ListDevicesResponse,
     ListDevicesResponseItemsItem, NonGatewayIpDeviceSubType,
 };
 use nrfcloud_testkit::Rng;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-#[derive(Deserialize, Serialize, Debug)]
-#[serde(untagged)]
-enum OldDevice {
-    GenericDevice(GenericDevice),
-    BleDevice(BleDevice),
-    GatewayDevice(GatewayDevice),
-}
-
-#[derive(Deserialize, Serialize, Debug)]
-#[serde(untagged)]
-enum OldItem {
-    Device(OldDevice),
-    JsoNataTransformedResponse(JsoNataTransformedResponse),
-}
-
-#[derive(Deserialize, Serialize)]
-#[serde(untagged)]
-enum OldSubType {
-    NonGatewayIpDeviceSubType(NonGatewayIpDeviceSubType),
-    String(String),
-}
-
-#[derive(Deserialize, Serialize)]
-#[serde(untagged)]
-enum OldFirmwareTypes {
-    FirmwareTypesKnown(FirmwareTypesKnown),
-    String(String),
-}
-
-// The generated open enums print their value (`JitpGeneric`, or the unknown string), not
-// their variants; the oracles print the same way, so `fingerprint` compares like with like.
-impl std::fmt::Debug for OldSubType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OldSubType::NonGatewayIpDeviceSubType(v) => v.fmt(f),
-            OldSubType::String(v) => v.fmt(f),
-        }
-    }
-}
-
-impl std::fmt::Debug for OldFirmwareTypes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OldFirmwareTypes::FirmwareTypesKnown(v) => v.fmt(f),
-            OldFirmwareTypes::String(v) => v.fmt(f),
-        }
-    }
-}
-
-/// What a decoded value is, comparable across the two enums: the variant path (from
-/// `Debug`, e.g. `Device(GenericDevice`) and the value it serialises to. `Debug` alone is
-/// not comparable: BLE shadows are `HashMap`s.
-fn fingerprint<T: Serialize + std::fmt::Debug>(t: &T) -> (String, Value) {
-    let debug = format!("{t:?}");
-    // A catch-all item prints its raw text as received (`RawJson(2020e2)`), which the
-    // derive, going through serde's buffer, rewrites (`RawJson(202000.0)`): the path stops
-    // at the text, and the serialised value compares the two.
-    let debug = debug
-        .split_once("RawJson(")
-        .map_or(debug.as_str(), |(path, _)| path);
-    let path: String = debug
-        .split(['{', '"'])
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| c.is_alphanumeric() || *c == '(')
-        .collect();
-    (path, serde_json::to_value(t).expect("serialises"))
-}
+#[path = "support/oracles.rs"]
+mod oracles;
+use oracles::{OldDevice, OldFirmwareTypes, OldItem, OldSubType, fingerprint};
 
 /// Decodes `text` as `New` and as `Old` through every reader; both must agree on success and
 /// on the result.

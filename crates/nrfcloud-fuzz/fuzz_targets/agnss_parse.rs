@@ -8,20 +8,9 @@ use libfuzzer_sys::fuzz_target;
 use nrfcloud::AgnssData;
 use nrfcloud::agnss::AgnssElementType;
 
-/// Record length of a supported type id.
-fn record_len(type_id: u8) -> Option<usize> {
-    Some(match type_id {
-        1 => 14,
-        2 => 62,
-        3 => 31,
-        4 => 8,
-        6 => 4,
-        7 => 16,
-        8 => 15,
-        9 => 4,
-        _ => return None,
-    })
-}
+/// Record length of a supported type id: the format's one table (the walk below is the
+/// independent part of this oracle).
+use nrfcloud::api::agnss_format::record_len;
 
 /// `Ok((offset, type id, count) of every element)` or `Err(offset at fault)`.
 fn walk(data: &[u8]) -> Result<Vec<(usize, u8, usize)>, usize> {

@@ -4,26 +4,10 @@
 
 use crate::ids::{DetRng, fnv1a};
 
-/// The format version written in the first byte.
-pub(crate) const SCHEMA_VERSION: u8 = 1;
+pub(crate) use nrfcloud_api::agnss_format::{SCHEMA_VERSION, record_len};
 
 /// The default types when a request names none.
 pub(crate) const DEFAULT_TYPES: [u8; 7] = [1, 2, 3, 4, 6, 7, 9];
-
-/// The record length of each supported type.
-pub(crate) fn record_len(kind: u8) -> Option<usize> {
-    match kind {
-        1 => Some(14),
-        2 => Some(62),
-        3 => Some(31),
-        4 => Some(8),
-        6 => Some(4),
-        7 => Some(16),
-        8 => Some(15),
-        9 => Some(4),
-        _ => None,
-    }
-}
 
 /// What an assistance request asks for.
 #[derive(Debug, Clone, Default)]

@@ -86,8 +86,8 @@ pub mod api {
         ByteStream, ClientInfo, FIXUP_SUMMARY, GENERATED_SURFACE, OPENAPI_JSON, ResponseValue,
     };
     pub use nrfcloud_api::{
-        builder, conversion, hooks, json, operations, pagination, path, redact, sendable, shadow,
-        types,
+        agnss_format, builder, conversion, hooks, json, operations, pagination, path, redact,
+        sendable, shadow, types,
     };
 }
 pub use nrfcloud_api::shadow::ShadowState;

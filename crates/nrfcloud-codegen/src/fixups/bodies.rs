@@ -3,7 +3,8 @@
 use serde_json::{Map, Value, json};
 
 use super::util::{
-    for_each_operation, is_stringish, label, ref_name, schemas_snapshot, string_constraints,
+    for_each_operation, is_stringish, label, ref_name, request_content_mut, response_contents_mut,
+    schemas_snapshot, string_constraints,
 };
 use super::{Fixup, Rewrites};
 
@@ -33,10 +34,7 @@ fn pick_one(content: &mut Map<String, Value>) -> Option<Vec<String>> {
 fn single_media_type(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
     for_each_operation(doc, |path, method, op| {
         let at = label(path, method, op);
-        if let Some(content) = op
-            .get_mut("requestBody")
-            .and_then(|b| b.get_mut("content"))
-            .and_then(Value::as_object_mut)
+        if let Some(content) = request_content_mut(op)
             && let Some(dropped) = pick_one(content)
         {
             log.lossy(
@@ -44,16 +42,12 @@ fn single_media_type(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> 
                 format!("request body: dropped media types {dropped:?}"),
             );
         }
-        if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
-            for (code, r) in responses.iter_mut() {
-                if let Some(content) = r.get_mut("content").and_then(Value::as_object_mut)
-                    && let Some(dropped) = pick_one(content)
-                {
-                    log.lossy(
-                        &at,
-                        format!("response {code}: dropped media types {dropped:?}"),
-                    );
-                }
+        for (code, content) in response_contents_mut(op) {
+            if let Some(dropped) = pick_one(content) {
+                log.lossy(
+                    &at,
+                    format!("response {code}: dropped media types {dropped:?}"),
+                );
             }
         }
         Ok(())
@@ -79,11 +73,7 @@ fn non_json_body_media_types(doc: &mut Value, log: &mut Rewrites) -> Result<(), 
     ];
     for_each_operation(doc, |path, method, op| {
         let at = label(path, method, op);
-        let Some(content) = op
-            .get_mut("requestBody")
-            .and_then(|b| b.get_mut("content"))
-            .and_then(Value::as_object_mut)
-        else {
+        let Some(content) = request_content_mut(op) else {
             return Ok(());
         };
         let Some(mt) = content.keys().next().cloned() else {
@@ -142,11 +132,7 @@ fn raw_body_for_content_type_header(doc: &mut Value, log: &mut Rewrites) -> Resu
             return Ok(());
         }
         let at = label(path, method, op);
-        let Some(content) = op
-            .get_mut("requestBody")
-            .and_then(|b| b.get_mut("content"))
-            .and_then(Value::as_object_mut)
-        else {
+        let Some(content) = request_content_mut(op) else {
             return Ok(());
         };
         let Some((mt, media)) = content.iter().next().map(|(k, v)| (k.clone(), v.clone())) else {
@@ -191,11 +177,7 @@ fn plain_text_ownership_code(doc: &mut Value, log: &mut Rewrites) -> Result<(), 
     let schemas = schemas_snapshot(doc);
     for_each_operation(doc, |path, method, op| {
         let at = label(path, method, op);
-        let Some(content) = op
-            .get_mut("requestBody")
-            .and_then(|b| b.get_mut("content"))
-            .and_then(Value::as_object_mut)
-        else {
+        let Some(content) = request_content_mut(op) else {
             return Ok(());
         };
         let Some(media) = content.get("application/json") else {

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::util::{for_each_operation, label, resolve, schemas_snapshot};
+use super::util::{for_each_operation, label, resolve, response_contents_mut, schemas_snapshot};
 use super::{Fixup, Rewrites};
 
 /// Quirk: GetAssistanceDataSize and GetFileSize (HEAD) declare a 200 JSON body, but a HEAD
@@ -50,13 +50,7 @@ fn binary_responses_as_octet_stream(doc: &mut Value, log: &mut Rewrites) -> Resu
     let schemas = schemas_snapshot(doc);
     for_each_operation(doc, |path, method, op| {
         let at = label(path, method, op);
-        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
-            return Ok(());
-        };
-        for (code, r) in responses.iter_mut() {
-            let Some(content) = r.get_mut("content").and_then(Value::as_object_mut) else {
-                continue;
-            };
+        for (code, content) in response_contents_mut(op) {
             let Some(media) = content.get("application/json") else {
                 continue;
             };
@@ -95,13 +89,7 @@ pub const SCHEMALESS_JSON_RESPONSES: Fixup = Fixup {
 fn schemaless_json_responses(doc: &mut Value, log: &mut Rewrites) -> Result<(), String> {
     for_each_operation(doc, |path, method, op| {
         let at = label(path, method, op);
-        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
-            return Ok(());
-        };
-        for (code, r) in responses.iter_mut() {
-            let Some(content) = r.get_mut("content").and_then(Value::as_object_mut) else {
-                continue;
-            };
+        for (code, content) in response_contents_mut(op) {
             for (mt, media) in content.iter_mut() {
                 if mt.starts_with("application/json") && media.get("schema").is_none() {
                     media["schema"] = json!({});

@@ -504,9 +504,9 @@ fn request_alternatives_are_named(doc: &mut Value, log: &mut Rewrites) -> Result
             return Ok(());
         };
         let at = super::util::label(path, method, op);
-        let schema = op
-            .get_mut("requestBody")
-            .and_then(|b| b.pointer_mut("/content/application~1json/schema"));
+        let schema = super::util::request_content_mut(op)
+            .and_then(|c| c.get_mut("application/json"))
+            .and_then(|m| m.get_mut("schema"));
         let Some(schema) = schema else {
             return Err(format!("{at}: no JSON request body"));
         };

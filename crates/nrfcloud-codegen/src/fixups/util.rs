@@ -31,6 +31,24 @@ pub fn for_each_operation(
     Ok(())
 }
 
+/// The media types of an operation's request body (`requestBody.content`), if it has one.
+pub fn request_content_mut(op: &mut Map<String, Value>) -> Option<&mut Map<String, Value>> {
+    op.get_mut("requestBody")?
+        .get_mut("content")?
+        .as_object_mut()
+}
+
+/// `(status, media types)` of every response of an operation that has a `content`.
+pub fn response_contents_mut(
+    op: &mut Map<String, Value>,
+) -> impl Iterator<Item = (&String, &mut Map<String, Value>)> {
+    op.get_mut("responses")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|responses| responses.iter_mut())
+        .filter_map(|(code, r)| Some((code, r.get_mut("content")?.as_object_mut()?)))
+}
+
 /// A read-only copy of `components.schemas`, for resolving refs while operations are mutated.
 pub fn schemas_snapshot(doc: &Value) -> Map<String, Value> {
     doc.pointer("/components/schemas")

@@ -186,16 +186,8 @@ async fn gnss_fixes_feed_the_history() {
 
 /// Parses an A-GNSS payload like a client would: version 1, then type/count/records.
 fn entries(bytes: &[u8]) -> Vec<(u8, u16)> {
-    let len = |t: u8| match t {
-        1 => 14,
-        2 => 62,
-        3 => 31,
-        4 => 8,
-        6 => 4,
-        7 => 16,
-        8 => 15,
-        9 => 4,
-        _ => panic!("unsupported type {t}"),
+    let len = |t: u8| {
+        nrfcloud_api::agnss_format::record_len(t).unwrap_or_else(|| panic!("unsupported type {t}"))
     };
     assert_eq!(bytes[0], 1);
     let mut at = 1;

@@ -6,7 +6,7 @@ use std::fmt;
 use super::records::*;
 
 /// The only schema version of the binary format.
-pub const SCHEMA_VERSION: u8 = 1;
+pub const SCHEMA_VERSION: u8 = nrfcloud_api::agnss_format::SCHEMA_VERSION;
 
 const ELEMENT_HEADER_LEN: usize = 3;
 

@@ -1,6 +1,8 @@
 //! The fixed-length records of each A-GNSS element type, and how each is read from its
 //! little-endian bytes.
 
+use nrfcloud_api::agnss_format::known_record_len;
+
 /// Type 1: GPS UTC parameters (14 bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct UtcParameters {
@@ -251,7 +253,7 @@ pub(super) fn read_all<R: Record>(bytes: &[u8]) -> Option<Vec<R>> {
 }
 
 impl Record for UtcParameters {
-    const LEN: usize = 14;
+    const LEN: usize = known_record_len(1);
     fn read(f: &mut Fields<'_>) -> Option<Self> {
         Some(UtcParameters {
             a1: f.i32()?,
@@ -267,7 +269,7 @@ impl Record for UtcParameters {
 }
 
 impl Record for Ephemeris {
-    const LEN: usize = 62;
+    const LEN: usize = known_record_len(2);
     fn read(f: &mut Fields<'_>) -> Option<Self> {
         Some(Ephemeris {
             sv_id: f.u8()?,
@@ -301,7 +303,7 @@ impl Record for Ephemeris {
 }
 
 impl Record for Almanac {
-    const LEN: usize = 31;
+    const LEN: usize = known_record_len(3);
     fn read(f: &mut Fields<'_>) -> Option<Self> {
         Some(Almanac {
             sv_id: f.u8()?,
@@ -323,7 +325,7 @@ impl Record for Almanac {
 }
 
 impl Record for KlobucharCorrection {
-    const LEN: usize = 8;
+    const LEN: usize = known_record_len(4);
     fn read(f: &mut Fields<'_>) -> Option<Self> {
         Some(KlobucharCorrection {
             alpha0: f.i8()?,
@@ -339,7 +341,7 @@ impl Record for KlobucharCorrection {
 }
 
 impl Record for SvTimeOfWeek {
-    const LEN: usize = 4;
+    const LEN: usize = known_record_len(6);
     fn read(f: &mut Fields<'_>) -> Option<Self> {
         Some(SvTimeOfWeek {
             sv_id: f.u8()?,
@@ -350,7 +352,7 @@ impl Record for SvTimeOfWeek {
 }
 
 impl Record for GpsSystemClock {
-    const LEN: usize = 16;
+    const LEN: usize = known_record_len(7);
     fn read(f: &mut Fields<'_>) -> Option<Self> {
         Some(GpsSystemClock {
             date_day: f.u16()?,
@@ -363,7 +365,7 @@ impl Record for GpsSystemClock {
 }
 
 impl Record for ApproximateLocation {
-    const LEN: usize = 15;
+    const LEN: usize = known_record_len(8);
     fn read(f: &mut Fields<'_>) -> Option<Self> {
         Some(ApproximateLocation {
             latitude: f.i32()?,
@@ -379,7 +381,7 @@ impl Record for ApproximateLocation {
 }
 
 impl Record for Integrity {
-    const LEN: usize = 4;
+    const LEN: usize = known_record_len(9);
     fn read(f: &mut Fields<'_>) -> Option<Self> {
         Some(Integrity {
             integrity_mask: f.u32()?,
