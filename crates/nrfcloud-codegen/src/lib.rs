@@ -14,7 +14,7 @@
 //!    ranges).
 //! 4. What is derived from the document and the code: the per-operation table
 //!    ([`operations`]), the surface summary ([`surface`]), the `Sendable` impls
-//!    ([`sendable`]), the pagination markers ([`pagination`]), the wrapper's operations
+//!    ([`sendable`]), the `PagedBuilder` impls ([`pagination`]), the wrapper's operations
 //!    layer ([`wrapper_layer`]), and which types each operation uses ([`type_graph`]).
 //!
 //! The operation-by-operation comparison of two documents (`regen`, `drift`) lives in the

@@ -83,7 +83,6 @@ mod csv_rows;
 mod der;
 mod errors;
 mod evidence;
-mod extras;
 mod faults;
 mod fota_engine;
 mod gate;

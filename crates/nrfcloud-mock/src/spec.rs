@@ -1,7 +1,7 @@
 //! The embedded OpenAPI snapshot and the operation table built from it at startup: for every
 //! (method, path template) the operation id, accepted security schemes, parameters, request body
-//! and success status. Nothing here is hand-kept except the operations the snapshot lacks yet
-//! (see [`crate::extras`]).
+//! and success status, every operation read from the document. The one hand-kept table is
+//! [`PATH_ALIASES`]: the router names one parameter per path position.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -86,6 +86,20 @@ pub(crate) struct Operation {
     pub(crate) success: StatusCode,
 }
 
+/// Path parameters the router serves under another name: the router allows one name per
+/// position, and the document calls the device `{gatewayId}` in the Bluetooth LE paths
+/// (`/devices/{gatewayId}/discover/…`) where every other path says `{deviceId}`.
+pub(crate) const PATH_ALIASES: [(&str, &str); 1] = [("gatewayId", "deviceId")];
+
+/// A document path template as the router names it ([`PATH_ALIASES`] applied).
+fn routed_template(template: &str) -> String {
+    let mut out = template.to_owned();
+    for (documented, routed) in PATH_ALIASES {
+        out = out.replace(&format!("{{{documented}}}"), &format!("{{{routed}}}"));
+    }
+    out
+}
+
 /// The parsed document plus the operation table and compiled patterns.
 #[derive(Debug)]
 pub(crate) struct ApiSpec {
@@ -95,7 +109,7 @@ pub(crate) struct ApiSpec {
 }
 
 impl ApiSpec {
-    /// Parses the embedded snapshot and adds the operations it lacks.
+    /// Parses the embedded snapshot (all its operations; [`PATH_ALIASES`] renamed).
     pub(crate) fn load() -> Result<Self, String> {
         let doc: Value =
             serde_json::from_str(SPEC_JSON).map_err(|e| format!("embedded spec: {e}"))?;
@@ -122,7 +136,13 @@ impl ApiSpec {
                 }
             }
         }
-        for op in ops.into_iter().chain(crate::extras::operations()) {
+        for mut op in ops {
+            op.template = routed_template(&op.template);
+            for p in op.params.iter_mut() {
+                if let Some((_, routed)) = PATH_ALIASES.iter().find(|(d, _)| *d == p.name) {
+                    p.name = (*routed).to_owned();
+                }
+            }
             spec.ops
                 .entry((op.method.clone(), op.template.clone()))
                 .or_insert_with(|| Arc::new(op));
@@ -233,6 +253,8 @@ impl ApiSpec {
 
     /// The operation for `method` on a path template relative to `/v1`.
     pub(crate) fn find(&self, method: &Method, template: &str) -> Option<Arc<Operation>> {
+        let template = routed_template(template);
+        let template = template.as_str();
         self.ops
             .get(&(method.clone(), template.to_owned()))
             .cloned()

@@ -173,7 +173,6 @@ pub(crate) fn router(app: App) -> Router {
         )
         .route("/v1/location/wifi", post(location::get_location_from_wifi))
         .route("/v1/messages", get(messages::list_messages))
-        // Operations the spec snapshot lacks yet (see crate::extras).
         .route("/v1/account/invoices", get(usage::list_invoices))
         .route("/v1/account/usage", get(usage::list_api_usage))
         .route(

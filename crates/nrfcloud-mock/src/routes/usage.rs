@@ -1,4 +1,4 @@
-//! Team bookkeeping that the spec snapshot lacks yet: invoices, API usage (from what the mock
+//! Team bookkeeping: invoices, API usage (from what the mock
 //! counted), the usage summary, and the system status.
 
 use axum::extract::{Extension, State};

@@ -6,9 +6,9 @@ mod common;
 mod connection_attacks;
 
 mod auth;
+mod beyond_the_seed;
 mod coverage;
 mod devices;
-mod extras;
 mod faults;
 mod firmware_fota;
 mod jwt_attacks;

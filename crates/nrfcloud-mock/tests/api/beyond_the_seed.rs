@@ -1,4 +1,6 @@
-//! Operations the spec snapshot lacks yet: routed, guarded, and doing what they say.
+//! Operations beyond the seed documentation (invoices, usage, system status, DissociateDevice,
+//! CreateDeviceCertificate, Bluetooth LE, anchors, contributions): routed, guarded, and doing
+//! what they say.
 
 use std::time::Duration;
 
