@@ -20,7 +20,6 @@ use bytes::Bytes;
 use http_body::Frame;
 use tokio::sync::Notify;
 
-use crate::app::App;
 use crate::errors::ApiError;
 use crate::query::QueryParams;
 
@@ -346,8 +345,12 @@ impl ConnectionKill {
 }
 
 /// The outermost middleware: applies latency and faults before the request is handled.
-pub(crate) async fn inject(State(app): State<App>, req: Request, next: Next) -> Response {
-    let (latency, fault) = app.faults.decide(req.uri().path());
+pub(crate) async fn inject(
+    State(faults): State<Arc<Faults>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (latency, fault) = faults.decide(req.uri().path());
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -400,9 +403,7 @@ pub(crate) async fn inject(State(app): State<App>, req: Request, next: Next) -> 
                 .insert(header::CONTENT_LENGTH, HeaderValue::from(page.len()));
             Response::from_parts(parts, Body::from(page))
         }
-        Some(Fault::Oversized { bytes, chunked }) => {
-            oversized(Arc::clone(&app.faults), bytes, chunked)
-        }
+        Some(Fault::Oversized { bytes, chunked }) => oversized(Arc::clone(&faults), bytes, chunked),
         Some(Fault::RepeatPageToken) => {
             let token = QueryParams::parse(req.uri().query())
                 .get("pageNextToken")

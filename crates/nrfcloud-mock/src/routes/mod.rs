@@ -226,7 +226,10 @@ pub(crate) fn router(app: App) -> Router {
     api.merge(files)
         .fallback(gate::not_found)
         .method_not_allowed_fallback(gate::method_not_allowed)
-        .layer(middleware::from_fn_with_state(app.clone(), faults::inject))
+        .layer(middleware::from_fn_with_state(
+            app.faults.clone(),
+            faults::inject,
+        ))
         .with_state(app)
 }
 
