@@ -78,6 +78,66 @@ fn binary_responses_as_octet_stream(doc: &mut Value, log: &mut Rewrites) -> Resu
     })
 }
 
+/// Quirk: the A-GNSS downloads (GetAssistanceData and its deprecated GET twin) take a
+/// `Range` header and declare only 206. A server may ignore `Range` and answer 200 with the
+/// whole file (RFC 9110, 14.2), which the generated client would report as an unexpected
+/// response. Operations that take `Range` and declare a 206 but no 200 get a 200 with the
+/// 206's content. Runs after `binary_responses_as_octet_stream`, so both are byte streams.
+pub const RANGED_RESPONSES_ACCEPT_THE_WHOLE_FILE: Fixup = Fixup {
+    name: "ranged_responses_accept_the_whole_file",
+    quirk: "ranged downloads declare only 206, though a 200 with the whole file is valid HTTP",
+    run: ranged_responses_accept_the_whole_file,
+};
+
+fn ranged_responses_accept_the_whole_file(
+    doc: &mut Value,
+    log: &mut Rewrites,
+) -> Result<(), String> {
+    let components = doc.get("components").cloned().unwrap_or(Value::Null);
+    for_each_operation(doc, |path, method, op| {
+        let takes_range = op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .is_some_and(|ps| {
+                ps.iter().any(|p| {
+                    // A parameter may be a `$ref` into `components.parameters`.
+                    let p = match p.get("$ref").and_then(Value::as_str) {
+                        Some(r) => r
+                            .strip_prefix("#/components/")
+                            .and_then(|r| components.pointer(&format!("/{r}")))
+                            .unwrap_or(p),
+                        None => p,
+                    };
+                    p["in"] == "header"
+                        && p["name"]
+                            .as_str()
+                            .is_some_and(|n| n.eq_ignore_ascii_case("range"))
+                })
+            });
+        if !takes_range {
+            return Ok(());
+        }
+        let at = label(path, method, op);
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return Ok(());
+        };
+        if responses.contains_key("200") {
+            return Ok(());
+        }
+        let Some(partial) = responses.get("206").cloned() else {
+            return Ok(());
+        };
+        let mut whole = partial;
+        whole["description"] = json!("The whole file: the server ignored the Range header.");
+        responses.insert("200".into(), whole);
+        log.note(
+            at,
+            "response 200 declared beside 206, with the same content",
+        );
+        Ok(())
+    })
+}
+
 /// Quirk: a JSON response without a schema makes progenitor panic ("no schema"). It gets
 /// the empty schema `{}` (any JSON value, `serde_json::Value`).
 pub const SCHEMALESS_JSON_RESPONSES: Fixup = Fixup {
@@ -237,6 +297,35 @@ mod tests {
                 .unwrap()
                 .contains("ResponseValue<ByteStream>")
         );
+    }
+
+    #[test]
+    fn a_ranged_download_also_accepts_the_whole_file() {
+        let mut op = ok_json("GetData", json!({"type": "string", "format": "binary"}));
+        op["responses"] = json!({"206": {"description": "part", "content":
+            {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}});
+        op["parameters"] = json!([{"name": "range", "in": "header", "schema": {"type": "string"}}]);
+        let mut unranged = op.clone();
+        unranged["operationId"] = json!("GetOther");
+        unranged["parameters"] = json!([]);
+        let mut doc = tiny_spec(json!({"/agnss": {"post": op}, "/other": {"post": unranged}}));
+        let report = run_one(&RANGED_RESPONSES_ACCEPT_THE_WHOLE_FILE, &mut doc);
+        assert_eq!(
+            report.rewrites.len(),
+            1,
+            "only the operation with Range: {report:?}"
+        );
+        assert!(
+            doc.pointer("/paths/~1agnss/post/responses/200/content/application~1octet-stream")
+                .is_some()
+        );
+        assert!(doc.pointer("/paths/~1other/post/responses/200").is_none());
+        let code = try_generate(&doc).unwrap();
+        assert!(
+            code.contains("200u16 => Ok(ResponseValue::stream(response))"),
+            "{code}"
+        );
+        assert!(code.contains("206u16 => Ok(ResponseValue::stream(response))"));
     }
 
     #[test]

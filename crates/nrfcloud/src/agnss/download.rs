@@ -6,10 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use futures_util::TryStreamExt;
-use nrfcloud_api::hooks::BoxFuture;
-use nrfcloud_api::operations::Operation;
-use nrfcloud_api::sendable::Sendable;
-use nrfcloud_api::{ByteStream, ResponseValue, builder, types};
+use nrfcloud_api::{ByteStream, builder, types};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, HeaderMap};
 
@@ -195,7 +192,7 @@ impl crate::location::LocationHandler<'_> {
                             if let Some(id) = &options.custom_device_id {
                                 b = b.x_custom_device_id(id.clone());
                             }
-                            WholeOrPartial(b)
+                            b
                         },
                         CallOptions {
                             retry_non_idempotent: true,
@@ -538,40 +535,6 @@ fn parse_digits(s: &str) -> Option<u64> {
         return None;
     }
     s.parse().ok()
-}
-
-/// GetAssistanceData that also accepts a 200 (the whole file) besides the documented 206.
-struct WholeOrPartial<'a>(builder::GetAssistanceData<'a>);
-
-impl<'a> Sendable<'a> for WholeOrPartial<'a> {
-    type Response = ByteStream;
-    type ErrorBody = ();
-
-    fn operation(&self) -> &'static Operation {
-        self.0.operation()
-    }
-
-    fn call_extensions_mut(&mut self) -> &mut nrfcloud_api::hooks::Extensions {
-        self.0.call_extensions_mut()
-    }
-
-    fn send_boxed(
-        self,
-    ) -> BoxFuture<'a, Result<ResponseValue<ByteStream>, nrfcloud_api::Error<()>>> {
-        Box::pin(async move {
-            match self.0.send().await {
-                Err(nrfcloud_api::Error::UnexpectedResponse(response))
-                    if response.status() == StatusCode::OK =>
-                {
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    let stream = ByteStream::new(Box::pin(response.bytes_stream()));
-                    Ok(ResponseValue::new(stream, status, headers))
-                }
-                other => other,
-            }
-        })
-    }
 }
 
 #[cfg(test)]
