@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use nrfcloud::jwt::SystemClock;
+use nrfcloud::runtime::SystemTimeSource;
 
 fn per_call(c: &mut Criterion) {
     let Some(rt) = common::runtime() else { return };
@@ -67,7 +67,7 @@ fn jwt(c: &mut Criterion) {
     let advancing = common::AdvancingClock::default();
     let mut group = c.benchmark_group("jwt_token");
     group.bench_function("cached", |b| {
-        b.iter(|| black_box(nrfcloud::testing::token_at(&cached, &SystemClock)))
+        b.iter(|| black_box(nrfcloud::testing::token_at(&cached, &SystemTimeSource)))
     });
     group.bench_function("minted_each_call", |b| {
         b.iter(|| black_box(nrfcloud::testing::token_at(&minting, &advancing)))

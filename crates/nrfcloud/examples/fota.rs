@@ -15,7 +15,8 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use nrfcloud::Client;
 use nrfcloud::firmware::{FileType, FirmwareBundle};
-use nrfcloud::fota::{FotaJob, FotaTarget, WaitOptions};
+use nrfcloud::fota::{FotaJob, FotaTarget};
+use nrfcloud::runtime::PollOptions;
 use nrfcloud_mock::{MockConfig, MockServer};
 
 #[tokio::main]
@@ -54,10 +55,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("created job {job_id}");
 
     // 3. Wait for a terminal status, printing each change.
-    let wait = WaitOptions {
-        poll_interval: Duration::from_millis(100),
-        timeout: Duration::from_secs(60),
-    };
+    let wait = PollOptions::every(Duration::from_millis(100), Duration::from_secs(60));
     let mut last = String::new();
     let done = client
         .fota()

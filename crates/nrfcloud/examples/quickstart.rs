@@ -20,9 +20,10 @@ use std::time::{Duration, Instant};
 use futures::TryStreamExt;
 use nrfcloud::agnss::AgnssDownload;
 use nrfcloud::firmware::{FileType, FirmwareBundle};
-use nrfcloud::fota::{FotaJob, FotaTarget, WaitOptions};
+use nrfcloud::fota::{FotaJob, FotaTarget};
 use nrfcloud::ground_fix::{GroundFix, GroundFixOptions, ServingCell};
 use nrfcloud::onboarding::{BulkOptions, DeviceCredential, OnboardingRow, Progress};
+use nrfcloud::runtime::PollOptions;
 use nrfcloud::{Client, DeviceKey, ServiceKey, Transform, types};
 use serde_json::{Map, Value};
 
@@ -230,10 +231,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let job_id = client.fota().create(&job).await?;
     client.fota().apply(&job_id).await?;
-    let wait = WaitOptions {
-        poll_interval: Duration::from_millis(200),
-        timeout: Duration::from_secs(60),
-    };
+    let wait = PollOptions::every(Duration::from_millis(200), Duration::from_secs(60));
     let mut statuses: Vec<String> = Vec::new();
     let done = client
         .fota()

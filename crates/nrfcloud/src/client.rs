@@ -15,9 +15,9 @@ use reqwest::header::HeaderValue;
 use crate::credentials::{Credentials, DeviceKey, ServiceKey};
 use crate::download_origin::OriginOverride;
 use crate::error::{ApiError, Error};
-use crate::jwt::{Clock, SystemClock};
 use crate::middleware::{CallOptions, CredentialSlot, State};
 use crate::retry::RetryPolicy;
+use crate::runtime::{AsyncSleep, SystemTimeSource, TimeSource, TokioSleep};
 use crate::secret::Secret;
 
 /// The API's production base URL.
@@ -68,7 +68,8 @@ pub struct ClientBuilder {
     user_agent: String,
     retry: RetryPolicy,
     http: Option<reqwest::Client>,
-    clock: Arc<dyn Clock>,
+    time: Arc<dyn TimeSource>,
+    sleep: Arc<dyn AsyncSleep>,
     max_response_bytes: u64,
     download_overrides: Vec<(String, String)>,
     max_response_headers: usize,
@@ -84,7 +85,8 @@ impl Default for ClientBuilder {
             user_agent: concat!("nrfcloud-rs/", env!("CARGO_PKG_VERSION")).into(),
             retry: RetryPolicy::none(),
             http: None,
-            clock: Arc::new(SystemClock),
+            time: Arc::new(SystemTimeSource),
+            sleep: Arc::new(TokioSleep),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             download_overrides: Vec::new(),
             max_response_headers: DEFAULT_MAX_RESPONSE_HEADERS,
@@ -238,9 +240,18 @@ impl ClientBuilder {
         self
     }
 
-    /// Where token minting reads the time (tests use a manual clock).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+    /// Where the client reads the time: token minting, `Retry-After` dates, retry budgets,
+    /// poll timeouts, the A-GNSS deadline (default: the system clock). Tests use a
+    /// [`ManualTime`](crate::testing::ManualTime).
+    pub fn time_source(mut self, time: Arc<dyn TimeSource>) -> Self {
+        self.time = time;
+        self
+    }
+
+    /// How the client waits: between retries and between polls (default: tokio's timer).
+    /// A [`ManualTime`](crate::testing::ManualTime) moves its clock instead of waiting.
+    pub fn sleep(mut self, sleep: Arc<dyn AsyncSleep>) -> Self {
+        self.sleep = sleep;
         self
     }
 
@@ -301,7 +312,8 @@ impl ClientBuilder {
         let state = Arc::new(State {
             credentials: self.credentials,
             retry: self.retry,
-            clock: self.clock,
+            time: self.time,
+            sleep: self.sleep,
             origin,
             user_agent,
             max_response_bytes: self.max_response_bytes,
@@ -370,9 +382,14 @@ impl Client {
         &self.inner.state.user_agent
     }
 
-    /// The clock of the client (deadlines of workflows, token minting).
-    pub(crate) fn clock(&self) -> &dyn Clock {
-        self.inner.state.clock.as_ref()
+    /// The client's time source (deadlines of workflows, token minting).
+    pub(crate) fn time(&self) -> &dyn TimeSource {
+        self.inner.state.time.as_ref()
+    }
+
+    /// How the client waits (retries, polls).
+    pub(crate) fn sleeper(&self) -> &dyn AsyncSleep {
+        self.inner.state.sleep.as_ref()
     }
 
     /// The largest response body the client reads ([`ClientBuilder::max_response_bytes`]).

@@ -8,7 +8,8 @@ use std::time::Duration;
 use nrfcloud_api::operations::Operation;
 
 use crate::error::CredentialError;
-use crate::jwt::{Claims, Clock, Es256Key, JwtMinter, SystemClock};
+use crate::jwt::{Claims, Es256Key, JwtMinter};
+use crate::runtime::{SystemTimeSource, TimeSource};
 use crate::secret::Secret;
 
 /// The scheme names of the API document.
@@ -74,7 +75,7 @@ impl DeviceKey {
     /// The JWT the client sends for this key now: the cached one while it has more than the
     /// refresh margin left, else a newly minted one (for an MQTT client or another tool).
     pub fn token(&self) -> Secret {
-        self.0.token(&SystemClock)
+        self.0.token(&SystemTimeSource)
     }
 
     /// The minter (token cache) behind this key; tests reach it through
@@ -149,7 +150,7 @@ impl ServiceKey {
     /// The JWT the client sends for this key now: the cached one while it has more than the
     /// refresh margin left, else a newly minted one.
     pub fn token(&self) -> Secret {
-        self.0.token(&SystemClock)
+        self.0.token(&SystemTimeSource)
     }
 }
 
@@ -191,7 +192,7 @@ impl Credentials {
 
     /// The token for one scheme, if held. For "JSON Web Token": a device key first, then a
     /// service key, then a JWT minted elsewhere.
-    fn for_scheme(&self, name: &str, clock: &dyn Clock) -> Option<Secret> {
+    fn for_scheme(&self, name: &str, clock: &dyn TimeSource) -> Option<Secret> {
         match name {
             scheme::SIMPLE_TOKEN => self.api_key.clone(),
             scheme::SERVICE_EVALUATION_TOKEN => self.evaluation_token.clone(),
@@ -209,7 +210,7 @@ impl Credentials {
     pub(crate) fn token_for(
         &self,
         op: &Operation,
-        clock: &dyn Clock,
+        clock: &dyn TimeSource,
     ) -> Result<Option<Secret>, CredentialError> {
         if op.security.is_empty() {
             return Ok(None);
@@ -243,7 +244,7 @@ fn missing(op: &Operation) -> CredentialError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jwt::SystemClock;
+    use crate::runtime::SystemTimeSource;
     use nrfcloud_api::operations::by_id;
 
     #[test]
@@ -257,7 +258,7 @@ mod tests {
         let fetch = by_id("FetchDevice").unwrap();
         assert_eq!(
             creds
-                .token_for(fetch, &SystemClock)
+                .token_for(fetch, &SystemTimeSource)
                 .unwrap()
                 .unwrap()
                 .expose(),
@@ -265,17 +266,23 @@ mod tests {
             "first accepted scheme"
         );
         let ground_fix = by_id("GetLocationFromCellsOrWifiNetworks").unwrap();
-        let jwt = creds.token_for(ground_fix, &SystemClock).unwrap().unwrap();
+        let jwt = creds
+            .token_for(ground_fix, &SystemTimeSource)
+            .unwrap()
+            .unwrap();
         assert_eq!(jwt.expose().split('.').count(), 3, "a minted JWT");
         let status = by_id("GetSystemStatus").unwrap();
         assert!(
-            creds.token_for(status, &SystemClock).unwrap().is_none(),
+            creds
+                .token_for(status, &SystemTimeSource)
+                .unwrap()
+                .is_none(),
             "no auth"
         );
         let history = by_id("GetLocationHistory").unwrap();
         assert_eq!(
             creds
-                .token_for(history, &SystemClock)
+                .token_for(history, &SystemTimeSource)
                 .unwrap()
                 .unwrap()
                 .expose(),
@@ -291,7 +298,7 @@ mod tests {
             ..Default::default()
         };
         let agnss = by_id("GetAssistanceData").unwrap();
-        let err = creds.token_for(agnss, &SystemClock).unwrap_err();
+        let err = creds.token_for(agnss, &SystemTimeSource).unwrap_err();
         assert_eq!(
             err,
             CredentialError::Missing {
@@ -305,7 +312,7 @@ mod tests {
         };
         assert_eq!(
             with_eval
-                .token_for(agnss, &SystemClock)
+                .token_for(agnss, &SystemTimeSource)
                 .unwrap()
                 .unwrap()
                 .expose(),

@@ -8,21 +8,22 @@
 //!
 //! ```no_run
 //! # async fn f(client: nrfcloud::Client, bundle_id: &str) -> Result<(), nrfcloud::Error> {
-//! use nrfcloud::fota::{FotaJob, FotaTarget, WaitOptions};
+//! use nrfcloud::fota::{DEFAULT_WAIT, FotaJob, FotaTarget};
 //! let job = FotaJob::new(bundle_id, FotaTarget::Tags(vec!["warehouse-east".into()]));
 //! let job_id = client.fota().create(&job).await?;
 //! let done = client
 //!     .fota()
-//!     .wait(&job_id, WaitOptions::default(), |state| println!("{}", state.status))
+//!     .wait(&job_id, DEFAULT_WAIT, |state| println!("{}", state.status))
 //!     .await?;
 //! println!("{job_id}: {}", done.status);
 //! # Ok(()) }
 //! ```
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nrfcloud_api::types;
 
+use crate::runtime::{PollOptions, poll_until};
 use crate::{Client, Error};
 
 /// The most device ids one job may target.
@@ -175,28 +176,12 @@ fn is_terminal_status(status: &types::FotaV2JobEvents) -> bool {
     TERMINAL_STATUSES.contains(&status.to_string().as_str())
 }
 
-/// How [`FotaHandler::wait`] polls.
-///
-/// `WaitOptions::default()` polls every 5 s and gives up after 1 hour (a FOTA job on real
-/// devices takes minutes to hours: devices download the image when they next connect). Tests
-/// against the mock want much shorter values, e.g. 200 ms and 60 s.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WaitOptions {
-    /// Time between polls (default 5 s).
-    pub poll_interval: Duration,
-    /// Give up after this long (default 1 hour); the wait then ends with
-    /// [`Error::Timeout`].
-    pub timeout: Duration,
-}
-
-impl Default for WaitOptions {
-    fn default() -> Self {
-        WaitOptions {
-            poll_interval: Duration::from_secs(5),
-            timeout: Duration::from_secs(3600),
-        }
-    }
-}
+/// How [`FotaHandler::wait`] polls by default: every 5 s, giving up after 1 hour (a FOTA job
+/// on real devices takes minutes to hours: devices download the image when they next
+/// connect). Tests against the mock want much shorter values, e.g.
+/// `PollOptions::every(Duration::from_millis(200), Duration::from_secs(60))`.
+pub const DEFAULT_WAIT: PollOptions =
+    PollOptions::every(Duration::from_secs(5), Duration::from_secs(3600));
 
 /// FOTA jobs: create, apply, cancel, follow, from [`Client::fota`].
 #[derive(Debug, Clone, Copy)]
@@ -294,27 +279,37 @@ impl FotaHandler<'_> {
     /// # Errors
     ///
     /// As [`FotaHandler::state`] for each poll; [`Error::Timeout`] (operation `FetchFOTAJob`)
-    /// when [`WaitOptions::timeout`] passes before a terminal status.
+    /// when [`PollOptions::timeout`] passes before a terminal status (on the client's
+    /// [`time_source`](crate::ClientBuilder::time_source)).
     pub async fn wait(
         &self,
         job_id: &str,
-        options: WaitOptions,
-        mut on_progress: impl FnMut(&JobState) + Send,
+        options: PollOptions,
+        on_progress: impl FnMut(&JobState) + Send,
     ) -> Result<JobState, Error> {
-        let started = Instant::now();
-        loop {
-            let state = self.state(job_id).await?;
-            on_progress(&state);
-            if state.is_terminal() {
-                return Ok(state);
-            }
-            if started.elapsed().saturating_add(options.poll_interval) > options.timeout {
-                return Err(Error::Timeout {
-                    operation: "FetchFOTAJob",
-                });
-            }
-            tokio::time::sleep(options.poll_interval).await;
-        }
+        let client = self.client;
+        // Each poll's future calls it; they run one after the other.
+        let on_progress = std::sync::Mutex::new(on_progress);
+        let on_progress = &on_progress;
+        poll_until(
+            client.time(),
+            client.sleeper(),
+            &options,
+            "FetchFOTAJob",
+            || {
+                let state = self.state(job_id);
+                async move {
+                    let state = state.await?;
+                    (on_progress
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner))(
+                        &state
+                    );
+                    Ok(state.is_terminal().then_some(state))
+                }
+            },
+        )
+        .await
     }
 }
 

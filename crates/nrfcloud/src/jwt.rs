@@ -12,6 +12,7 @@ use p256::ecdsa::{Signature, SigningKey, signature::Signer};
 use p256::pkcs8::DecodePrivateKey;
 
 use crate::error::CredentialError;
+use crate::runtime::TimeSource;
 use crate::secret::Secret;
 
 /// The longest lifetime a minted token may have: the 7 days the nRF device SDK documents.
@@ -20,22 +21,6 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 /// Default margin before `exp` at which a cached token is replaced.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
-
-/// Where "now" comes from (tests use a manual clock).
-pub trait Clock: Send + Sync + std::fmt::Debug {
-    /// The current time.
-    fn now(&self) -> SystemTime;
-}
-
-/// The system clock.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> SystemTime {
-        SystemTime::now()
-    }
-}
 
 /// A P-256 private key for ES256 signatures. Redacted in `Debug`.
 #[derive(Clone)]
@@ -194,7 +179,7 @@ impl JwtMinter {
 
     /// A valid token: the cached one while it has more than the margin left, else a new one.
     /// Concurrent callers wait for one mint instead of minting each.
-    pub fn token(&self, clock: &dyn Clock) -> Secret {
+    pub fn token(&self, clock: &dyn TimeSource) -> Secret {
         let now = clock.now();
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((token, exp)) = cache.as_ref()
@@ -230,6 +215,7 @@ impl JwtMinter {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::runtime::SystemTimeSource;
     use p256::ecdsa::{VerifyingKey, signature::Verifier};
     use p256::pkcs8::{EncodePrivateKey, LineEnding};
 
@@ -237,7 +223,7 @@ pub(crate) mod tests {
     #[derive(Debug)]
     pub struct ManualClock(pub Mutex<SystemTime>);
 
-    impl Clock for ManualClock {
+    impl TimeSource for ManualClock {
         fn now(&self) -> SystemTime {
             *self.0.lock().unwrap()
         }
@@ -281,7 +267,7 @@ pub(crate) mod tests {
     #[test]
     fn service_tokens_carry_aud_and_optional_sub() {
         let (pem, vk) = test_key();
-        let clock = SystemClock;
+        let clock = SystemTimeSource;
         let key = Es256Key::from_pem(&pem, "service key").unwrap();
         let m = JwtMinter::new(
             key.clone(),
@@ -336,7 +322,7 @@ pub(crate) mod tests {
         let handles: Vec<_> = (0..1000)
             .map(|_| {
                 let m = minter.clone();
-                std::thread::spawn(move || m.token(&SystemClock))
+                std::thread::spawn(move || m.token(&SystemTimeSource))
             })
             .collect();
         let tokens: std::collections::HashSet<String> = handles

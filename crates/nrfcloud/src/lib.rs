@@ -51,6 +51,7 @@ pub mod pagination;
 mod redirect;
 mod request;
 pub mod retry;
+pub mod runtime;
 mod secret;
 pub mod testing;
 

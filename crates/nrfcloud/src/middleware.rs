@@ -18,9 +18,9 @@ use tracing::Instrument;
 
 use crate::credentials::Credentials;
 use crate::error::CredentialError;
-use crate::jwt::Clock;
 use crate::redirect::Origin;
 use crate::retry::{self, RetryPolicy};
+use crate::runtime::{AsyncSleep, TimeSource};
 
 /// Per-call options ([`crate::Request::with_options`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -50,7 +50,8 @@ impl CredentialSlot {
 pub(crate) struct State {
     pub credentials: Credentials,
     pub retry: RetryPolicy,
-    pub clock: Arc<dyn Clock>,
+    pub time: Arc<dyn TimeSource>,
+    pub sleep: Arc<dyn AsyncSleep>,
     /// Scheme, host and port of the base URL: the only origin that gets the bearer token.
     pub origin: Origin,
     pub user_agent: HeaderValue,
@@ -89,7 +90,7 @@ impl State {
         };
         let token = self
             .credentials
-            .token_for(op, self.clock.as_ref())
+            .token_for(op, self.time.as_ref())
             .map_err(refuse)?;
         if let Some(token) = token {
             let mut value =
@@ -154,7 +155,7 @@ impl State {
         let opts = extensions.get::<CallOptions>().copied().unwrap_or_default();
         let policy = opts.retry.unwrap_or(self.retry);
         let may_retry = retry::is_idempotent(request.method()) || opts.retry_non_idempotent;
-        let started = Instant::now();
+        let started = self.time.now();
         let mut attempt: u32 = 1;
         loop {
             let again = if may_retry && attempt < policy.max_attempts {
@@ -180,7 +181,7 @@ impl State {
             let Some(next) = again else { return result };
             let (result, retry_after) = match result {
                 Ok(r) if retry::is_retryable_status(r.status().as_u16()) => {
-                    let after = retry::retry_after(r.headers(), self.clock.now());
+                    let after = retry::retry_after(r.headers(), self.time.now());
                     let r = if r.status().as_u16() == 429 {
                         // The monthly quota (40005) is a 429 that no retry can fix.
                         let (quota, rebuilt) = peek_quota(r).await;
@@ -197,12 +198,13 @@ impl State {
                 other => return other,
             };
             // Retry-After is clamped to the policy's longest wait; the budget check saturates.
-            let Some(wait) = policy.wait_before_retry(attempt - 1, retry_after, started.elapsed())
-            else {
+            // On the injected clock; one that goes back counts as no time passed.
+            let elapsed = self.time.now().duration_since(started).unwrap_or_default();
+            let Some(wait) = policy.wait_before_retry(attempt - 1, retry_after, elapsed) else {
                 return result;
             };
             tracing::debug!(wait_ms = wait.as_millis() as u64, attempt, "retrying");
-            tokio::time::sleep(wait).await;
+            self.sleep.sleep(wait).await;
             request = next;
             // The token of the first attempt may have expired during the wait.
             if let Err(reason) = self.authorize(&mut request, op, &extensions) {

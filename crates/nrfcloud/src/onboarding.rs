@@ -21,12 +21,13 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::stream::{self, StreamExt};
 use nrfcloud_api::types;
 
 use crate::firmware::{FIRMWARE_TYPES, csv_supports};
+use crate::runtime::{PollOptions, poll_until};
 use crate::{Client, Error};
 
 mod csv_in;
@@ -423,12 +424,9 @@ pub struct BulkOptions {
     pub chunk_size: usize,
     /// Requests in flight at once.
     pub concurrency: usize,
-    /// First poll delay; doubles up to `max_poll_interval`.
-    pub poll_interval: Duration,
-    /// Largest poll delay.
-    pub max_poll_interval: Duration,
-    /// Give up waiting for one request after this long.
-    pub timeout: Duration,
+    /// How each bulk-ops request is polled until it finishes (default: first after 250 ms,
+    /// doubling up to 5 s, giving up after 10 minutes).
+    pub poll: PollOptions,
     /// The largest error summary (`errorSummaryUrl`) read, in bytes (default
     /// [`DEFAULT_MAX_ERROR_SUMMARY_BYTES`], 4 MiB; the client's
     /// [`max_response_bytes`](crate::ClientBuilder::max_response_bytes) when that is
@@ -450,9 +448,11 @@ impl Default for BulkOptions {
         BulkOptions {
             chunk_size: MAX_ROWS_PER_REQUEST,
             concurrency: 4,
-            poll_interval: Duration::from_millis(250),
-            max_poll_interval: Duration::from_secs(5),
-            timeout: Duration::from_secs(600),
+            poll: PollOptions {
+                interval: Duration::from_millis(250),
+                max_interval: Duration::from_secs(5),
+                timeout: Duration::from_secs(600),
+            },
             max_error_summary_bytes: DEFAULT_MAX_ERROR_SUMMARY_BYTES,
             max_unmapped_errors: DEFAULT_MAX_UNMAPPED_ERRORS,
             on_progress: None,
@@ -474,7 +474,7 @@ impl std::fmt::Debug for BulkOptions {
         f.debug_struct("BulkOptions")
             .field("chunk_size", &self.chunk_size)
             .field("concurrency", &self.concurrency)
-            .field("timeout", &self.timeout)
+            .field("poll", &self.poll)
             .field("max_error_summary_bytes", &self.max_error_summary_bytes)
             .field("max_unmapped_errors", &self.max_unmapped_errors)
             .finish_non_exhaustive()
@@ -844,14 +844,12 @@ impl OnboardingHandler<'_> {
     /// [`ApiError::code`](crate::ApiError::code)); [`Error::Credentials`] when the client holds
     /// no credential the operation accepts (nothing is sent); [`Error::Timeout`] and
     /// [`Error::Transport`] when the request fails; [`Error::Decode`] for an answer that is not
-    /// the documented body. [`Error::Timeout`] when [`BulkOptions::timeout`] passes first.
+    /// the documented body. [`Error::Timeout`] when [`BulkOptions::poll`]'s timeout passes first.
     pub async fn wait(
         &self,
         request_id: &str,
         options: &BulkOptions,
     ) -> Result<BulkOutcome, Error> {
-        let started = Instant::now();
-        let mut delay = options.poll_interval;
         let id: types::Ulid = request_id.parse().map_err(|_| {
             Error::invalid(
                 Some("FetchBulkOpsRequest"),
@@ -859,34 +857,34 @@ impl OnboardingHandler<'_> {
                 "not a ULID",
             )
         })?;
-        loop {
-            let details = self
-                .client
-                .api()
-                .fetch_bulk_ops_request()
-                .bulk_ops_request_id(id.clone())
-                .send()
-                .await?;
-            if is_finished(&details.status) {
-                return Ok(BulkOutcome {
-                    status: details.status,
-                    error_summary_url: details.error_summary_url,
-                });
-            }
-            if started.elapsed().saturating_add(delay) > options.timeout {
-                return Err(Error::Timeout {
-                    operation: "FetchBulkOpsRequest",
-                });
-            }
-            tokio::time::sleep(delay).await;
-            delay = delay.saturating_mul(2).min(options.max_poll_interval);
-        }
+        let client = self.client;
+        poll_until(
+            client.time(),
+            client.sleeper(),
+            &options.poll,
+            "FetchBulkOpsRequest",
+            || {
+                let sent = client
+                    .api()
+                    .fetch_bulk_ops_request()
+                    .bulk_ops_request_id(id.clone())
+                    .send();
+                async move {
+                    let details = sent.await?;
+                    Ok(is_finished(&details.status).then_some(BulkOutcome {
+                        status: details.status,
+                        error_summary_url: details.error_summary_url,
+                    }))
+                }
+            },
+        )
+        .await
     }
 }
 
 /// Whether a bulk-ops request has ended: SUCCEEDED or FAILED, the statuses the document
 /// lists besides IN_PROGRESS (`types::BulkOpsRequestStatusKnown`). A status this version
-/// does not know is taken as still running, until [`BulkOptions::timeout`].
+/// does not know is taken as still running, until [`BulkOptions::poll`]'s timeout.
 fn is_finished(status: &types::BulkOpsRequestStatus) -> bool {
     use types::BulkOpsRequestStatusKnown as Known;
     matches!(

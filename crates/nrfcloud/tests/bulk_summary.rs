@@ -11,6 +11,7 @@ use std::time::Duration;
 use nrfcloud::onboarding::{
     BulkOptions, BulkReport, DEFAULT_MAX_ERROR_SUMMARY_BYTES, DeviceCredential, OnboardingRow,
 };
+use nrfcloud::runtime::PollOptions;
 use nrfcloud::{Client, Error, Limit};
 use nrfcloud_testkit::{Recorder, Reply};
 use serde_json::json;
@@ -40,9 +41,11 @@ fn rows(n: usize) -> Vec<OnboardingRow> {
 
 fn fast() -> BulkOptions {
     BulkOptions {
-        poll_interval: Duration::from_millis(1),
-        max_poll_interval: Duration::from_millis(5),
-        timeout: Duration::from_secs(30),
+        poll: PollOptions {
+            interval: Duration::from_millis(1),
+            max_interval: Duration::from_millis(5),
+            timeout: Duration::from_secs(30),
+        },
         ..Default::default()
     }
 }

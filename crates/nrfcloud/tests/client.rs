@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use nrfcloud::{
     CallOptions, Client, CredentialError, DeviceKey, Error, NrfCode, RetryPolicy, ServiceKey,
-    jwt::Clock,
+    runtime::TimeSource,
 };
 use nrfcloud_testkit::{Recorder, Reply};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey, signature::Verifier};
@@ -51,7 +51,7 @@ fn verified_claims(authorization: &str, vk: &VerifyingKey) -> Value {
 
 #[derive(Debug)]
 struct ManualClock(Mutex<SystemTime>);
-impl Clock for ManualClock {
+impl TimeSource for ManualClock {
     fn now(&self) -> SystemTime {
         *self.0.lock().unwrap()
     }
@@ -186,7 +186,7 @@ async fn tokens_are_refreshed_a_margin_before_expiry() {
     let client = Client::builder()
         .base_url(&server.base)
         .device_key(device.clone())
-        .clock(clock.clone())
+        .time_source(clock.clone())
         .build()
         .unwrap();
     let call = || {

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::StreamExt;
-use nrfcloud::{Client, DeviceKey, Error, NrfCode, RetryPolicy, jwt::Clock};
+use nrfcloud::{Client, DeviceKey, Error, NrfCode, RetryPolicy, runtime::TimeSource};
 use nrfcloud_mock::{Fault, FaultRule, MockConfig, MockServer, Trigger, Truncation};
 
 /// No test here takes more than a few seconds; past this it is hanging.
@@ -473,7 +473,7 @@ async fn body_far_larger_than_expected_chunked() {
 #[derive(Debug)]
 struct ManualClock(Mutex<SystemTime>);
 
-impl Clock for ManualClock {
+impl TimeSource for ManualClock {
     fn now(&self) -> SystemTime {
         *self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -500,7 +500,7 @@ async fn jwt_expiring_in_the_middle_of_a_long_pagination() {
         let client = Client::builder()
             .base_url(server.base_url())
             .device_key(key.clone())
-            .clock(clock.clone())
+            .time_source(clock.clone())
             .build()
             .expect("client builds");
         for i in 0..20 {

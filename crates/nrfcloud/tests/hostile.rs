@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use nrfcloud::{Client, DeviceKey, Error, RetryPolicy, jwt::Clock};
+use nrfcloud::{Client, DeviceKey, Error, RetryPolicy, runtime::TimeSource};
 use nrfcloud_testkit::{Recorder, Reply};
 use p256::ecdsa::SigningKey;
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
@@ -140,7 +140,7 @@ impl std::fmt::Debug for RequestClock {
     }
 }
 
-impl Clock for RequestClock {
+impl TimeSource for RequestClock {
     fn now(&self) -> SystemTime {
         self.start + Duration::from_secs(3 * self.server.count() as u64)
     }
@@ -166,7 +166,7 @@ async fn retry_after_a_503_resends_an_expired_device_jwt() {
         let client = Client::builder()
             .base_url(&server.base)
             .device_key(device.clone())
-            .clock(clock)
+            .time_source(clock)
             .retry(RetryPolicy::standard().with_max_wait(Duration::from_millis(10)))
             .build()
             .unwrap();
@@ -606,7 +606,7 @@ impl std::fmt::Debug for TenSecondsPerRequest {
     }
 }
 
-impl Clock for TenSecondsPerRequest {
+impl TimeSource for TenSecondsPerRequest {
     fn now(&self) -> SystemTime {
         self.start + Duration::from_secs(10 * self.server.count() as u64)
     }
@@ -621,7 +621,7 @@ async fn agnss_slow_fragments_past_the_deadline() {
         let client = Client::builder()
             .base_url(&server.base)
             .jwt("test-jwt")
-            .clock(Arc::new(TenSecondsPerRequest {
+            .time_source(Arc::new(TenSecondsPerRequest {
                 server: server.clone(),
                 start: UNIX_EPOCH + Duration::from_secs(1_800_000_000),
             }))

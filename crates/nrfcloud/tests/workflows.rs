@@ -8,8 +8,9 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use nrfcloud::agnss::AgnssDownload;
 use nrfcloud::firmware::{FileType, FirmwareBundle};
-use nrfcloud::fota::{FotaJob, FotaTarget, WaitOptions};
+use nrfcloud::fota::{FotaJob, FotaTarget};
 use nrfcloud::onboarding::{BulkOptions, DeviceCredential, OnboardingRow, Progress};
+use nrfcloud::runtime::PollOptions;
 use nrfcloud::{Client, DeviceKey, Error, Transform};
 use nrfcloud_mock::{MockConfig, MockServer};
 use serde_json::{Value, json};
@@ -34,9 +35,11 @@ fn client(server: &MockServer) -> Client {
 
 fn fast() -> BulkOptions {
     BulkOptions {
-        poll_interval: Duration::from_millis(10),
-        max_poll_interval: Duration::from_millis(50),
-        timeout: Duration::from_secs(30),
+        poll: PollOptions {
+            interval: Duration::from_millis(10),
+            max_interval: Duration::from_millis(50),
+            timeout: Duration::from_secs(30),
+        },
         ..Default::default()
     }
 }
@@ -283,10 +286,7 @@ async fn firmware_upload_then_a_fota_job_to_a_terminal_status() {
     assert!(client.fota().state(&job_id).await.unwrap().status == "CREATED");
     client.fota().apply(&job_id).await.unwrap();
     let mut seen = Vec::new();
-    let wait = WaitOptions {
-        poll_interval: Duration::from_millis(20),
-        timeout: Duration::from_secs(30),
-    };
+    let wait = PollOptions::every(Duration::from_millis(20), Duration::from_secs(30));
     let done = client
         .fota()
         .wait(&job_id, wait, |s| seen.push(s.status.to_string()))

@@ -23,7 +23,7 @@ pub(super) async fn jwt(rows: &mut Vec<Row>, rounds: Rounds) {
                     for _ in 0..CACHED {
                         std::hint::black_box(nrfcloud::testing::token_at(
                             cached,
-                            &nrfcloud::jwt::SystemClock,
+                            &nrfcloud::runtime::SystemTimeSource,
                         ));
                     }
                     Ok(t.elapsed().as_secs_f64() / CACHED as f64)

@@ -27,6 +27,7 @@ use hyper::server::conn::http1;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use nrfcloud::onboarding::{BulkOptions, DeviceCredential, OnboardingRow};
+use nrfcloud::runtime::PollOptions;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -536,7 +537,7 @@ pub fn device_key_pem() -> String {
 #[derive(Debug, Default)]
 pub struct AdvancingClock(AtomicU64);
 
-impl nrfcloud::jwt::Clock for AdvancingClock {
+impl nrfcloud::runtime::TimeSource for AdvancingClock {
     fn now(&self) -> SystemTime {
         let n = self.0.fetch_add(1, Ordering::Relaxed);
         UNIX_EPOCH + Duration::from_secs(1_700_000_000 + n * 7200)
@@ -609,8 +610,11 @@ pub fn onboarding_rows(count: usize) -> Vec<OnboardingRow> {
 pub fn bulk_options(concurrency: usize) -> BulkOptions {
     BulkOptions {
         concurrency,
-        poll_interval: Duration::from_millis(25),
-        max_poll_interval: Duration::from_millis(200),
+        poll: PollOptions {
+            interval: Duration::from_millis(25),
+            max_interval: Duration::from_millis(200),
+            ..BulkOptions::default().poll
+        },
         ..Default::default()
     }
 }

@@ -12,8 +12,8 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, HeaderMap};
 
 use super::AgnssData;
 use crate::error::{Error, Limit};
-use crate::jwt::Clock;
 use crate::middleware::CallOptions;
+use crate::runtime::TimeSource;
 
 /// The default fragment size of [`LocationHandler::agnss`](crate::LocationHandler::agnss): 1,700 bytes, as the nRF91 device
 /// SDK requests.
@@ -136,7 +136,7 @@ impl crate::location::LocationHandler<'_> {
                 "must be at least 1 byte",
             ));
         }
-        let budget = Budget::new(self.client.clock(), options.deadline);
+        let budget = Budget::new(self.client.time(), options.deadline);
         let head = budget
             .run(self.client.send(
                 size_request(self.client.raw(), &request),
@@ -346,13 +346,13 @@ impl crate::location::LocationHandler<'_> {
 
 /// The deadline of one download, on the client's clock.
 struct Budget<'a> {
-    clock: &'a dyn Clock,
+    clock: &'a dyn TimeSource,
     started: SystemTime,
     deadline: Duration,
 }
 
 impl<'a> Budget<'a> {
-    fn new(clock: &'a dyn Clock, deadline: Duration) -> Self {
+    fn new(clock: &'a dyn TimeSource, deadline: Duration) -> Self {
         Budget {
             clock,
             started: clock.now(),

@@ -44,7 +44,7 @@
 //! - A download is bounded in requests and in time: at most its size divided by
 //!   [`AgnssDownload::min_fragment_size`] fragment requests (a server that answers 1-byte
 //!   fragments is stopped there), all within [`AgnssDownload::deadline`], read from the
-//!   client's clock ([`ClientBuilder::clock`](crate::ClientBuilder::clock)) before each
+//!   client's clock ([`ClientBuilder::time_source`](crate::ClientBuilder::time_source)) before each
 //!   request and enforced on each request as it waits. Either ends the download with
 //!   [`Error::LimitExceeded`].
 //!
