@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
 use p256::pkcs8::{
@@ -13,13 +13,21 @@ use p256::pkcs8::{
 };
 use serde_json::{Value, json};
 
-use crate::der::{self, tag};
+use x509_cert::attr::AttributeTypeAndValue;
+use x509_cert::certificate::{Certificate, TbsCertificate, Version};
+use x509_cert::der::asn1::{Any, BitString, GeneralizedTime, SetOfVec, UtcTime};
+use x509_cert::der::{Decode, Encode, Tag};
+use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::spki::{AlgorithmIdentifierOwned, ObjectIdentifier, SubjectPublicKeyInfoOwned};
+use x509_cert::time::{Time, Validity};
+
 use crate::jwt;
 
-/// OID 1.2.840.10045.4.3.2, ecdsa-with-SHA256.
-const ECDSA_WITH_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
-/// OID 2.5.4.3, commonName.
-const COMMON_NAME: &[u8] = &[0x55, 0x04, 0x03];
+/// ecdsa-with-SHA256.
+const ECDSA_WITH_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+/// commonName.
+const COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 
 /// An ES256 (P-256) key pair, for devices, team service keys and the mock's own CA.
 #[derive(Clone)]
@@ -106,8 +114,9 @@ impl KeyPair {
         self.certificate_signed_by(common_name, self, common_name)
     }
 
-    /// An X.509 certificate for this key with subject `common_name`, signed by `issuer` whose
-    /// subject is `issuer_name`; PEM with a final line break.
+    /// An X.509 v3 certificate for this key with subject `common_name`, signed by `issuer`
+    /// whose subject is `issuer_name`; PEM with a final line break (encoded with `x509-cert`).
+    /// Panics only for a name over the DER length limit (256 MiB).
     pub fn certificate_signed_by(
         &self,
         common_name: &str,
@@ -120,7 +129,8 @@ impl KeyPair {
             issuer_name,
             &issuer.signing,
             Utc::now(),
-        );
+        )
+        .expect("a certificate of a P-256 key with a UTF-8 name encodes");
         pem_encode("CERTIFICATE", &der)
     }
 
@@ -161,7 +171,13 @@ pub(crate) fn public_key_from_pem(pem: &str) -> Option<VerifyingKey> {
         return VerifyingKey::from_public_key_der(&der).ok();
     }
     let der = pem_block(pem, "CERTIFICATE")?;
-    VerifyingKey::from_public_key_der(der::certificate_spki(&der)?).ok()
+    let spki = Certificate::from_der(&der)
+        .ok()?
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .ok()?;
+    VerifyingKey::from_public_key_der(&spki).ok()
 }
 
 /// The decoded body of the first PEM block with this label.
@@ -189,61 +205,68 @@ pub(crate) fn pem_encode(label: &str, der: &[u8]) -> String {
     out
 }
 
-fn name(common_name: &str) -> Vec<u8> {
-    let attribute = der::seq(&[
-        &der::tlv(tag::OID, COMMON_NAME),
-        &der::tlv(tag::UTF8_STRING, common_name.as_bytes()),
-    ]);
-    der::seq(&[&der::tlv(tag::SET, &attribute)])
+/// `CN=common_name`.
+fn name(common_name: &str) -> Option<Name> {
+    let cn = AttributeTypeAndValue {
+        oid: COMMON_NAME,
+        value: Any::new(Tag::Utf8String, common_name.as_bytes()).ok()?,
+    };
+    let rdn = RelativeDistinguishedName(SetOfVec::try_from(vec![cn]).ok()?);
+    Some(RdnSequence(vec![rdn]))
 }
 
-fn time(t: DateTime<Utc>) -> Vec<u8> {
-    if (1950..2050).contains(&t.year()) {
-        let s = format!(
-            "{:02}{:02}{:02}{:02}{:02}{:02}Z",
-            t.year() % 100,
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        );
-        der::tlv(tag::UTC_TIME, s.as_bytes())
+/// UTCTime until 2049, GeneralizedTime after (RFC 5280, 4.1.2.5).
+fn time(t: DateTime<Utc>) -> Option<Time> {
+    let since_epoch = Duration::from_secs(u64::try_from(t.timestamp()).ok()?);
+    let at = x509_cert::der::DateTime::from_unix_duration(since_epoch).ok()?;
+    Some(if t.year() < 2050 {
+        Time::UtcTime(UtcTime::from_date_time(at).ok()?)
     } else {
-        let s = t.format("%Y%m%d%H%M%SZ").to_string();
-        der::tlv(tag::GENERALIZED_TIME, s.as_bytes())
-    }
+        Time::GeneralTime(GeneralizedTime::from_date_time(at))
+    })
 }
 
+/// A v3 certificate of `subject_key` named `subject`, signed by `issuer_key` named `issuer`,
+/// valid from an hour ago for ten years.
 fn build_certificate(
     subject: &str,
     subject_key: &VerifyingKey,
     issuer: &str,
     issuer_key: &SigningKey,
     now: DateTime<Utc>,
-) -> Vec<u8> {
+) -> Option<Vec<u8>> {
     let mut serial: [u8; 16] = rand::random();
     serial[0] = (serial[0] & 0x7f) | 0x40;
-    let algorithm = der::seq(&[&der::tlv(tag::OID, ECDSA_WITH_SHA256)]);
-    let not_before = now - chrono::Duration::hours(1);
-    let not_after = now + chrono::Duration::days(3650);
-    let spki = subject_key
-        .to_public_key_der()
-        .map(|d| d.as_bytes().to_vec())
-        .unwrap_or_default();
-    let tbs = der::seq(&[
-        &der::tlv(tag::CONTEXT_0, &der::integer(&[2])),
-        &der::integer(&serial),
-        &algorithm,
-        &name(issuer),
-        &der::seq(&[&time(not_before), &time(not_after)]),
-        &name(subject),
-        &spki,
-    ]);
-    let signature: DerSignature = issuer_key.sign(&tbs);
-    let mut bits = vec![0u8];
-    bits.extend_from_slice(signature.as_bytes());
-    der::seq(&[&tbs, &algorithm, &der::tlv(tag::BIT_STRING, &bits)])
+    let algorithm = AlgorithmIdentifierOwned {
+        oid: ECDSA_WITH_SHA256,
+        parameters: None,
+    };
+    let spki =
+        SubjectPublicKeyInfoOwned::from_der(subject_key.to_public_key_der().ok()?.as_bytes())
+            .ok()?;
+    let tbs = TbsCertificate {
+        version: Version::V3,
+        serial_number: SerialNumber::new(&serial).ok()?,
+        signature: algorithm.clone(),
+        issuer: name(issuer)?,
+        validity: Validity {
+            not_before: time(now - chrono::Duration::hours(1))?,
+            not_after: time(now + chrono::Duration::days(3650))?,
+        },
+        subject: name(subject)?,
+        subject_public_key_info: spki,
+        issuer_unique_id: None,
+        subject_unique_id: None,
+        extensions: None,
+    };
+    let signature: DerSignature = issuer_key.sign(&tbs.to_der().ok()?);
+    Certificate {
+        tbs_certificate: tbs,
+        signature_algorithm: algorithm,
+        signature: BitString::from_bytes(signature.as_bytes()).ok()?,
+    }
+    .to_der()
+    .ok()
 }
 
 #[cfg(test)]
@@ -260,6 +283,21 @@ mod tests {
             public_key_from_pem(&pem).as_ref(),
             Some(key.verifying_key())
         );
+    }
+
+    #[test]
+    fn a_ca_signed_certificate_names_both_parties_and_verifies() {
+        use p256::ecdsa::signature::Verifier;
+        let (ca, device) = (KeyPair::generate(), KeyPair::generate());
+        let pem = device.certificate_signed_by("nrf-1", &ca, "Test CA");
+        let cert = Certificate::from_der(&pem_block(&pem, "CERTIFICATE").unwrap()).unwrap();
+        assert_eq!(cert.tbs_certificate.subject.to_string(), "CN=nrf-1");
+        assert_eq!(cert.tbs_certificate.issuer.to_string(), "CN=Test CA");
+        assert_eq!(cert.tbs_certificate.version, Version::V3);
+        let signature = p256::ecdsa::DerSignature::from_bytes(cert.signature.raw_bytes()).unwrap();
+        let tbs = cert.tbs_certificate.to_der().unwrap();
+        assert!(ca.verifying_key().verify(&tbs, &signature).is_ok());
+        assert!(device.verifying_key().verify(&tbs, &signature).is_err());
     }
 
     #[test]

@@ -80,7 +80,6 @@ mod bulk_ops;
 mod bundle_zip;
 mod config;
 mod csv_rows;
-mod der;
 mod errors;
 mod evidence;
 mod faults;
