@@ -88,6 +88,11 @@ pub fn flag_name(name: &str) -> String {
 fn first_sentence(text: &str) -> String {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let line = line.trim().trim_start_matches('#').trim().replace("**", "");
+    // "Deprecated." alone says little: the sentence after it says what the operation does.
+    let line = line
+        .strip_prefix("Deprecated.")
+        .map(|rest| format!("Deprecated. {}", rest.trim()))
+        .unwrap_or(line);
     let line = line.as_str();
     match line.find(". ") {
         Some(i) => line[..=i].to_string(),

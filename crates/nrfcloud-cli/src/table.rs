@@ -126,3 +126,112 @@ pub fn find(group: &str, verb: &str) -> Option<&'static OpSpec> {
         .iter()
         .find(|op| op.group == group && (op.verb == verb || op.alias == verb))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_of_the_spec_has_a_command_and_every_parameter_a_flag() {
+        let spec: serde_json::Value =
+            serde_json::from_str(nrfcloud::api::OPENAPI_JSON).expect("the spec is JSON");
+        let mut upstream = 0;
+        for item in spec["paths"].as_object().expect("paths").values() {
+            for method in [
+                "get", "put", "post", "delete", "patch", "head", "options", "trace",
+            ] {
+                upstream += usize::from(item.get(method).is_some());
+            }
+        }
+        assert_eq!(OPERATIONS.len(), upstream, "none dropped from the document");
+        let raw = nrfcloud::operations::OPERATIONS;
+        assert_eq!(OPERATIONS.len(), raw.len());
+        let cmd = crate::cli::command();
+        for op in raw {
+            let spec = OPERATIONS
+                .iter()
+                .find(|o| o.operation_id == op.operation_id)
+                .unwrap_or_else(|| panic!("{} has no command", op.operation_id));
+            let group = cmd
+                .find_subcommand(spec.group)
+                .expect("the group is a command");
+            let sub = group
+                .find_subcommand(spec.verb)
+                .unwrap_or_else(|| panic!("{} {} missing", spec.group, spec.verb));
+            assert!(
+                group.find_subcommand(spec.alias).is_some(),
+                "alias {}",
+                spec.alias
+            );
+            let ids: Vec<String> = sub
+                .get_arguments()
+                .map(|a| a.get_id().to_string())
+                .collect();
+            for p in spec.params {
+                assert!(
+                    ids.contains(&format!("param:{}", p.name)),
+                    "{} {}",
+                    op.operation_id,
+                    p.name
+                );
+            }
+            if let Some(b) = &spec.body {
+                assert!(
+                    ids.contains(&"body".to_string()),
+                    "{} --body",
+                    op.operation_id
+                );
+                for f in b.fields {
+                    assert!(ids.contains(&format!("field:{}", f.name)));
+                }
+            }
+            assert_eq!(spec.paginated, op.paginated, "{}", op.operation_id);
+            if spec.paginated {
+                assert!(ids.contains(&"max-items".to_string()));
+            }
+        }
+        // Group/verb pairs are unique.
+        let mut seen = std::collections::BTreeSet::new();
+        for op in OPERATIONS {
+            assert!(
+                seen.insert((op.group, op.verb)),
+                "{} {} twice",
+                op.group,
+                op.verb
+            );
+        }
+    }
+
+    #[test]
+    fn flat_bodies_get_field_flags_and_paginated_lists_the_stream_flags() {
+        let anchor = OPERATIONS
+            .iter()
+            .find(|o| o.operation_id == "CreateAnchor")
+            .unwrap();
+        assert!(anchor.body.as_ref().is_some_and(|b| !b.fields.is_empty()));
+        // A body with an object inside is read from --body only.
+        let send = OPERATIONS
+            .iter()
+            .find(|o| o.operation_id == "SendDeviceMessage")
+            .unwrap();
+        assert!(
+            send.body
+                .as_ref()
+                .is_some_and(|b| b.fields.is_empty() && b.kind == BodyKind::Json)
+        );
+        let list = find("devices", "list").unwrap();
+        assert!(list.paginated && list.transform);
+        assert!(
+            !list
+                .params
+                .iter()
+                .any(|p| p.name == "pageNextToken" || p.name == "pageLimit")
+        );
+        let onboard = find("devices", "onboard-csv").unwrap();
+        assert_ne!(
+            onboard.body.as_ref().map(|b| b.kind),
+            Some(BodyKind::Json),
+            "CSV goes raw"
+        );
+    }
+}
