@@ -143,7 +143,7 @@ fn builder_setters(code: &str) -> BTreeMap<String, BTreeMap<String, String>> {
                 let syn::WherePredicate::Type(t) = pred else {
                     continue;
                 };
-                if t.bounded_ty.to_token_stream().to_string() != generic.ident.to_string() {
+                if generic.ident != t.bounded_ty.to_token_stream().to_string() {
                     continue;
                 }
                 for bound in &t.bounds {

@@ -36,6 +36,7 @@ use crate::cli::{BenchArgs, Probe};
 mod attacks;
 mod build;
 mod calls;
+mod cli_rows;
 mod counting;
 mod jsonata;
 mod jwt;
@@ -130,6 +131,7 @@ pub const GROUPS: &[&str] = &[
     "jwt",
     "build",
     "attacks",
+    "cli",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -325,6 +327,7 @@ pub fn command(args: &BenchArgs) -> u8 {
             "jwt" => runtime.block_on(jwt(&mut rows, rounds)),
             "build" => build(&mut rows, &mut notes, rounds),
             "attacks" => runtime.block_on(attacks::attacks_group(&mut rows, &mut notes)),
+            "cli" => cli_rows::cli_group(&mut rows, &mut notes, rounds.memory),
             _ => {}
         }
         eprintln!(
