@@ -403,7 +403,22 @@ fn command_of(
             let props = s.get("properties").and_then(Value::as_object);
             let is_object = s.get("type").and_then(Value::as_str) == Some("object")
                 || (props.is_some() && s.get("oneOf").is_none() && s.get("anyOf").is_none());
-            if let (true, Some(props)) = (is_object, props) {
+            let scalar = matches!(
+                s.get("type").and_then(Value::as_str),
+                Some("string" | "integer" | "number" | "boolean" | "array")
+            );
+            if scalar && props.is_none() {
+                // A bare JSON value (a name, a list of tags): one flag, `--value`.
+                let mut f = blank_param();
+                f.name = "value".into();
+                f.location = "value".into();
+                f.required = true;
+                f.description = text_of(rb.get("description"));
+                describe_schema(doc, &schema, &mut f);
+                if f.kind != "json" && !params.iter().any(|p| p.name == "value") {
+                    fields.push(f);
+                }
+            } else if let (true, Some(props)) = (is_object, props) {
                 for (name, ps) in props {
                     let mut f = blank_param();
                     f.name = name.clone();
@@ -416,8 +431,9 @@ fn command_of(
                     };
                     fields.push(f);
                 }
+                // Scalars and lists of scalars are flags; an object-valued field takes JSON
+                // text (`--message '{"temp": 21.5}'`).
                 let flat = !fields.is_empty()
-                    && fields.iter().all(|f| f.kind != "json")
                     && fields
                         .iter()
                         .all(|f| !params.iter().any(|p| kebab(&p.name) == kebab(&f.name)))

@@ -115,6 +115,9 @@ fn param_help(p: &ParamSpec) -> String {
     if p.array {
         rules.push("repeat or separate with commas".into());
     }
+    if p.kind == Kind::Json {
+        rules.push("JSON".into());
+    }
     if p.location == "header" {
         rules.push("header".into());
     }
@@ -150,7 +153,7 @@ fn param_arg(p: &'static ParamSpec, id: String, positional: bool) -> Arg {
             p.enum_values.iter().copied(),
         ));
     }
-    if p.required && p.location != "body" {
+    if p.required && !matches!(p.location, "body" | "value") {
         arg = arg.required(true);
     }
     arg
@@ -449,6 +452,21 @@ pub fn input_of(op: &'static OpSpec, m: &ArgMatches) -> Result<Input, CliError> 
                     CliError::usage(format!("{}: {path} is not JSON: {e}", op.operation_id))
                 })?;
                 input.json_body = Some(v);
+            }
+            (BodyKind::Json, None)
+                if body.fields.len() == 1 && body.fields[0].location == "value" =>
+            {
+                let f = &body.fields[0];
+                match values_of(f, m, &format!("field:{}", f.name)).map_err(prefix)? {
+                    Some(v) => input.json_body = Some(v),
+                    None if body.required => {
+                        return Err(CliError::usage(format!(
+                            "{}: the body needs --value (or --body FILE)",
+                            op.operation_id
+                        )));
+                    }
+                    None => {}
+                }
             }
             (BodyKind::Json, None) => {
                 let mut obj = serde_json::Map::new();

@@ -209,16 +209,29 @@ mod tests {
             .find(|o| o.operation_id == "CreateAnchor")
             .unwrap();
         assert!(anchor.body.as_ref().is_some_and(|b| !b.fields.is_empty()));
-        // A body with an object inside is read from --body only.
+        // An object-valued field takes JSON text; a union body is read from --body only.
         let send = OPERATIONS
             .iter()
             .find(|o| o.operation_id == "SendDeviceMessage")
             .unwrap();
+        let fields = send.body.as_ref().map(|b| b.fields).unwrap_or_default();
         assert!(
-            send.body
-                .as_ref()
-                .is_some_and(|b| b.fields.is_empty() && b.kind == BodyKind::Json)
+            fields
+                .iter()
+                .any(|f| f.name == "message" && f.kind == Kind::Json)
         );
+        let job = OPERATIONS
+            .iter()
+            .find(|o| o.operation_id == "CreateFOTAJob")
+            .unwrap();
+        assert!(job.body.as_ref().is_some_and(|b| b.fields.is_empty()));
+        // A bare JSON value is one flag, --value.
+        let name = OPERATIONS
+            .iter()
+            .find(|o| o.operation_id == "UpdateDeviceName")
+            .unwrap();
+        let fields = name.body.as_ref().map(|b| b.fields).unwrap_or_default();
+        assert!(fields.len() == 1 && fields[0].location == "value" && fields[0].pattern.is_some());
         let list = find("devices", "list").unwrap();
         assert!(list.paginated && list.transform);
         assert!(

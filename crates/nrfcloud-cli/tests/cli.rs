@@ -572,15 +572,33 @@ async fn agnss_download_ground_fix_and_messages_tail() {
     let o = e.run(&["ground-fix", "--lte", "242,2"]);
     assert_code(&o, 2);
 
-    // A message sent with the flat body flags, then tailed.
-    let topic = format!("m/d/{DEVICE}/d2c");
-    let body = e.path("message.json");
+    // The same ground fix from a JSON file.
+    let fix_file = e.path("fix.json");
     std::fs::write(
-        &body,
-        format!(r#"{{"topic": "{topic}", "message": {{"temp": 21.5}}}}"#),
+        &fix_file,
+        r#"{"lte": [{"mcc": 242, "mnc": 2, "tac": 2305, "eci": 33703712}]}"#,
     )
     .unwrap();
-    let o = e.run(&["devices", "send", DEVICE, "--body", body.to_str().unwrap()]);
+    let o = with_key(&[
+        "ground-fix",
+        "--file",
+        fix_file.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_code(&o, 0);
+
+    // A message sent with the body's field flags (an object field takes JSON), then tailed.
+    let topic = format!("m/d/{DEVICE}/d2c");
+    let o = e.run(&[
+        "devices",
+        "send",
+        DEVICE,
+        "--topic",
+        &topic,
+        "--message",
+        r#"{"temp": 21.5}"#,
+    ]);
     assert_code(&o, 0);
     let o = e.run(&[
         "messages",
@@ -599,6 +617,66 @@ async fn agnss_download_ground_fix_and_messages_tail() {
     assert_code(&o, 0);
     let line: Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
     assert_eq!(line["topic"], topic.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_from_value_flags_field_flags_and_stdin() {
+    let e = env(1).await;
+    let o = e.run(&["devices", "update-name", DEVICE, "--value", "renamed.1"]);
+    assert_code(&o, 0);
+    let o = e.run(&["devices", "update-tags", DEVICE, "--value", "east,west"]);
+    assert_code(&o, 0);
+    // A whole body on stdin.
+    let mut child = e
+        .cmd()
+        .args(["devices", "update-state", DEVICE, "--body", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"desired": {"led": "on"}}"#)
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_code(&o, 0);
+    let o = e.run(&["devices", "get", DEVICE, "-o", "json"]);
+    let device: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(device["name"], "renamed.1");
+    assert_eq!(device["tags"], serde_json::json!(["east", "west"]));
+    assert!(stdout(&o).contains("\"led\""), "{}", stdout(&o));
+    // A required field is named when missing; a field out of its range is refused.
+    let o = e.run(&["anchors", "create", "--lat", "60.1"]);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("--lon") && stderr(&o).contains("--mac-address"),
+        "{}",
+        stderr(&o)
+    );
+    let o = e.run(&[
+        "anchors",
+        "create",
+        "--lat",
+        "91",
+        "--lon",
+        "10",
+        "--mac-address",
+        "40:01:7a:c9:10:22",
+    ]);
+    assert_code(&o, 1); // the document gives no range: the service judges
+    assert!(stderr(&o).contains("nRF code 42200"), "{}", stderr(&o));
+    let o = e.run(&[
+        "devices",
+        "start-scan-for-ble",
+        DEVICE,
+        "--scan-timeout",
+        "100000",
+    ]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("--scan-timeout"), "{}", stderr(&o));
 }
 
 #[test]
@@ -723,5 +801,23 @@ async fn a_terminal_gets_a_progress_bar_and_a_table() {
         .unwrap();
     assert_eq!(code, Some(0), "{drawn}");
     assert!(drawn.starts_with("ID "), "{drawn}");
+    // Errors in colour on a terminal, unless NO_COLOR is set.
+    let mut c = e.cmd();
+    c.env_remove("NO_COLOR")
+        .args(["devices", "get", "nrf-no-such-device"]);
+    let (code, drawn) = tokio::task::spawn_blocking(move || run_on_pty(c))
+        .await
+        .unwrap();
+    assert_eq!(code, Some(1));
+    assert!(drawn.contains("\x1b[1;31merror:"), "{drawn:?}");
+    let mut c = e.cmd();
+    c.args(["devices", "get", "nrf-no-such-device"]);
+    let (_, drawn) = tokio::task::spawn_blocking(move || run_on_pty(c))
+        .await
+        .unwrap();
+    assert!(
+        drawn.contains("error: FetchDevice") && !drawn.contains('\x1b'),
+        "{drawn:?}"
+    );
     let _ = std::io::stdout().flush();
 }
