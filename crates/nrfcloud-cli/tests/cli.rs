@@ -564,6 +564,39 @@ async fn agnss_download_ground_fix_and_messages_tail() {
         "{summary}"
     );
 
+    // The generated HEAD and binary commands: the size, then one Range fragment.
+    let cell = [
+        "--mcc", "242", "--mnc", "2", "--tac", "2305", "--eci", "33703712",
+    ];
+    let mut args = vec!["location", "agnss-size", "-o", "json"];
+    args.extend(cell);
+    let o = with_key(&args);
+    assert_code(&o, 0);
+    let head: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(head["status"], 200);
+    let size: usize = head["headers"]["content-length"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(size, bytes.len());
+    let fragment = e.path("fragment.bin");
+    let mut args = vec![
+        "location",
+        "agnss",
+        "--range",
+        "bytes=0-99",
+        "-O",
+        fragment.to_str().unwrap(),
+    ];
+    args.extend(cell);
+    let o = with_key(&args);
+    assert_code(&o, 0);
+    // The service cuts fragments at whole records: a prefix of at most 100 bytes.
+    let got = std::fs::read(&fragment).unwrap();
+    assert!(!got.is_empty() && got.len() <= 100, "{} bytes", got.len());
+    assert_eq!(got, bytes[..got.len()]);
+
     // A ground fix signed with the device's own key.
     let o = with_key(&["ground-fix", "--lte", "242,2,2305,33703712", "-o", "json"]);
     assert_code(&o, 0);

@@ -37,7 +37,8 @@ pub struct AgnssArgs {
     /// E-UTRAN cell id.
     #[arg(long)]
     pub eci: u32,
-    /// Element types to ask for (nRF message type ids, comma-separated; default: all).
+    /// Element types to ask for (nRF message type ids, comma-separated; default: the
+    /// document's 1,2,3,4,6,7,9).
     #[arg(long, value_delimiter = ',', value_name = "ID")]
     pub types: Vec<u8>,
     /// Bytes per fragment (Range request).
@@ -54,7 +55,7 @@ pub async fn agnss(ctx: &Context, cmd: &AgnssCommand) -> Result<(), CliError> {
     let AgnssCommand::Download(args) = cmd;
     let mut body = json!({"mcc": args.mcc, "mnc": args.mnc, "tac": args.tac, "eci": args.eci});
     let types_list: Vec<u8> = if args.types.is_empty() {
-        vec![1, 2, 3, 4, 6, 7, 8, 9]
+        vec![1, 2, 3, 4, 6, 7, 9] // the document's default
     } else {
         args.types.clone()
     };
