@@ -1,6 +1,8 @@
 //! `nrfcloud`: the nRF Cloud REST API v1 from the command line (see the README's CLI
 //! section and `nrfcloud --help`).
 
+#![warn(missing_docs)]
+
 mod api_commands;
 mod cli;
 mod config;

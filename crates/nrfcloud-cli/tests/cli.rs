@@ -348,6 +348,22 @@ async fn the_key_is_never_printed_and_profiles_hold_targets() {
     assert!(stderr(&o).contains("FetchAccountInfo"), "{}", stderr(&o));
     assert!(!stderr(&o).contains(&key) && !stdout(&o).contains(&key));
 
+    // --api-key-file instead of the environment.
+    let key_file = e.path("key.txt");
+    std::fs::write(&key_file, format!("{key}\n")).unwrap();
+    let o = run(bare(e.dir.path())
+        .env("NRFCLOUD_BASE_URL", e.server.base_url())
+        .args([
+            "--api-key-file",
+            key_file.to_str().unwrap(),
+            "account",
+            "get",
+            "-o",
+            "json",
+        ]));
+    assert_code(&o, 0);
+    assert!(!stdout(&o).contains(&key));
+
     // A profile with the base URL and the key: `--profile staging` uses it.
     let cfg = |args: &[&str]| run(bare(e.dir.path()).args(args));
     assert_code(
