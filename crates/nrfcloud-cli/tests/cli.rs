@@ -348,6 +348,34 @@ async fn the_key_is_never_printed_and_profiles_hold_targets() {
     assert!(stderr(&o).contains("FetchAccountInfo"), "{}", stderr(&o));
     assert!(!stderr(&o).contains(&key) && !stdout(&o).contains(&key));
 
+    // A service key made by the API, then used for a JWT operation.
+    let o = e.run(&["account", "generate-service-key-and-token", "-o", "json"]);
+    assert_code(&o, 0);
+    let made: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let pem = e.path("service.pem");
+    std::fs::write(&pem, made["key"].as_str().unwrap()).unwrap();
+    let o = run(bare(e.dir.path())
+        .env("NRFCLOUD_BASE_URL", e.server.base_url())
+        .args([
+            "--service-key",
+            pem.to_str().unwrap(),
+            "--team-id",
+            e.server.tenant_id(),
+        ])
+        .args(["ground-fix", "--lte", "242,2,2305,33703712", "-o", "json"]));
+    assert_code(&o, 0);
+    // A service key without its team: a credentials error, before anything is sent.
+    let o = run(bare(e.dir.path())
+        .env("NRFCLOUD_BASE_URL", e.server.base_url())
+        .args([
+            "--service-key",
+            pem.to_str().unwrap(),
+            "ground-fix",
+            "--lte",
+            "242,2,2305,33703712",
+        ]));
+    assert_code(&o, 2);
+
     // --api-key-file instead of the environment.
     let key_file = e.path("key.txt");
     std::fs::write(&key_file, format!("{key}\n")).unwrap();
