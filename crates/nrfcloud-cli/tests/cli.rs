@@ -479,6 +479,28 @@ async fn onboard_and_register_keys_write_result_csvs() {
     let o = e.run(&["devices", "get", "nrf-cli-0003", "-o", "json"]);
     assert_code(&o, 0);
 
+    // The same rows again: the service refuses them; each is reported with its reason.
+    let o = e.run(&[
+        "onboard",
+        csv.to_str().unwrap(),
+        "--result",
+        result.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_code(&o, 1);
+    let written = std::fs::read_to_string(&result).unwrap();
+    assert!(
+        written.contains("nrf-cli-0001,FAILED,device nrf-cli-0001 is already onboarded"),
+        "{written}"
+    );
+    assert!(
+        stderr(&o).contains("failed: nrf-cli-0003: "),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("3 of 3 rows failed"), "{}", stderr(&o));
+
     let keys = e.path("keys.csv");
     let pem = KeyPair::from_seed(b"cli keys").public_key_pem();
     std::fs::write(&keys, format!("nrf-cli-key-1,\"{}\"\n", pem.trim())).unwrap();
