@@ -35,6 +35,7 @@ use crate::cli::{BenchArgs, Probe};
 mod attacks;
 mod build;
 mod calls;
+mod cli_rows;
 mod counting;
 mod jsonata;
 mod jwt;
@@ -129,6 +130,7 @@ pub const GROUPS: &[&str] = &[
     "jwt",
     "build",
     "attacks",
+    "cli",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -324,6 +326,7 @@ pub fn command(args: &BenchArgs) -> u8 {
             "jwt" => runtime.block_on(jwt(&mut rows, rounds)),
             "build" => build(&mut rows, &mut notes, rounds),
             "attacks" => runtime.block_on(attacks::attacks_group(&mut rows, &mut notes)),
+            "cli" => cli_rows::cli_group(&mut rows, &mut notes, rounds.memory),
             _ => {}
         }
         eprintln!(
