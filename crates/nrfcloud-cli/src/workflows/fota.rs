@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use nrfcloud::fota::{FotaJob, FotaTarget, JobState, WaitOptions};
+use nrfcloud::fota::{FotaJob, FotaTarget, JobState};
+use nrfcloud::runtime::PollOptions;
 
 use crate::Context;
 use crate::error::CliError;
@@ -78,11 +79,11 @@ pub struct WaitArgs {
 }
 
 impl WaitArgs {
-    fn options(&self) -> WaitOptions {
-        WaitOptions {
-            poll_interval: Duration::from_millis(self.poll_ms),
-            timeout: Duration::from_secs(self.timeout_s),
-        }
+    fn options(&self) -> PollOptions {
+        PollOptions::every(
+            Duration::from_millis(self.poll_ms),
+            Duration::from_secs(self.timeout_s),
+        )
     }
 }
 

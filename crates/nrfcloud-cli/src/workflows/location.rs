@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use nrfcloud::ground_fix::{AccessPoint, GroundFix, GroundFixOptions, LteCell};
+use nrfcloud::ground_fix::{GroundFix, GroundFixOptions, ServingCell, WifiAccessPoint};
 use nrfcloud::{AgnssData, AgnssDownload, types};
 use serde_json::{Value, json};
 
@@ -116,7 +116,7 @@ pub struct GroundFixArgs {
     pub no_fallback: bool,
 }
 
-fn lte_cell(text: &str) -> Result<LteCell, CliError> {
+fn lte_cell(text: &str) -> Result<ServingCell, CliError> {
     let parts: Vec<&str> = text.split(',').map(str::trim).collect();
     let bad = || {
         CliError::usage(format!(
@@ -130,7 +130,7 @@ fn lte_cell(text: &str) -> Result<LteCell, CliError> {
     let mnc: u16 = parts[1].parse().map_err(|_| bad())?;
     let tac: u32 = parts[2].parse().map_err(|_| bad())?;
     let eci: u32 = parts[3].parse().map_err(|_| bad())?;
-    Ok(LteCell::new(mcc, mnc, tac, eci))
+    Ok(ServingCell::new(mcc, mnc, tac, eci))
 }
 
 /// `nrfcloud ground-fix`.
@@ -151,7 +151,7 @@ pub async fn ground_fix(ctx: &Context, args: &GroundFixArgs) -> Result<(), CliEr
                 fix = fix.lte(lte_cell(l)?);
             }
             for mac in &args.wifi {
-                fix = fix.wifi(AccessPoint::new(mac.clone()));
+                fix = fix.wifi(WifiAccessPoint::new(mac.clone()));
             }
             fix
         }
