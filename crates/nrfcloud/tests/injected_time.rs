@@ -31,6 +31,19 @@ fn on_manual_time(builder: nrfcloud::ClientBuilder, time: &ManualTime) -> Client
         .unwrap()
 }
 
+/// A mock with `config`, and a client of it on a new manual clock.
+async fn mock_on_manual_time(config: MockConfig) -> (MockServer, Client, ManualTime) {
+    let server = MockServer::start_with(config).await.unwrap();
+    let time = ManualTime::new();
+    let client = on_manual_time(
+        Client::builder()
+            .base_url(server.base_url())
+            .api_key(server.api_key()),
+        &time,
+    );
+    (server, client, time)
+}
+
 #[tokio::test]
 async fn retries_wait_what_retry_after_says_on_the_injected_clock() {
     let server = Recorder::start().await;
@@ -86,20 +99,12 @@ async fn the_retry_budget_is_counted_on_the_injected_clock() {
 async fn a_fota_wait_times_out_on_the_injected_clock() {
     // The mock's job never moves on (one step a day), so only the injected clock ends the
     // wait: 10 polls 1 s apart fit in 10 s, the 11th wait would not.
-    let server = MockServer::start_with(MockConfig {
+    let (_server, client, time) = mock_on_manual_time(MockConfig {
         fota_step: Duration::from_secs(86_400),
         devices: 3,
         ..Default::default()
     })
-    .await
-    .unwrap();
-    let time = ManualTime::new();
-    let client = on_manual_time(
-        Client::builder()
-            .base_url(server.base_url())
-            .api_key(server.api_key()),
-        &time,
-    );
+    .await;
     let bundle = FirmwareBundle::new("1.0.0").file("app.bin", FileType::Application, vec![1u8; 64]);
     let bundle = client
         .firmware()
@@ -150,19 +155,11 @@ async fn a_fota_wait_times_out_on_the_injected_clock() {
 
 #[tokio::test]
 async fn a_bulk_wait_backs_off_and_times_out_on_the_injected_clock() {
-    let server = MockServer::start_with(MockConfig {
+    let (_server, client, time) = mock_on_manual_time(MockConfig {
         bulk_ops_delay: Duration::from_secs(86_400),
         ..Default::default()
     })
-    .await
-    .unwrap();
-    let time = ManualTime::new();
-    let client = on_manual_time(
-        Client::builder()
-            .base_url(server.base_url())
-            .api_key(server.api_key()),
-        &time,
-    );
+    .await;
     let key = nrfcloud_mock::test_support::KeyPair::generate();
     let options = BulkOptions {
         poll: PollOptions {

@@ -5,18 +5,36 @@
 
 use std::path::Path;
 
-/// The public methods of every `impl Client` block of the wrapper's sources.
-fn wrapper_client_methods() -> Vec<(String, String)> {
+/// `(path, text)` of every file under `dir`, recursively.
+fn sources(dir: &Path) -> Vec<(String, String)> {
     let mut found = Vec::new();
-    let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).expect("src readable") {
             let path = entry.expect("entry").path();
             if path.is_dir() {
                 stack.push(path);
-                continue;
+            } else {
+                let text = std::fs::read_to_string(&path).expect("source readable");
+                found.push((path.display().to_string(), text));
             }
-            let text = std::fs::read_to_string(&path).expect("source readable");
+        }
+    }
+    found
+}
+
+/// The first identifier of `rest`.
+fn ident(rest: &str) -> String {
+    rest.chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect()
+}
+
+/// The public methods of every `impl Client` block of the wrapper's sources.
+fn wrapper_client_methods() -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (path, text) in sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src")) {
+        {
             let mut in_client = false;
             for line in text.lines() {
                 if line.starts_with("impl ") {
@@ -29,11 +47,7 @@ fn wrapper_client_methods() -> Vec<(String, String)> {
                         .strip_prefix("pub async fn ")
                         .or_else(|| rest.strip_prefix("pub fn "));
                     if let Some(rest) = rest {
-                        let name: String = rest
-                            .chars()
-                            .take_while(|c| c.is_alphanumeric() || *c == '_')
-                            .collect();
-                        found.push((name, path.display().to_string()));
+                        found.push((ident(rest), path.clone()));
                     }
                 }
             }
@@ -85,30 +99,26 @@ fn wrapper_type_names() -> (Vec<(String, String)>, Vec<String>) {
 /// The public type names declared under `src`, with their files.
 fn declared_types(src: &Path) -> Vec<(String, String)> {
     let mut declared = Vec::new();
-    let mut stack = vec![src.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("src readable") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).expect("source readable");
-            for line in text.lines() {
-                let rest = line.trim_start();
-                for kind in ["pub struct ", "pub enum ", "pub trait ", "pub type "] {
-                    if let Some(rest) = rest.strip_prefix(kind) {
-                        let name: String = rest
-                            .chars()
-                            .take_while(|c| c.is_alphanumeric() || *c == '_')
-                            .collect();
-                        declared.push((name, path.display().to_string()));
-                    }
-                }
-            }
+    for (path, text) in sources(src) {
+        for name in type_names(&text) {
+            declared.push((name, path.clone()));
         }
     }
     declared
+}
+
+/// The names of the `pub struct`, `pub enum`, `pub trait` and `pub type` items of `text`.
+fn type_names(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for line in text.lines() {
+        let rest = line.trim_start();
+        for kind in ["pub struct ", "pub enum ", "pub trait ", "pub type "] {
+            if let Some(rest) = rest.strip_prefix(kind) {
+                names.push(ident(rest));
+            }
+        }
+    }
+    names
 }
 
 /// The type names `pub use` lines of `lib` re-export.
@@ -202,19 +212,7 @@ fn no_two_public_types_share_a_name() {
     // are re-exported as `api::RawClient` and `api::RawError`).
     let generated = std::fs::read_to_string(env!("NRFCLOUD_GENERATED_CODE"))
         .expect("the generated code nrfcloud-api's build script wrote");
-    let mut generated_names = Vec::new();
-    for line in generated.lines() {
-        let rest = line.trim_start();
-        for kind in ["pub struct ", "pub enum ", "pub trait ", "pub type "] {
-            if let Some(rest) = rest.strip_prefix(kind) {
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                generated_names.push(name);
-            }
-        }
-    }
+    let generated_names = type_names(&generated);
     assert!(
         generated_names.len() > 400 && generated_names.iter().any(|n| n == "LteCell"),
         "the generated types were read ({} names)",
