@@ -109,7 +109,8 @@ pub(super) async fn stream_memory(rows: &mut Vec<Row>, rounds: Rounds) {
             format_bytes(small),
             Some(large / small),
         )
-        .target(target),
+        .target(target)
+        .kind(Kind::HeapBytes),
         Err(e) => Row::failed(NAME, target, e),
     });
 }
@@ -131,7 +132,7 @@ pub(super) fn memory_probe(probe: &Probe) -> u8 {
                     // the one fetched ahead) is reached on every page, and the peak does not
                     // depend on how the threads happened to be scheduled.
                     let client = common::ours(&probe.url, &probe.api_key).map_err(err)?;
-                    let mut pages = client.paginate::<ListDevices>().pages();
+                    let mut pages = client.api().list_devices().pages();
                     let mut count = 0;
                     while let Some(page) = pages.next().await {
                         let page = page.map_err(err)?;

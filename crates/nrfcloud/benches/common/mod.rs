@@ -27,7 +27,6 @@ use hyper::server::conn::http1;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use nrfcloud::onboarding::{BulkOptions, DeviceCredential, OnboardingRow};
-use nrfcloud::pagination::{ListDevices, Paginated};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -487,21 +486,19 @@ pub async fn ours_fetch_device(
     client: &nrfcloud::Client,
     id: &str,
 ) -> Result<nrfcloud::types::FetchDeviceResponse, nrfcloud::Error> {
-    client.execute(|api| api.fetch_device().device_id(id)).await
+    client.api().fetch_device().device_id(id).send().await
 }
 
 /// One ListDevices page of 100 through the wrapper.
 pub async fn ours_list_page(
     client: &nrfcloud::Client,
 ) -> Result<nrfcloud::types::ListDevicesResponse, nrfcloud::Error> {
-    client
-        .execute(|api| ListDevices::with_page_limit(api.list_devices(), 100))
-        .await
+    client.api().list_devices().page_limit(100).send().await
 }
 
 /// Every device through the item stream. Returns the number of devices.
 pub async fn ours_list_all(client: &nrfcloud::Client) -> Result<usize, nrfcloud::Error> {
-    let mut items = client.paginate::<ListDevices>().items();
+    let mut items = client.api().list_devices().items();
     let mut count = 0;
     while let Some(item) = items.next().await {
         std::hint::black_box(item?);
@@ -516,7 +513,7 @@ pub async fn ours_list_pages(
     client: &nrfcloud::Client,
     consume: Duration,
 ) -> Result<usize, nrfcloud::Error> {
-    let mut pages = client.paginate::<ListDevices>().pages();
+    let mut pages = client.api().list_devices().pages();
     let mut count = 0;
     while let Some(page) = pages.next().await {
         count += page?.items.len();
