@@ -361,7 +361,7 @@ pub fn command(args: &BenchArgs) -> u8 {
             "instructions" => instructions(&mut rows, &mut notes, args.quick),
             "calls" => runtime.block_on(calls(&mut rows, rounds)),
             "pagination" => runtime.block_on(pagination(&mut rows, &mut notes, rounds)),
-            "memory" => runtime.block_on(stream_memory(&mut rows, rounds)),
+            "memory" => runtime.block_on(stream_memory(&mut rows, &mut notes, rounds)),
             "jsonata" => runtime.block_on(jsonata(&mut rows, &mut notes, rounds)),
             "onboarding" => runtime.block_on(onboarding(&mut rows, &mut notes, rounds)),
             "jwt" => runtime.block_on(jwt(&mut rows, rounds)),
