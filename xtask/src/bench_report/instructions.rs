@@ -188,7 +188,7 @@ pub(super) fn instructions(rows: &mut Vec<Row>, notes: &mut Vec<String>, quick: 
     }
     notes.push(
         "Instruction rows: callgrind (valgrind) through gungraun, `cargo bench -p nrfcloud --bench \
-         instructions`; one run each (the counts repeat to within a few hundred instructions); \
+         instructions`; one run each (the client counts repeat to within about 1 % between runs: hash seeds and socket reads differ; the decode and local counts to within a few hundred instructions); \
          the client rows run on a single-threaded runtime with warm connections, the server in \
          a child process outside valgrind, so only the client's side is counted."
             .into(),
