@@ -19,9 +19,11 @@ commands:
   bench-report [--check] [--quick] [--only GROUP,...]
           run the side-by-side benchmarks (interleaved rounds, medians) and print a table of
           ratios; also written to target/bench-report.md. Run it in release mode:
-          `cargo run --release -p xtask -- bench-report`. Groups: calls, pagination, memory,
-          jsonata, onboarding, jwt, build, attacks (the mock's peak RSS after hostile
-          requests). Exit 0, or with --check 1 when a target is missed
+          `cargo run --release -p xtask -- bench-report`. Groups: instructions (callgrind
+          through gungraun: needs valgrind and gungraun-runner 0.20.0), calls, pagination,
+          memory, jsonata, onboarding, jwt, build, attacks (the mock's peak RSS after hostile
+          requests). Exit 0, or with --check 1 when a target of an instruction or heap-bytes
+          row is missed or a benchmark failed (wall-clock rows are a report)
   help    show this text
 
 options:

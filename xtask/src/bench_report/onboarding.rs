@@ -65,7 +65,8 @@ pub(super) async fn onboarding(rows: &mut Vec<Row>, notes: &mut Vec<String>, rou
             format_bytes(p.peak),
             format_bytes(p.held),
             Some(p.peak / p.held),
-        ),
+        )
+        .kind(Kind::HeapBytes),
         Err(e) => Row::failed(name, Target::Info, e),
     });
     notes.push(

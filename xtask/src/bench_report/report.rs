@@ -33,7 +33,15 @@ pub(super) fn format_bytes(b: f64) -> String {
 }
 
 pub(super) fn render(rows: &[Row]) -> String {
-    let header = ["benchmark", "ours", "baseline", "ratio", "target", "ok?"];
+    let header = [
+        "kind",
+        "benchmark",
+        "ours",
+        "baseline",
+        "ratio",
+        "target",
+        "ok?",
+    ];
     let mut out = String::new();
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let _ = writeln!(

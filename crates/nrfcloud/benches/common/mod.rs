@@ -208,6 +208,10 @@ fn answer(req: &Request<Incoming>) -> Response<Full<Bytes>> {
     }
 }
 
+/// Called first on the minimal server's thread, when set: a test's counting allocator uses it
+/// to leave the server's allocations out.
+pub static SERVER_THREAD_HOOK: OnceLock<fn()> = OnceLock::new();
+
 /// The minimal server; stops (with its connections) when dropped.
 ///
 /// It runs on its own OS thread with its own single-threaded tokio runtime, like a remote
@@ -217,6 +221,7 @@ fn answer(req: &Request<Incoming>) -> Response<Full<Bytes>> {
 #[derive(Debug)]
 pub struct BenchServer {
     base_url: String,
+    accepted: std::sync::Arc<AtomicU64>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -231,9 +236,14 @@ impl BenchServer {
             .enable_all()
             .build()?;
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let accepted = std::sync::Arc::new(AtomicU64::new(0));
+        let counter = accepted.clone();
         let thread = std::thread::Builder::new()
             .name("bench-server".into())
             .spawn(move || {
+                if let Some(hook) = SERVER_THREAD_HOOK.get() {
+                    hook();
+                }
                 runtime.block_on(async move {
                     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                         return;
@@ -245,6 +255,7 @@ impl BenchServer {
                             Some(_) = connections.join_next(), if !connections.is_empty() => {}
                             accepted = listener.accept() => {
                                 let Ok((stream, _)) = accepted else { continue };
+                                counter.fetch_add(1, Ordering::Relaxed);
                                 let _ = stream.set_nodelay(true);
                                 connections.spawn(async move {
                                     let service = hyper::service::service_fn(|req: Request<Incoming>| async move {
@@ -262,9 +273,15 @@ impl BenchServer {
             })?;
         Ok(BenchServer {
             base_url,
+            accepted,
             stop: Some(stop),
             thread: Some(thread),
         })
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
     }
 
     /// The base URL (without `/v1`) of a server listing `total` devices.
