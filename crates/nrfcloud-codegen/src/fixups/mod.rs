@@ -5,8 +5,10 @@
 //! A fixup that finds nothing to change is reported as a no-op, so that when upstream fixes a
 //! quirk the build says so. No fixup ever removes an operation.
 
+mod alternatives;
 mod bodies;
 mod docs;
+mod fota_states;
 mod operation_ids;
 mod parameters;
 mod responses;
@@ -126,15 +128,15 @@ pub const FIXUPS: &[Fixup] = &[
     responses::SCHEMALESS_JSON_RESPONSES,
     responses::SINGLE_SUCCESS_RESPONSE,
     responses::ERROR_RESPONSES_KEEP_THEIR_BODY,
-    schemas::FOTA_JOB_STATUSES_THE_SERVER_SENDS,
-    schemas::EXECUTION_COUNTS_ARE_INTEGERS,
-    schemas::EXECUTION_STATES_USE_THE_EXECUTION_STATUS_ENUM,
+    fota_states::FOTA_JOB_STATUSES_THE_SERVER_SENDS,
+    fota_states::EXECUTION_COUNTS_ARE_INTEGERS,
+    fota_states::EXECUTION_STATES_USE_THE_EXECUTION_STATUS_ENUM,
     schemas::MNC_NUMBERS_ARE_INTEGERS,
-    schemas::ONE_VALUE_ALTERNATIVES_AS_ONE_ENUM,
-    schemas::SCALAR_ANY_OF_AS_ONE_OF,
-    schemas::REQUEST_ANY_OF_AS_ONE_OF,
-    schemas::REQUEST_ALTERNATIVES_ARE_NAMED,
-    schemas::EXCLUSIVE_ANY_OF_AS_ONE_OF,
+    alternatives::ONE_VALUE_ALTERNATIVES_AS_ONE_ENUM,
+    alternatives::SCALAR_ANY_OF_AS_ONE_OF,
+    alternatives::REQUEST_ANY_OF_AS_ONE_OF,
+    alternatives::REQUEST_ALTERNATIVES_ARE_NAMED,
+    alternatives::EXCLUSIVE_ANY_OF_AS_ONE_OF,
     schemas::OPTIONAL_FIELDS_THE_SERVER_OMITS,
     schemas::OPEN_ENUMS,
     docs::DEPRECATED_IN_DOCS,

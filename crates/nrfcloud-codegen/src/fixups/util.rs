@@ -123,3 +123,39 @@ pub fn visit_schemas_mut(value: &mut Value, f: &mut impl FnMut(&mut Map<String, 
         _ => {}
     }
 }
+
+/// Component names referenced (transitively) from `roots`.
+pub fn reachable(
+    schemas: &serde_json::Map<String, Value>,
+    roots: Vec<&Value>,
+) -> std::collections::BTreeSet<String> {
+    fn collect<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(r) = m
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    out.push(r);
+                }
+                m.iter()
+                    .filter(|(k, _)| *k != "example")
+                    .for_each(|(_, x)| collect(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+            _ => {}
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo = Vec::new();
+    roots.into_iter().for_each(|r| collect(r, &mut todo));
+    while let Some(name) = todo.pop() {
+        if seen.insert(name.to_string())
+            && let Some(s) = schemas.get(name)
+        {
+            collect(s, &mut todo);
+        }
+    }
+    seen
+}
