@@ -74,10 +74,8 @@ pub fn regen(args: &RegenArgs) -> u8 {
         Err(_) => Value::Null,
     };
 
-    for (path, text) in [
-        (&args.spec, &fetched.text),
-        (&args.surface, &generated.surface),
-    ] {
+    let surface = args.surface();
+    for (path, text) in [(&args.spec, &fetched.text), (&surface, &generated.surface)] {
         match files::replace_if_changed(path, text) {
             Ok(true) => println!("wrote {}", path.display()),
             Ok(false) => println!("unchanged: {}", path.display()),

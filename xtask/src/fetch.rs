@@ -3,11 +3,38 @@
 
 use std::error::Error as _;
 use std::fmt;
+use std::time::Duration;
 
 use nrfcloud_codegen::{normalize, spec};
 use serde_json::Value;
 
-use crate::cli::Source;
+/// The default API base.
+pub const DEFAULT_BASE_URL: &str = "https://api.nrfcloud.com";
+/// The default timeout for the whole download, in seconds.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
+/// Where the document comes from (the options every fetching command shares).
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct Source {
+    /// API base; the document is fetched from URL/v1/openapi.json.
+    #[arg(long = "base-url", value_name = "URL", default_value = DEFAULT_BASE_URL)]
+    pub base_url: String,
+    /// Give up after N seconds (connecting and reading the whole response).
+    #[arg(
+        long = "timeout-secs",
+        value_name = "N",
+        default_value_t = DEFAULT_TIMEOUT_SECS,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub timeout_secs: u64,
+}
+
+impl Source {
+    /// The limit for connecting and reading the whole response.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
+}
 
 /// Refuse bodies larger than this (the real document is a few hundred KiB).
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -77,8 +104,8 @@ fn download(url: reqwest::Url, source: &Source) -> Result<Vec<u8>, String> {
     // reqwest is built without a default TLS crypto provider; the workspace uses ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
-        .connect_timeout(source.timeout)
-        .timeout(source.timeout)
+        .connect_timeout(source.timeout())
+        .timeout(source.timeout())
         .user_agent(concat!("nrfcloud-rs-xtask/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {}", error_chain(&e)))?;
@@ -86,7 +113,7 @@ fn download(url: reqwest::Url, source: &Source) -> Result<Vec<u8>, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let secs = source.timeout.as_secs();
+    let secs = source.timeout_secs;
     let work = async {
         let mut response = client
             .get(url)
@@ -112,7 +139,7 @@ fn download(url: reqwest::Url, source: &Source) -> Result<Vec<u8>, String> {
     };
     runtime.block_on(async {
         // reqwest's own timeout covers the whole exchange; this one is a backstop.
-        match tokio::time::timeout(source.timeout, work).await {
+        match tokio::time::timeout(source.timeout(), work).await {
             Ok(result) => result,
             Err(_) => Err(timed_out(secs)),
         }

@@ -19,6 +19,7 @@ mod commands;
 mod fetch;
 mod files;
 mod jsonata_suite;
+mod paths;
 mod spec_diff;
 
 use std::process::ExitCode;
@@ -35,23 +36,14 @@ pub const EXIT_GENERATE: u8 = 3;
 static ALLOCATOR: bench_report::CountingAlloc = bench_report::CountingAlloc;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match cli::parse(&args) {
-        Ok(cli::Command::Help) => {
-            print!("{}", cli::USAGE);
-            0
-        }
-        Ok(cli::Command::Fetch(a)) => commands::fetch(&a),
-        Ok(cli::Command::Regen(a)) => commands::regen(&a),
-        Ok(cli::Command::Drift(a)) => commands::drift(&a),
-        Ok(cli::Command::JsonataSuite { suite, min_pass }) => {
-            jsonata_suite::command(&suite, min_pass)
-        }
-        Ok(cli::Command::BenchReport(a)) => bench_report::command(&a),
-        Err(message) => {
-            eprintln!("xtask: {message} (see `cargo xtask help`)");
-            EXIT_FETCH
-        }
+    // Usage errors exit 2 (EXIT_FETCH), as clap does by default; --help and --version exit 0.
+    let cli = <cli::Cli as clap::Parser>::parse();
+    let code = match cli.command {
+        cli::Command::Fetch(a) => commands::fetch(&a),
+        cli::Command::Regen(a) => commands::regen(&a),
+        cli::Command::Drift(a) => commands::drift(&a),
+        cli::Command::JsonataSuite(a) => jsonata_suite::command(&a.suite, a.min_pass),
+        cli::Command::BenchReport(a) => bench_report::command(&a),
     };
     ExitCode::from(code)
 }

@@ -139,7 +139,7 @@ pub(super) fn instructions(rows: &mut Vec<Row>, notes: &mut Vec<String>, quick: 
     }
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(&args)
-        .current_dir(crate::cli::workspace_root())
+        .current_dir(crate::paths::workspace_root())
         .stderr(std::process::Stdio::inherit())
         .output();
     let output = match output {

@@ -26,7 +26,9 @@ async function pass() {
 "#;
 
 fn bench_js_dir() -> PathBuf {
-    crate::cli::workspace_root().join("target").join("bench-js")
+    crate::paths::workspace_root()
+        .join("target")
+        .join("bench-js")
 }
 
 /// `node`, with the npm package `jsonata` in `target/bench-js` (installed when missing).

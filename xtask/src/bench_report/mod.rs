@@ -35,8 +35,8 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 
 use crate::bench_common as common;
-use crate::cli::{BenchArgs, Probe};
 
+mod args;
 mod attacks;
 mod build;
 mod calls;
@@ -50,6 +50,7 @@ mod onboarding;
 mod pagination;
 mod report;
 
+pub use args::{BenchArgs, Probe};
 use build::{build, run_cargo};
 use calls::calls;
 pub use counting::CountingAlloc;
@@ -324,8 +325,8 @@ fn pair_row(name: &str, target: Target, result: Result<(f64, f64), String>) -> R
 
 /// `cargo xtask bench-report`.
 pub fn command(args: &BenchArgs) -> u8 {
-    if let Some(probe) = &args.probe {
-        return memory_probe(probe);
+    if let Some(probe) = args.probe() {
+        return memory_probe(&probe);
     }
     let selected: Vec<&str> = GROUPS
         .iter()
@@ -414,7 +415,7 @@ pub fn command(args: &BenchArgs) -> u8 {
         }
     }
     print!("{report}");
-    let out = crate::cli::workspace_root()
+    let out = crate::paths::workspace_root()
         .join("target")
         .join("bench-report.md");
     if let Err(e) = std::fs::write(&out, &report) {
