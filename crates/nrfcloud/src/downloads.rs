@@ -50,6 +50,7 @@ use tracing::Instrument;
 
 use crate::client::Client;
 use crate::error::{ApiError, Error, Limit};
+use crate::middleware::{TooLarge, bounded};
 
 /// The operation name in the errors of [`Client::download_url`] and [`Client::download_to`].
 pub const DOWNLOAD_URL: &str = "download_url";
@@ -97,12 +98,6 @@ impl DownloadLimits {
     pub const fn with_expected_len(mut self, len: u64) -> Self {
         self.expected_len = Some(len);
         self
-    }
-
-    /// The most bytes that may be written.
-    fn allowed(&self) -> u64 {
-        self.expected_len
-            .map_or(self.max_bytes, |e| e.min(self.max_bytes))
     }
 }
 
@@ -338,43 +333,45 @@ impl Client {
             }
             let size_error = |reason: String| Error::decode(operation, Some(status), reason, &[]);
             let announced = response.content_length();
-            if let Some(len) = announced {
-                if len > limits.max_bytes {
-                    return Err(over_limit(
-                        status,
-                        format!(
-                            "Content-Length {len} is over the limit of {} bytes",
-                            limits.max_bytes
-                        ),
-                    ));
-                }
-                if let Some(expected) = limits.expected_len.filter(|&e| e != len) {
-                    return Err(size_error(format!(
-                        "Content-Length {len}, {expected} bytes expected"
-                    )));
-                }
-            }
-            let allowed = limits.allowed();
-            let mut written: u64 = 0;
-            while let Some(chunk) = response
-                .chunk()
-                .await
-                .map_err(|e| Error::transport(operation, e))?
+            if let Some((len, expected)) = announced.zip(limits.expected_len)
+                && len != expected
+                && len <= limits.max_bytes
             {
-                let total = written.saturating_add(chunk.len() as u64);
-                if total > allowed {
-                    return Err(match limits.expected_len {
-                        Some(expected) if expected <= limits.max_bytes => size_error(format!(
-                            "the body runs past the {expected} bytes expected (stopped at {total})"
-                        )),
-                        _ => over_limit(
-                            status,
-                            format!(
-                                "the body runs past the limit of {} bytes (stopped at {total})",
-                                limits.max_bytes
+                return Err(size_error(format!(
+                    "Content-Length {len}, {expected} bytes expected"
+                )));
+            }
+            // The client's one body cap (the same as every API call's): a Content-Length over
+            // it fails before a byte is read, a longer body on the chunk that crosses it.
+            let mut response = bounded(response, limits.max_bytes);
+            let mut written: u64 = 0;
+            loop {
+                let chunk = match response.chunk().await {
+                    Ok(Some(chunk)) => chunk,
+                    Ok(None) => break,
+                    Err(e) => {
+                        return Err(match TooLarge::find(&e) {
+                            Some(TooLarge { limit, .. }) => over_limit(
+                                status,
+                                match announced.filter(|&len| len > limit) {
+                                    Some(len) => {
+                                        format!("Content-Length {len} is over the limit of {limit} bytes")
+                                    }
+                                    None => format!(
+                                        "the body runs past the limit of {limit} bytes \
+                                         (stopped after {written})"
+                                    ),
+                                },
                             ),
-                        ),
-                    });
+                            None => Error::transport(operation, e),
+                        });
+                    }
+                };
+                let total = written.saturating_add(chunk.len() as u64);
+                if let Some(expected) = limits.expected_len.filter(|&e| total > e) {
+                    return Err(size_error(format!(
+                        "the body runs past the {expected} bytes expected (stopped at {total})"
+                    )));
                 }
                 writer
                     .write_all(&chunk)
