@@ -5,15 +5,12 @@
 //!   succeeds replace `spec/openapi.json` and `spec/generated-surface.txt`.
 //! - `drift`: fetch into memory and report how upstream differs from the snapshot.
 //! - `jsonata-suite`: run the official JSONata suite through `nrfcloud::Transform`.
-//! - `bench-report`: the side-by-side benchmarks, as a table of ratios (run it with
-//!   `cargo run --release -p xtask -- bench-report`).
+//! - `bench-report`: the side-by-side benchmarks of `crates/nrfcloud-bench`, as a table of
+//!   ratios (run it with `cargo run --release -p xtask -- bench-report`).
 //!
 //! Exit codes: 0 success (no drift), 1 drift found, 2 the document could not be fetched or a
 //! file could not be read or written (also bad arguments), 3 the generator rejected the document.
 
-#[path = "../../crates/nrfcloud/benches/common/mod.rs"]
-mod bench_common;
-mod bench_report;
 mod cli;
 mod commands;
 mod fetch;
@@ -31,10 +28,6 @@ pub const EXIT_FETCH: u8 = 2;
 /// Exit code of `regen` when code generation fails on the fetched document.
 pub const EXIT_GENERATE: u8 = 3;
 
-/// Counts heap bytes only inside `bench-report --memory-probe` (otherwise it forwards).
-#[global_allocator]
-static ALLOCATOR: bench_report::CountingAlloc = bench_report::CountingAlloc;
-
 fn main() -> ExitCode {
     // Usage errors exit 2 (EXIT_FETCH), as clap does by default; --help and --version exit 0.
     let cli = <cli::Cli as clap::Parser>::parse();
@@ -43,7 +36,7 @@ fn main() -> ExitCode {
         cli::Command::Regen(a) => commands::regen(&a),
         cli::Command::Drift(a) => commands::drift(&a),
         cli::Command::JsonataSuite(a) => jsonata_suite::command(&a.suite, a.min_pass),
-        cli::Command::BenchReport(a) => bench_report::command(&a),
+        cli::Command::BenchReport(a) => nrfcloud_bench::report::command(&a),
     };
     ExitCode::from(code)
 }

@@ -2,9 +2,9 @@
 //! requests in flight) against sequential requests. 10,000 devices here (a fresh mock per
 //! run); the report (`cargo run --release -p xtask -- bench-report`) runs the 100,000.
 //!
-//! `cargo bench -p nrfcloud --bench bulk`.
+//! `cargo bench -p nrfcloud-bench --bench bulk`.
 
-mod common;
+use nrfcloud_bench::fixtures as common;
 
 use std::time::{Duration, Instant};
 

@@ -2,76 +2,19 @@
 //! listing on a runtime starved by CPU-bound tasks, the live heap never holds more than two
 //! pages' worth (the page being consumed and the one in flight) above what it held before.
 //!
-//! A counting global allocator in this test binary tracks live bytes and their peak. The
-//! minimal server (benches/common, on a thread of its own) is left out of the count.
+//! The counting allocator of `nrfcloud_bench::counting` is this test binary's global
+//! allocator. The minimal server (`nrfcloud_bench::fixtures`, on a thread of its own) is left
+//! out of the count.
 
-#[path = "../benches/common/mod.rs"]
-mod common;
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
-
-struct Counting;
-
-static LIVE: AtomicI64 = AtomicI64::new(0);
-static PEAK: AtomicI64 = AtomicI64::new(0);
-
-thread_local! {
-    /// False on the server's thread.
-    static COUNTED: Cell<bool> = const { Cell::new(true) };
-}
-
-fn counted() -> bool {
-    COUNTED.try_with(Cell::get).unwrap_or(true)
-}
-
-fn add(bytes: i64) {
-    if counted() {
-        let now = LIVE.fetch_add(bytes, Ordering::SeqCst) + bytes;
-        PEAK.fetch_max(now, Ordering::SeqCst);
-    }
-}
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller's contract.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            add(layout.size() as i64);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller's contract.
-        unsafe { System.dealloc(ptr, layout) };
-        add(-(layout.size() as i64));
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: the caller's contract.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            add(new_size as i64 - layout.size() as i64);
-        }
-        p
-    }
-}
+use nrfcloud_bench::counting::{CountingAlloc, peak_bytes, start_counting};
+use nrfcloud_bench::fixtures as common;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// Starts a measurement: the peak becomes the live count, which is returned.
-fn start() -> i64 {
-    let live = LIVE.load(Ordering::SeqCst);
-    PEAK.store(live, Ordering::SeqCst);
-    live
-}
+static ALLOCATOR: CountingAlloc = CountingAlloc;
 
 /// Pages of the listing.
 const PAGES: usize = 30;
@@ -80,7 +23,7 @@ const HOGS: usize = 4;
 
 #[test]
 fn a_starved_slow_consumer_holds_at_most_two_pages() {
-    let _ = common::SERVER_THREAD_HOOK.set(|| COUNTED.with(|c| c.set(false)));
+    let _ = common::SERVER_THREAD_HOOK.set(nrfcloud_bench::counting::exclude_this_thread);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -95,10 +38,10 @@ fn a_starved_slow_consumer_holds_at_most_two_pages() {
         for _ in 0..2 {
             common::ours_list_page(&client).await.unwrap();
         }
-        let before = start();
+        let before = start_counting();
         let page = common::ours_list_page(&client).await.unwrap();
         assert_eq!(page.items.len(), 100);
-        let page_worth = PEAK.load(Ordering::SeqCst) - before;
+        let page_worth = peak_bytes() - before;
         drop(page);
 
         // CPU-bound tasks that yield only now and then: the stream's tasks (and hyper's
@@ -120,7 +63,7 @@ fn a_starved_slow_consumer_holds_at_most_two_pages() {
             })
             .collect();
 
-        let before = start();
+        let before = start_counting();
         let mut pages = client.api().list_devices().pages();
         let mut devices = 0;
         while let Some(page) = pages.next().await {
@@ -134,7 +77,7 @@ fn a_starved_slow_consumer_holds_at_most_two_pages() {
             drop(page);
         }
         drop(pages);
-        let peak = PEAK.load(Ordering::SeqCst) - before;
+        let peak = peak_bytes() - before;
         stop.store(true, Ordering::Relaxed);
         for hog in hogs {
             hog.await.unwrap();

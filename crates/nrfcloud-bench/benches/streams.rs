@@ -2,10 +2,10 @@
 //! latency on the minimal server, and with 2 ms per page on the mock and a consumer that
 //! spends 2 ms per page), and local JSONata evaluation over 10,000 device documents.
 //!
-//! `cargo bench -p nrfcloud --bench streams`. The side-by-side ratios (and the jsonata-js
+//! `cargo bench -p nrfcloud-bench --bench streams`. The side-by-side ratios (and the jsonata-js
 //! comparison) come from `cargo run --release -p xtask -- bench-report`.
 
-mod common;
+use nrfcloud_bench::fixtures as common;
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Instruction counts (callgrind, through gungraun): the figures that do not move with the
 //! machine's load, each next to its baseline.
 //!
-//! `cargo bench -p nrfcloud --bench instructions` needs valgrind and `gungraun-runner` (the
+//! `cargo bench -p nrfcloud-bench --bench instructions` needs valgrind and `gungraun-runner` (the
 //! version of the `gungraun` dev-dependency: `cargo install gungraun-runner --version 0.20.0`).
 //! `cargo run --release -p xtask -- bench-report --only instructions` runs it and prints the
 //! ratios; `--check` gates on them.
@@ -23,7 +23,7 @@
 //! Every measured function repeats its work a fixed number of times ([`CALLS`], [`PAGES`],
 //! …); bench-report divides by it.
 
-mod common;
+use nrfcloud_bench::fixtures as common;
 
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -2,10 +2,10 @@
 //! `serde` call, on the same minimal in-process server; JWT minting against the cache; calls
 //! from 64 tasks sharing one client.
 //!
-//! `cargo bench -p nrfcloud --bench overhead`. The side-by-side ratios (medians of interleaved
+//! `cargo bench -p nrfcloud-bench --bench overhead`. The side-by-side ratios (medians of interleaved
 //! runs) come from `cargo run --release -p xtask -- bench-report`.
 
-mod common;
+use nrfcloud_bench::fixtures as common;
 
 use std::hint::black_box;
 use std::time::Duration;

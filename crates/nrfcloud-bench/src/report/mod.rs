@@ -9,8 +9,8 @@
 //!
 //! - Each comparison runs as interleaved rounds (ours, baseline, ours, baseline, …) in this
 //!   process, and the figures are the medians of the rounds; the ratio is ours ÷ baseline.
-//! - Peak memory is measured in a child process per measurement (this program again, with
-//!   `--memory-probe CASE`), whose counting global allocator reports the peak of live heap
+//! - Peak memory is measured in a child process per measurement (the `bench-memory-probe`
+//!   binary of this package), whose counting global allocator reports the peak of live heap
 //!   bytes; the servers it talks to run in this process, so they do not count.
 //! - jsonata-js runs in `node` with the npm package `jsonata` (installed into
 //!   `target/bench-js` when missing); without them that row says it was skipped.
@@ -19,7 +19,7 @@
 //! - The `attacks` group starts the built `nrfcloud-mock` binary once per hostile request and
 //!   reads its peak resident memory from `/proc` (see `attacks`).
 //!
-//! - The `instructions` group runs `cargo bench -p nrfcloud --bench instructions` (callgrind
+//! - The `instructions` group runs `cargo bench -p nrfcloud-bench --bench instructions` (callgrind
 //!   through gungraun) and prints instruction counts beside the wall-clock rows.
 //!
 //! The exit code is 0 (a report, not a gate) unless `--check` is given: then 1 when a target
@@ -34,33 +34,32 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
-use crate::bench_common as common;
+use crate::fixtures as common;
 
 mod args;
 mod attacks;
 mod build;
 mod calls;
 mod cli_rows;
-mod counting;
 mod instructions;
 mod jsonata;
 mod jwt;
 mod memory;
 mod onboarding;
 mod pagination;
-mod report;
+mod table;
 
-pub use args::{BenchArgs, Probe};
+pub use args::BenchArgs;
 use build::{build, run_cargo};
 use calls::calls;
-pub use counting::CountingAlloc;
 use instructions::instructions;
 use jsonata::jsonata;
 use jwt::jwt;
-use memory::{memory_probe, run_probe, stream_memory};
+pub use memory::{Probe, memory_probe};
+use memory::{run_probe, stream_memory};
 use onboarding::onboarding;
 use pagination::pagination;
-use report::{format_bytes, format_ratio, format_secs, machine, render, today};
+use table::{format_bytes, format_ratio, format_secs, machine, render, today};
 
 // ---------------------------------------------------------------------------------------------
 // Sizes.
@@ -308,8 +307,15 @@ where
     Ok((median(xs), median(ys)))
 }
 
+/// Exit code when the report cannot run at all (no runtime).
+const EXIT_FAILED: u8 = 2;
+
 fn err(e: impl std::fmt::Display) -> String {
-    crate::fetch::one_line(&e.to_string())
+    // On one line, for a table cell.
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A row of two medians in seconds (smaller is better).
@@ -325,9 +331,6 @@ fn pair_row(name: &str, target: Target, result: Result<(f64, f64), String>) -> R
 
 /// `cargo xtask bench-report`.
 pub fn command(args: &BenchArgs) -> u8 {
-    if let Some(probe) = args.probe() {
-        return memory_probe(&probe);
-    }
     let selected: Vec<&str> = GROUPS
         .iter()
         .copied()
@@ -352,7 +355,7 @@ pub fn command(args: &BenchArgs) -> u8 {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("bench-report: no tokio runtime: {e}");
-            return crate::EXIT_FETCH;
+            return EXIT_FAILED;
         }
     };
     let mut rows = Vec::new();
@@ -415,7 +418,7 @@ pub fn command(args: &BenchArgs) -> u8 {
         }
     }
     print!("{report}");
-    let out = crate::paths::workspace_root()
+    let out = crate::workspace_root()
         .join("target")
         .join("bench-report.md");
     if let Err(e) = std::fs::write(&out, &report) {

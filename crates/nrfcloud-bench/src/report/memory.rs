@@ -1,10 +1,8 @@
-//! The `memory` group: peak memory, measured in child processes (memory probes), and the
-//! probe itself (`--memory-probe CASE`).
+//! The `memory` group: peak memory, measured in child processes (the `bench-memory-probe`
+//! binary, whose global allocator counts), and the probe itself.
 
-use std::sync::atomic::Ordering;
-
-use super::counting::{COUNTING, CURRENT, PEAK, start_counting};
 use super::*;
+use crate::counting::{live_bytes, peak_bytes, restart_peak, start_counting, stop_counting};
 
 /// What a probe printed.
 #[derive(Debug, Clone, Copy, Default)]
@@ -29,18 +27,47 @@ pub(super) fn parse_probe(stdout: &str) -> Option<ProbeResult> {
     Some(r)
 }
 
-/// Runs this program as a memory probe and reads its result.
+/// Builds the `bench-memory-probe` binary (this program's profile) once and returns its path.
+fn probe_binary() -> Result<PathBuf, String> {
+    static BUILT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let release = !cfg!(debug_assertions);
+            let mut args = vec![
+                "build",
+                "-p",
+                "nrfcloud-bench",
+                "--bin",
+                "bench-memory-probe",
+            ];
+            if release {
+                args.push("--release");
+            }
+            let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| crate::workspace_root().join("target"));
+            run_cargo(&args, &target_dir)?;
+            let binary = target_dir
+                .join(if release { "release" } else { "debug" })
+                .join("bench-memory-probe");
+            binary
+                .is_file()
+                .then_some(binary.clone())
+                .ok_or_else(|| format!("no probe binary at {}", binary.display()))
+        })
+        .clone()
+}
+
+/// Runs the probe binary on one case and reads its result.
 pub(super) async fn run_probe(
     case: &str,
     url: &str,
     api_key: &str,
     devices: usize,
 ) -> Result<ProbeResult, String> {
-    let exe = std::env::current_exe().map_err(err)?;
+    let exe = probe_binary()?;
     let args = vec![
-        "bench-report".to_string(),
-        "--memory-probe".into(),
-        case.into(),
+        case.to_string(),
         "--url".into(),
         url.into(),
         "--api-key".into(),
@@ -112,9 +139,24 @@ pub(super) async fn stream_memory(rows: &mut Vec<Row>, notes: &mut Vec<String>, 
     });
 }
 
-/// `--memory-probe CASE`: runs one case with the counting allocator on and prints
-/// `probe peak_bytes=N held_bytes=N items=N`.
-pub(super) fn memory_probe(probe: &Probe) -> u8 {
+/// One peak-memory measurement, run in the `bench-memory-probe` binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// `stream` or `onboard`.
+    pub case: String,
+    /// The server's base URL.
+    pub url: String,
+    /// Its API key.
+    pub api_key: String,
+    /// How many devices.
+    pub devices: usize,
+}
+
+/// Runs one case with the counting allocator on and prints
+/// `probe peak_bytes=N held_bytes=N items=N`; returns the exit code. Meant for the
+/// `bench-memory-probe` binary, where [`crate::counting::CountingAlloc`] is the global
+/// allocator (elsewhere the counts stay zero).
+pub fn memory_probe(probe: &Probe) -> u8 {
     let zero = start_counting();
     let result = (|| {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -128,17 +170,15 @@ pub(super) fn memory_probe(probe: &Probe) -> u8 {
                     // is fetched, decoded and held (on a warm connection).
                     let client = common::ours(&probe.url, &probe.api_key).map_err(err)?;
                     common::ours_list_page(&client).await.map_err(err)?;
-                    let before = CURRENT.load(Ordering::SeqCst);
-                    PEAK.store(before, Ordering::SeqCst);
+                    let before = restart_peak();
                     let page = common::ours_list_page(&client).await.map_err(err)?;
-                    let page_worth = PEAK.load(Ordering::SeqCst) - before;
+                    let page_worth = peak_bytes() - before;
                     drop(page);
                     // Then the listing, with a slow consumer: it holds each page for longer
                     // than the next one takes to fetch and decode, so the stream's bound
                     // (the page being consumed plus the one in flight) is reached on every
                     // page. The peak is counted from the live bytes before the stream.
-                    let before = CURRENT.load(Ordering::SeqCst);
-                    PEAK.store(before, Ordering::SeqCst);
+                    let before = restart_peak();
                     let mut pages = client.api().list_devices().pages();
                     let mut count = 0;
                     while let Some(page) = pages.next().await {
@@ -148,16 +188,12 @@ pub(super) fn memory_probe(probe: &Probe) -> u8 {
                         drop(page);
                     }
                     drop(pages);
-                    Ok((
-                        page_worth,
-                        count,
-                        Some(PEAK.load(Ordering::SeqCst) - before),
-                    ))
+                    Ok((page_worth, count, Some(peak_bytes() - before)))
                 }
                 "onboard" => {
-                    let before = CURRENT.load(Ordering::SeqCst);
+                    let before = live_bytes();
                     let rows = common::onboarding_rows(probe.devices);
-                    let held = CURRENT.load(Ordering::SeqCst) - before;
+                    let held = live_bytes() - before;
                     let client = common::ours(&probe.url, &probe.api_key).map_err(err)?;
                     let report = client
                         .onboarding()
@@ -173,8 +209,8 @@ pub(super) fn memory_probe(probe: &Probe) -> u8 {
             }
         })
     })();
-    let whole_run = PEAK.load(Ordering::SeqCst) - zero;
-    COUNTING.store(false, Ordering::SeqCst);
+    let whole_run = peak_bytes() - zero;
+    stop_counting();
     match result {
         Ok((held, items, stream_peak)) => {
             let peak = stream_peak.unwrap_or(whole_run);

@@ -26,9 +26,7 @@ async function pass() {
 "#;
 
 fn bench_js_dir() -> PathBuf {
-    crate::paths::workspace_root()
-        .join("target")
-        .join("bench-js")
+    crate::workspace_root().join("target").join("bench-js")
 }
 
 /// `node`, with the npm package `jsonata` in `target/bench-js` (installed when missing).

@@ -13,7 +13,7 @@ pub(super) fn run_cargo(args: &[&str], target_dir: &Path) -> Result<(String, f64
         .args(args)
         .arg("--target-dir")
         .arg(target_dir)
-        .current_dir(crate::paths::workspace_root())
+        .current_dir(crate::workspace_root())
         .output()
         .map_err(err)?;
     let elapsed = t.elapsed().as_secs_f64();
@@ -51,7 +51,7 @@ pub(super) fn build(rows: &mut Vec<Row>, notes: &mut Vec<String>, rounds: Rounds
     // The generation step in-process (this binary's profile).
     const INPROCESS: &str =
         "build: generation step in-process (`nrfcloud_codegen::generate`, this binary's profile)";
-    let spec = crate::paths::default_spec_path();
+    let spec = crate::workspace_root().join("spec").join("openapi.json");
     match std::fs::read_to_string(&spec) {
         Ok(text) => {
             let mut times = Vec::new();
@@ -81,9 +81,7 @@ pub(super) fn build(rows: &mut Vec<Row>, notes: &mut Vec<String>, rounds: Rounds
     const CLEAN: &str =
         "build: clean build of the raw crate `nrfcloud-api` (dev profile, dependencies built)";
     const NOOP: &str = "build: no-op rebuild of `nrfcloud-api` (dev profile)";
-    let target_dir = crate::paths::workspace_root()
-        .join("target")
-        .join("bench-build");
+    let target_dir = crate::workspace_root().join("target").join("bench-build");
     let fail_all = |rows: &mut Vec<Row>, e: String| {
         for name in [GENERATION, CLEAN, NOOP] {
             rows.push(Row::failed(name, Target::Info, e.clone()));

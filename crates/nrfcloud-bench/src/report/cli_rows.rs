@@ -28,7 +28,7 @@ fn build_cli() -> Result<PathBuf, String> {
     }
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| crate::paths::workspace_root().join("target"));
+        .unwrap_or_else(|| crate::workspace_root().join("target"));
     run_cargo(&args, &target_dir)?;
     let binary = target_dir
         .join(if release { "release" } else { "debug" })

@@ -1,5 +1,5 @@
 //! The `instructions` group: instruction counts under callgrind (gungraun), from
-//! `cargo bench -p nrfcloud --bench instructions`. They do not move with the machine's load,
+//! `cargo bench -p nrfcloud-bench --bench instructions`. They do not move with the machine's load,
 //! so `--check` gates on their ratios; the wall-clock rows stay a report.
 //!
 //! The bench (crates/nrfcloud/benches/instructions.rs) prints one JSON summary per benchmark
@@ -128,7 +128,7 @@ pub(super) fn instructions(rows: &mut Vec<Row>, notes: &mut Vec<String>, quick: 
     let mut args = vec![
         "bench",
         "-p",
-        "nrfcloud",
+        "nrfcloud-bench",
         "--bench",
         "instructions",
         "--",
@@ -139,7 +139,7 @@ pub(super) fn instructions(rows: &mut Vec<Row>, notes: &mut Vec<String>, quick: 
     }
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(&args)
-        .current_dir(crate::paths::workspace_root())
+        .current_dir(crate::workspace_root())
         .stderr(std::process::Stdio::inherit())
         .output();
     let output = match output {
@@ -187,7 +187,7 @@ pub(super) fn instructions(rows: &mut Vec<Row>, notes: &mut Vec<String>, quick: 
         rows.push(row);
     }
     notes.push(
-        "Instruction rows: callgrind (valgrind) through gungraun, `cargo bench -p nrfcloud --bench \
+        "Instruction rows: callgrind (valgrind) through gungraun, `cargo bench -p nrfcloud-bench --bench \
          instructions`; one run each (the client counts repeat to within about 1 % between runs: hash seeds and socket reads differ; the decode and local counts to within a few hundred instructions); \
          the client rows run on a single-threaded runtime with warm connections, the server in \
          a child process outside valgrind, so only the client's side is counted."
