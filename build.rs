@@ -90,7 +90,7 @@ fn main() {
     write(&out.join("codegen.rs"), &generated.code);
     write(
         &out.join("operations.rs"),
-        &nrfcloud_codegen::operations::to_rust(&generated.operations),
+        &nrfcloud_codegen::operation_table::to_rust(&generated.operations),
     );
     write(&out.join("surface.txt"), &generated.surface);
     write(&out.join("sendable.rs"), &generated.sendable);

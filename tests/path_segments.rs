@@ -6,7 +6,7 @@
 #![allow(deprecated)]
 
 use nrfcloud_api::{Client, hooks::Hooks};
-use nrfcloud_codegen::operations::method_name;
+use nrfcloud_codegen::operation_table::method_name;
 use nrfcloud_testkit::{Recorder, Reply};
 use serde_json::{Map, Value};
 

@@ -306,7 +306,7 @@ fn norm(s: &str) -> String {
 
 fn command_of(
     doc: &Value,
-    meta: &nrfcloud_codegen::operations::OperationMeta,
+    meta: &nrfcloud_codegen::operation_table::OperationMeta,
     setters: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> Op {
     let item = &doc["paths"][&meta.path];
@@ -457,7 +457,7 @@ fn command_of(
     let (group, _) = group_of(&meta.path);
     Op {
         operation_id: meta.operation_id.clone(),
-        method_name: nrfcloud_codegen::operations::method_name(&meta.operation_id),
+        method_name: nrfcloud_codegen::operation_table::method_name(&meta.operation_id),
         method: meta.method.clone(),
         path: meta.path.clone(),
         group,
@@ -526,7 +526,7 @@ fn group_of(path: &str) -> (String, Vec<&'static str>) {
 }
 
 fn kebab(s: &str) -> String {
-    nrfcloud_codegen::operations::method_name(s).replace('_', "-")
+    nrfcloud_codegen::operation_table::method_name(s).replace('_', "-")
 }
 
 /// Verbs: the operationId without its group's nouns, `fetch` read as `get`; the kebab-case

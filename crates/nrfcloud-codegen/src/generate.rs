@@ -7,7 +7,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use serde_json::Value;
 
 use crate::fixups::{self, FixupReport};
-use crate::operations::{self, OperationMeta};
+use crate::operation_table::{self, OperationMeta};
 use crate::spec::{self, SpecError};
 use crate::surface;
 
@@ -31,7 +31,7 @@ pub struct Generated {
     /// The `nrfcloud` wrapper's operations layer (see [`crate::wrapper_layer`]).
     pub wrapper_layer: String,
     /// The untagged enums given a faster `Deserialize` (see [`crate::unions`]).
-    pub unions: crate::unions::FastUnions,
+    pub unions: crate::union_decoders::FastUnions,
     /// The string types whose `pattern` is checked by plain code, with the pattern (see
     /// [`crate::patterns`]).
     pub plain_patterns: Vec<(String, String)>,
@@ -126,17 +126,18 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
             });
         }
     };
-    let mut operations = operations::from_document(doc);
+    let mut operations = operation_table::from_document(doc);
     for op in &mut operations {
         op.secret_response = secrets
             .operations
-            .contains(&operations::method_name(&op.operation_id));
+            .contains(&operation_table::method_name(&op.operation_id));
     }
     let surface = surface::summarize(&code, &operations).map_err(GenerateError::Syntax)?;
     let sendable =
-        crate::sendable::sendable_impls(&code, &operations).map_err(GenerateError::Syntax)?;
-    let paginated = crate::pagination::find(&code, &operations).map_err(GenerateError::Syntax)?;
-    let pagination = crate::pagination::to_rust(&paginated);
+        crate::sendable_impls::sendable_impls(&code, &operations).map_err(GenerateError::Syntax)?;
+    let paginated =
+        crate::paged_builders::find(&code, &operations).map_err(GenerateError::Syntax)?;
+    let pagination = crate::paged_builders::to_rust(&paginated);
     let paginated_builders: Vec<String> = paginated.iter().map(|p| p.name.clone()).collect();
     let wrapper_layer =
         crate::wrapper_layer::generate(&code, &operations, doc, &paginated_builders)
@@ -163,7 +164,7 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
 /// The formatted code and what the rewrites of the generated code did.
 struct Rewritten {
     code: String,
-    unions: crate::unions::FastUnions,
+    unions: crate::union_decoders::FastUnions,
     plain_patterns: Vec<(String, String)>,
     checked_paths: Vec<crate::path_segments::CheckedPath>,
     raw_json: crate::raw_json::RawJsonFields,
@@ -181,7 +182,7 @@ fn run_progenitor(
         .filter_map(|(_, _, op)| {
             op.operation_id
                 .as_deref()
-                .map(crate::operations::method_name)
+                .map(crate::operation_table::method_name)
         })
         .collect();
     let paths: std::collections::BTreeMap<String, String> = api
@@ -189,7 +190,7 @@ fn run_progenitor(
         .filter_map(|(path, _, op)| {
             op.operation_id
                 .as_deref()
-                .map(|id| (crate::operations::method_name(id), path.to_string()))
+                .map(|id| (crate::operation_table::method_name(id), path.to_string()))
         })
         .collect();
     let result = quietly(|| {
@@ -214,7 +215,7 @@ fn run_progenitor(
     crate::postprocess::carry_call_extensions(&mut file)?;
     crate::postprocess::clean_generated_docs(&mut file);
     crate::postprocess::document_send_errors(&mut file);
-    let unions = crate::unions::fast_unions(&mut file);
+    let unions = crate::union_decoders::fast_unions(&mut file);
     let raw_json = crate::raw_json::keep_open_json_raw(&mut file);
     let plain_patterns = crate::patterns::plain_pattern_checks(&mut file);
     let secrets = crate::secrets::redact_secrets(&mut file);

@@ -8,13 +8,13 @@
 //! 3. progenitor, with the project's [`generate::settings`], then rewrites of the generated
 //!    code: [`postprocess`] (edition, crypto provider, headers, per-call extensions,
 //!    docs via [`doc_text`]), [`path_segments`] (no `.`/`..`/empty path segment),
-//!    [`unions`] (faster untagged decoding, `Debug` of open enums), [`raw_json`] (open JSON
+//!    [`union_decoders`] (faster untagged decoding, `Debug` of open enums), [`raw_json`] (open JSON
 //!    kept as text), [`patterns`] (plain-code pattern checks), [`secrets`] (redacted
 //!    `Debug`), [`conversion_errors`] (errors that name the value and the rule, integer
 //!    ranges).
 //! 4. What is derived from the document and the code: the per-operation table
-//!    ([`operations`]), the surface summary ([`surface`]), the `Sendable` impls
-//!    ([`sendable`]), the `PagedBuilder` impls ([`pagination`]), the wrapper's operations
+//!    ([`operation_table`]), the surface summary ([`surface`]), the `Sendable` impls
+//!    ([`sendable_impls`]), the `PagedBuilder` impls ([`paged_builders`]), the wrapper's operations
 //!    layer ([`wrapper_layer`]), and which types each operation uses ([`type_graph`]).
 //!
 //! The operation-by-operation comparison of two documents (`regen`, `drift`) lives in the
@@ -26,18 +26,18 @@ pub mod doc_text;
 pub mod fixups;
 pub mod generate;
 pub mod normalize;
-pub mod operations;
-pub mod pagination;
+pub mod operation_table;
+pub mod paged_builders;
 pub mod path_segments;
 pub mod patterns;
 pub mod postprocess;
 pub mod raw_json;
 pub mod secrets;
-pub mod sendable;
+pub mod sendable_impls;
 pub mod spec;
 pub mod surface;
 pub mod type_graph;
-pub mod unions;
+pub mod union_decoders;
 pub mod wrapper_layer;
 
 pub use generate::{GenerateError, Generated, generate};

@@ -233,7 +233,7 @@ fn parse_quantifier(chars: &[char], i: usize) -> Option<(u32, Option<u32>, usize
 /// equivalent plain code. Returns the rewritten patterns, by type.
 pub fn plain_pattern_checks(file: &mut syn::File) -> Vec<(String, String)> {
     let mut done = Vec::new();
-    let Some(items) = crate::unions::types_module(file) else {
+    let Some(items) = crate::union_decoders::types_module(file) else {
         return done;
     };
     for item in items.iter_mut() {

@@ -37,7 +37,7 @@ const RAW_JSON: &str = "crate::json::RawJson";
 pub fn keep_open_json_raw(file: &mut syn::File) -> RawJsonFields {
     let mut done = RawJsonFields::default();
     let ops = operation_types(file);
-    let Some(items) = crate::unions::types_module(file) else {
+    let Some(items) = crate::union_decoders::types_module(file) else {
         return done;
     };
     let known = type_names(items);

@@ -89,7 +89,7 @@ struct SecretField {
 pub fn redact_secrets(file: &mut syn::File) -> Secrets {
     let mut found = Secrets::default();
     let ops = operation_types(file);
-    let Some(items) = crate::unions::types_module(file) else {
+    let Some(items) = crate::union_decoders::types_module(file) else {
         return found;
     };
     let known = type_names(items);

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use quote::ToTokens;
 
-use crate::operations::{OperationMeta, method_name};
+use crate::operation_table::{OperationMeta, method_name};
 
 /// Summarises generated code; `ops` supplies method and path for each method name.
 ///

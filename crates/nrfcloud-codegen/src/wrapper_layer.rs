@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use quote::ToTokens;
 use serde_json::Value;
 
-use crate::operations::{OperationMeta, method_name};
+use crate::operation_table::{OperationMeta, method_name};
 
 /// Methods of the wrapper's `Request` itself: a setter of the same name cannot be forwarded
 /// under its own name (two inherent methods of one name), so it is forwarded as

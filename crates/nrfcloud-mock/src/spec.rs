@@ -337,7 +337,7 @@ mod tests {
         let spec = ApiSpec::load().expect("loads");
         let mut doc: Value = serde_json::from_str(SPEC_JSON).expect("parses");
         nrfcloud_codegen::fixups::apply_all(&mut doc).expect("fixups apply");
-        let table = nrfcloud_codegen::operations::from_document(&doc);
+        let table = nrfcloud_codegen::operation_table::from_document(&doc);
         assert!(table.len() > 80);
         for op in &table {
             let method = Method::from_bytes(op.method.as_bytes()).expect("method");

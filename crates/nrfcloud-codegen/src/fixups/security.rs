@@ -124,7 +124,7 @@ mod tests {
         );
         // progenitor still generates, and the operation table now says the API key.
         try_generate(&doc).expect("generates");
-        let table = crate::operations::from_document(&doc);
+        let table = crate::operation_table::from_document(&doc);
         let history = table
             .iter()
             .find(|o| o.operation_id == "GetLocationHistory")

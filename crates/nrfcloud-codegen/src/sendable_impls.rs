@@ -4,7 +4,7 @@
 
 use quote::ToTokens;
 
-use crate::operations::{OperationMeta, method_name};
+use crate::operation_table::{OperationMeta, method_name};
 
 /// The response and error types of a builder's `send`: `Result<ResponseValue<T>, Error<E>>`.
 fn send_types(ret: &syn::Type) -> Option<(syn::Type, syn::Type)> {

@@ -4,7 +4,7 @@
 
 use quote::ToTokens;
 
-use crate::operations::{OperationMeta, method_name};
+use crate::operation_table::{OperationMeta, method_name};
 
 /// A paginated operation as found in the generated code.
 #[derive(Debug, Clone, PartialEq, Eq)]
