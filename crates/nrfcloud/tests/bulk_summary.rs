@@ -232,7 +232,7 @@ async fn endless_summary(total: u64) -> (String, Arc<AtomicU64>) {
 async fn error_summary_of_64_mib_of_zeros() {
     guarded(async {
         const HOSTILE: u64 = 64 << 20;
-        // The default summary limit (4 MiB), under the client's 64 MiB.
+        // The default summary limit (4 MiB), under the client's default of 8 MiB.
         let api = Recorder::start().await;
         let (url, written) = endless_summary(HOSTILE).await;
         script_failed_request(&api, &url);
