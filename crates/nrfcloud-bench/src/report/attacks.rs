@@ -13,7 +13,7 @@ use nrfcloud_testkit::zips::{ZipEntry, firmware_manifest, write_zip};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use super::{Row, Target, err, format_bytes, run_cargo};
+use super::{Kind, Row, Target, build_binary, err, format_bytes};
 
 /// The limit of every row: the mock's peak RSS after the attack.
 const RSS_LIMIT_BYTES: f64 = 100e6;
@@ -79,7 +79,7 @@ pub(super) async fn attacks_group(rows: &mut Vec<Row>, notes: &mut Vec<String>) 
         Ok(binary) => binary,
         Err(e) => {
             for (name, _) in attacks() {
-                rows.push(Row::failed(name, target, e.clone()));
+                rows.push(Row::failed(name, target, e.clone()).kind(Kind::ResidentBytes));
             }
             return;
         }
@@ -108,17 +108,18 @@ pub(super) async fn attacks_group(rows: &mut Vec<Row>, notes: &mut Vec<String>) 
                     )
                 });
                 rows.push(match problem {
-                    Some(why) => Row::failed(name, target, why),
+                    Some(why) => Row::failed(name, target, why).kind(Kind::ResidentBytes),
                     None => Row::new(
                         name,
                         format_bytes(outcome.peak_rss),
                         "100 MB (limit)".into(),
                         Some(outcome.peak_rss / RSS_LIMIT_BYTES),
                     )
-                    .target(target),
+                    .target(target)
+                    .kind(Kind::ResidentBytes),
                 });
             }
-            Err(e) => rows.push(Row::failed(name, target, e)),
+            Err(e) => rows.push(Row::failed(name, target, e).kind(Kind::ResidentBytes)),
         }
     }
     notes.push(format!(
@@ -137,23 +138,7 @@ fn short(name: &str) -> &str {
 
 /// Builds the mock binary (this program's profile) and returns its path.
 fn build_mock() -> Result<PathBuf, String> {
-    let release = !cfg!(debug_assertions);
-    let mut args = vec!["build", "-p", "nrfcloud-mock", "--bin", "nrfcloud-mock"];
-    if release {
-        args.push("--release");
-    }
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| crate::workspace_root().join("target"));
-    run_cargo(&args, &target_dir)?;
-    let binary = target_dir
-        .join(if release { "release" } else { "debug" })
-        .join("nrfcloud-mock");
-    if binary.is_file() {
-        Ok(binary)
-    } else {
-        Err(format!("no mock binary at {}", binary.display()))
-    }
+    build_binary("nrfcloud-mock", "nrfcloud-mock")
 }
 
 /// What one attack did.

@@ -7,7 +7,7 @@ fn cargo() -> String {
 }
 
 /// Runs cargo in the workspace with the bench target directory; output and wall time.
-pub(super) fn run_cargo(args: &[&str], target_dir: &Path) -> Result<(String, f64), String> {
+fn run_cargo(args: &[&str], target_dir: &Path) -> Result<(String, f64), String> {
     let t = Instant::now();
     let output = Command::new(cargo())
         .args(args)
@@ -28,6 +28,27 @@ pub(super) fn run_cargo(args: &[&str], target_dir: &Path) -> Result<(String, f64
         ));
     }
     Ok((text, elapsed))
+}
+
+/// Builds `bin` of `package` in this program's profile (release or debug) in the workspace's
+/// target directory, and returns the binary's path.
+pub(super) fn build_binary(package: &str, bin: &str) -> Result<PathBuf, String> {
+    let release = !cfg!(debug_assertions);
+    let mut args = vec!["build", "-p", package, "--bin", bin];
+    if release {
+        args.push("--release");
+    }
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::workspace_root().join("target"));
+    run_cargo(&args, &target_dir)?;
+    let binary = target_dir
+        .join(if release { "release" } else { "debug" })
+        .join(bin);
+    binary
+        .is_file()
+        .then_some(binary.clone())
+        .ok_or_else(|| format!("no {bin} binary at {}", binary.display()))
 }
 
 /// `generated in T ms` of build.rs's line `nrfcloud-codegen: N operations, L lines, generated in T ms`.

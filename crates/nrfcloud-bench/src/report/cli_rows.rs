@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{Row, Target, format_bytes, format_secs, run_cargo};
+use super::{Kind, Row, Target, build_binary, format_bytes, format_secs};
 
 const STARTUP_RUNS: usize = 20;
 const SMALL: usize = 10_000;
@@ -21,22 +21,7 @@ const LARGE: usize = 100_000;
 
 /// Builds the `nrfcloud` binary (this program's profile) and returns its path.
 fn build_cli() -> Result<PathBuf, String> {
-    let release = !cfg!(debug_assertions);
-    let mut args = vec!["build", "-p", "nrfcloud-cli", "--bin", "nrfcloud"];
-    if release {
-        args.push("--release");
-    }
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| crate::workspace_root().join("target"));
-    run_cargo(&args, &target_dir)?;
-    let binary = target_dir
-        .join(if release { "release" } else { "debug" })
-        .join("nrfcloud");
-    binary
-        .is_file()
-        .then_some(binary.clone())
-        .ok_or_else(|| format!("no CLI binary at {}", binary.display()))
+    build_binary("nrfcloud-cli", "nrfcloud")
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -177,7 +162,7 @@ pub(super) fn cli_group(rows: &mut Vec<Row>, notes: &mut Vec<String>, rounds: us
             rows.push(Row::failed(STARTUP, Target::Info, e.clone()));
             rows.push(Row::failed(PER_ITEM, Target::Info, e.clone()));
             rows.push(Row::failed(CPU, Target::Info, e.clone()));
-            rows.push(Row::failed(RSS, rss_target, e));
+            rows.push(Row::failed(RSS, rss_target, e).kind(Kind::ResidentBytes));
             return;
         }
     };
@@ -245,7 +230,8 @@ pub(super) fn cli_group(rows: &mut Vec<Row>, notes: &mut Vec<String>, rounds: us
                     format_bytes(small_rss),
                     Some(large_rss / small_rss),
                 )
-                .target(rss_target),
+                .target(rss_target)
+                .kind(Kind::ResidentBytes),
             );
             notes.push(format!(
                 "CLI: the built `nrfcloud` in a child process, against `nrfcloud mock` in another; \
@@ -260,7 +246,7 @@ pub(super) fn cli_group(rows: &mut Vec<Row>, notes: &mut Vec<String>, rounds: us
         (Err(e), _) | (_, Err(e)) => {
             rows.push(Row::failed(PER_ITEM, Target::Info, e.clone()));
             rows.push(Row::failed(CPU, Target::Info, e.clone()));
-            rows.push(Row::failed(RSS, rss_target, e));
+            rows.push(Row::failed(RSS, rss_target, e).kind(Kind::ResidentBytes));
         }
     }
 }

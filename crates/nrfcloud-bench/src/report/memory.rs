@@ -31,30 +31,7 @@ pub(super) fn parse_probe(stdout: &str) -> Option<ProbeResult> {
 fn probe_binary() -> Result<PathBuf, String> {
     static BUILT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            let release = !cfg!(debug_assertions);
-            let mut args = vec![
-                "build",
-                "-p",
-                "nrfcloud-bench",
-                "--bin",
-                "bench-memory-probe",
-            ];
-            if release {
-                args.push("--release");
-            }
-            let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| crate::workspace_root().join("target"));
-            run_cargo(&args, &target_dir)?;
-            let binary = target_dir
-                .join(if release { "release" } else { "debug" })
-                .join("bench-memory-probe");
-            binary
-                .is_file()
-                .then_some(binary.clone())
-                .ok_or_else(|| format!("no probe binary at {}", binary.display()))
-        })
+        .get_or_init(|| build_binary("nrfcloud-bench", "bench-memory-probe"))
         .clone()
 }
 

@@ -23,7 +23,8 @@
 //!   through gungraun) and prints instruction counts beside the wall-clock rows.
 //!
 //! The exit code is 0 (a report, not a gate) unless `--check` is given: then 1 when a target
-//! of a deterministic row (instruction counts, counted heap bytes) is missed or a benchmark
+//! of a deterministic row (instruction counts, counted heap bytes, a child's peak resident
+//! bytes) is missed or a benchmark
 //! failed. Wall-clock ratios swing with the machine's load: their targets are reported, not
 //! gated.
 
@@ -50,7 +51,7 @@ mod pagination;
 mod table;
 
 pub use args::BenchArgs;
-use build::{build, run_cargo};
+use build::{build, build_binary};
 use calls::calls;
 use instructions::instructions;
 use jsonata::jsonata;
@@ -153,12 +154,16 @@ enum Target {
 }
 
 /// What a row measures: instruction counts (deterministic: `--check` gates on them), wall
-/// time (a report: it moves with the machine's load), or counted heap bytes.
+/// time (a report: it moves with the machine's load), counted heap bytes, or a child process's
+/// peak resident bytes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
     Instructions,
     WallClock,
     HeapBytes,
+    /// Peak resident memory of a child process, read from `/proc` (bytes: gated, like heap
+    /// bytes).
+    ResidentBytes,
 }
 
 impl Kind {
@@ -167,6 +172,7 @@ impl Kind {
             Kind::Instructions => "instructions",
             Kind::WallClock => "wall clock",
             Kind::HeapBytes => "heap bytes",
+            Kind::ResidentBytes => "resident bytes",
         }
     }
 }
@@ -465,7 +471,9 @@ mod tests {
         assert_eq!(row.met(), Some(false));
         assert_eq!(row.cells()[6], "**no**");
         assert!(!row.gates());
-        assert!(row.kind(Kind::Instructions).gates());
+        assert!(row.clone().kind(Kind::Instructions).gates());
+        // The mock's resident memory after an attack gates, as bytes do (issue #18).
+        assert!(row.kind(Kind::ResidentBytes).gates());
         assert_eq!(thousands(100_000), "100,000");
         assert_eq!(thousands(999), "999");
     }
