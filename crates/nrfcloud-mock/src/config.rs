@@ -26,8 +26,22 @@ pub type TransformFn =
 /// evaluated against each item with what is left of the response's time and result-size
 /// budget. A syntax error, an evaluation error or a passed limit becomes the error text
 /// (the route answers 422 with it), naming the limit.
+/// Expressions nested more than [`nrfcloud_jsonata::DEFAULT_MAX_NESTING`] (200) levels are
+/// refused; [`jsonata_transform_with_max_nesting`] sets another bound.
 pub fn jsonata_transform() -> TransformFn {
-    Arc::new(crate::transforms::evaluate_all)
+    jsonata_transform_with_max_nesting(nrfcloud_jsonata::DEFAULT_MAX_NESTING)
+}
+
+/// [`jsonata_transform`] with another nesting bound: an expression nested more than
+/// `max_nesting` levels is refused before it is parsed further (422 / 42200 naming
+/// `S0299`), so no expression can overflow the worker's stack. The binary's
+/// `--transform-max-nesting`.
+pub fn jsonata_transform_with_max_nesting(max_nesting: usize) -> TransformFn {
+    Arc::new(
+        move |expression: &str, items: &[Value], limits: &EvalLimits| {
+            crate::transforms::evaluate_all(expression, items, limits, max_nesting)
+        },
+    )
 }
 
 /// The settings of one mock server. Start from [`MockConfig::default`] and change fields:

@@ -106,6 +106,7 @@ mod validate;
 
 pub use config::{
     DEFAULT_TRANSFORM_WORKERS, EvalLimits, MockConfig, TransformFn, jsonata_transform,
+    jsonata_transform_with_max_nesting,
 };
 pub use faults::{Fault, FaultRule, Faults, Trigger, Truncation};
 pub use limits::{BundleRules, ConnectionLimits, JwtRules, MAX_DEVICE_JWT_LIFETIME};

@@ -43,6 +43,11 @@ struct Args {
     /// Time for the transforms of one request, in ms (0: no limit).
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     transform_timeout_ms: u64,
+    /// Nesting levels a transform expression may have (at least 1); deeper ones are refused
+    /// before they are evaluated.
+    #[arg(long, value_name = "N", default_value_t = 200,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    transform_max_nesting: u32,
     /// Transforms evaluated at once (at least 1).
     #[arg(long, value_name = "N", default_value_t = 2,
           value_parser = clap::value_parser!(u16).range(1..))]
@@ -127,6 +132,9 @@ impl Args {
             bulk_ops_delay: Duration::from_millis(self.bulk_delay_ms),
             fota_step: Duration::from_millis(self.fota_step_ms),
             fota_failure_percent: self.fota_failure_percent,
+            transform: Some(nrfcloud_mock::jsonata_transform_with_max_nesting(
+                usize::try_from(self.transform_max_nesting).unwrap_or(usize::MAX),
+            )),
             transform_limits,
             transform_workers: usize::from(self.transform_workers),
             connection_limits,
@@ -200,6 +208,26 @@ mod tests {
     #[test]
     fn the_command_is_consistent() {
         Args::command().debug_assert();
+    }
+
+    #[test]
+    fn the_transform_nesting_bound_is_settable() {
+        let items = [serde_json::json!({"a": 1})];
+        let limits = nrfcloud_mock::EvalLimits::default();
+        let deep = format!("{}a{}", "(".repeat(5), ")".repeat(5));
+        let engine = parse(&[]).unwrap().config().transform.unwrap();
+        assert_eq!(
+            engine(&deep, &items, &limits).unwrap(),
+            vec![serde_json::json!(1)]
+        );
+        let engine = parse(&["--transform-max-nesting", "3"])
+            .unwrap()
+            .config()
+            .transform
+            .unwrap();
+        let refused = engine(&deep, &items, &limits).unwrap_err();
+        assert!(refused.contains("S0299"), "{refused}");
+        assert!(parse(&["--transform-max-nesting", "0"]).is_err());
     }
 
     #[test]

@@ -94,8 +94,10 @@ pub(crate) fn evaluate_all(
     expression: &str,
     items: &[Value],
     limits: &EvalLimits,
+    max_nesting: usize,
 ) -> Result<Vec<Value>, String> {
-    let transform = Transform::new(expression).map_err(|e| e.to_string())?;
+    let transform =
+        Transform::with_max_nesting(expression, max_nesting).map_err(|e| e.to_string())?;
     let started = Instant::now();
     let mut bytes_left = limits.max_result_bytes;
     let mut results = Vec::with_capacity(items.len());
@@ -153,9 +155,14 @@ mod tests {
         let items = vec![json!({ "id": "0123456789" }); 10];
         // Each result is `"0123456789"`: 12 bytes; ten of them need 120.
         let limits = EvalLimits::default().max_result_bytes(120);
-        assert_eq!(evaluate_all("id", &items, &limits).map(|r| r.len()), Ok(10));
+        assert_eq!(
+            evaluate_all("id", &items, &limits, nrfcloud_jsonata::DEFAULT_MAX_NESTING)
+                .map(|r| r.len()),
+            Ok(10)
+        );
         let limits = EvalLimits::default().max_result_bytes(119);
-        let err = evaluate_all("id", &items, &limits).unwrap_err();
+        let err =
+            evaluate_all("id", &items, &limits, nrfcloud_jsonata::DEFAULT_MAX_NESTING).unwrap_err();
         assert!(err.contains("EvalLimits::max_result_bytes"), "{err}");
     }
 
