@@ -74,13 +74,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // 4. What each device did.
-    let executions: Vec<_> = client
-        .api()
-        .list_fota_job_execution_statuses()
-        .job_id(job_id.as_str())
-        .items()
-        .try_collect()
-        .await?;
+    let executions: Vec<_> = client.fota().executions(&job_id).try_collect().await?;
     for e in &executions {
         println!("  {} {}", e.device_id.as_str(), e.status);
     }

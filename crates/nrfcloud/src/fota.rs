@@ -1,6 +1,6 @@
 //! FOTA jobs: create one for tags or up to 100 devices, apply it, wait for a terminal status
-//! (including the statuses the API document's enum lacks, such as `SUCCEEDED`), cancel it.
-//! Executions are listed with `client.api().list_fota_job_execution_statuses().job_id(id).items()`.
+//! (including the statuses the API document's enum lacks, such as `SUCCEEDED`), cancel it,
+//! list its executions (one per device) as a stream.
 //!
 //! `examples/fota.rs` runs the whole flow against an embedded mock
 //! (`cargo run -p nrfcloud --example fota`): upload a bundle, create a job for a tag, wait
@@ -183,14 +183,14 @@ fn is_terminal_status(status: &types::FotaV2JobEvents) -> bool {
 pub const DEFAULT_WAIT: PollOptions =
     PollOptions::every(Duration::from_secs(5), Duration::from_secs(3600));
 
-/// FOTA jobs: create, apply, cancel, follow, from [`Client::fota`].
+/// FOTA jobs: create, apply, cancel, follow, list executions, from [`Client::fota`].
 #[derive(Debug, Clone, Copy)]
 pub struct FotaHandler<'a> {
     client: &'a Client,
 }
 
 impl Client {
-    /// FOTA jobs: create, apply, cancel, follow.
+    /// FOTA jobs: create, apply, cancel, follow, list executions.
     pub fn fota(&self) -> FotaHandler<'_> {
         FotaHandler { client: self }
     }
@@ -251,6 +251,44 @@ impl FotaHandler<'_> {
         match reason {
             Some(r) => request.reason(r).send().await,
             None => request.send().await,
+        }
+    }
+
+    /// The job's executions, one per device, every page in turn (ListFOTAJobExecutionStatuses
+    /// with the largest page; the same stream as
+    /// `client.api().list_fota_job_execution_statuses().job_id(id).items()`). Each status is the
+    /// open execution-status enum (fixup `execution_states_use_the_execution_status_enum`).
+    ///
+    /// ```no_run
+    /// # async fn f(client: nrfcloud::Client, job_id: &str) -> Result<(), nrfcloud::Error> {
+    /// use futures_util::TryStreamExt;
+    /// let mut executions = client.fota().executions(job_id);
+    /// while let Some(e) = executions.try_next().await? {
+    ///     println!("{} {}", e.device_id.as_str(), e.status);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Each item is a `Result`: [`Error::InvalidInput`] (the only item) for a job id that is
+    /// not a UUID (nothing is sent); else those of ListFOTAJobExecutionStatuses for the page
+    /// that failed: [`Error::Api`], [`Error::Credentials`], [`Error::Timeout`],
+    /// [`Error::Transport`], [`Error::Decode`], and [`Error::LimitExceeded`] past the page
+    /// stream's bounds.
+    pub fn executions(
+        &self,
+        job_id: &str,
+    ) -> futures_util::stream::BoxStream<'_, Result<types::FotaJobExecutionState, Error>> {
+        use futures_util::StreamExt;
+        match job_id_of(job_id) {
+            Ok(id) => self
+                .client
+                .api()
+                .list_fota_job_execution_statuses()
+                .job_id(id)
+                .items(),
+            Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
         }
     }
 

@@ -314,6 +314,14 @@ async fn firmware_upload_then_a_fota_job_to_a_terminal_status() {
     assert!(seen.len() >= 2, "progress was reported: {seen:?}");
 
     let executions: Vec<_> = client
+        .fota()
+        .executions(&job_id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(executions.len(), 5);
+    // The handle's stream is the operation's: the same executions, in the same order.
+    let raw: Vec<_> = client
         .api()
         .list_fota_job_execution_statuses()
         .job_id(job_id.parse::<nrfcloud::types::JobId>().unwrap())
@@ -321,7 +329,18 @@ async fn firmware_upload_then_a_fota_job_to_a_terminal_status() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(executions.len(), 5);
+    let ids = |list: &[nrfcloud::types::FotaJobExecutionState]| {
+        list.iter()
+            .map(|e| e.device_id.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&executions), ids(&raw));
+    // A job id that is not a UUID is refused before anything is sent.
+    let bad: Vec<_> = futures::StreamExt::collect(client.fota().executions("not-a-job")).await;
+    assert!(
+        matches!(&bad[..], [Err(nrfcloud::Error::InvalidInput { field, .. })] if field == "jobId"),
+        "{bad:?}"
+    );
     // Each execution's status is a known value of the document's execution-status enum
     // (fixup execution_states_use_the_execution_status_enum), not a string to compare.
     use nrfcloud::types::{FotaV2JobExecutionEvents as Status, FotaV2JobExecutionEventsKnown as K};
