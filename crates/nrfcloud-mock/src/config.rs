@@ -44,6 +44,13 @@ pub fn jsonata_transform_with_max_nesting(max_nesting: usize) -> TransformFn {
     )
 }
 
+/// Told how seeding goes: `(created so far, total)`, every [`SEED_PROGRESS_STEP`] devices
+/// and once at the end ([`MockConfig::seed_progress`]).
+pub type SeedProgress = Arc<dyn Fn(usize, usize) + Send + Sync>;
+
+/// How many seeded devices pass between two calls of [`MockConfig::seed_progress`].
+pub const SEED_PROGRESS_STEP: usize = 10_000;
+
 /// The settings of one mock server. Start from [`MockConfig::default`] and change fields:
 ///
 /// ```
@@ -102,6 +109,9 @@ pub struct MockConfig {
     /// Print one line per request to stderr: method, path (no query), status and duration
     /// (the binary's `--log-requests`).
     pub log_requests: bool,
+    /// Called while the seeded devices are created (default: nobody); the binary prints a
+    /// line each time.
+    pub seed_progress: Option<SeedProgress>,
 }
 
 /// The default of [`MockConfig::transform_workers`]. Requests are never served on these
@@ -128,6 +138,7 @@ impl Default for MockConfig {
             transform_limits: EvalLimits::default(),
             transform_workers: DEFAULT_TRANSFORM_WORKERS,
             log_requests: false,
+            seed_progress: None,
         }
     }
 }
@@ -151,6 +162,10 @@ impl fmt::Debug for MockConfig {
             .field("transform_limits", &self.transform_limits)
             .field("transform_workers", &self.transform_workers)
             .field("log_requests", &self.log_requests)
+            .field(
+                "seed_progress",
+                &self.seed_progress.as_ref().map(|_| "<callback>"),
+            )
             .finish()
     }
 }

@@ -105,8 +105,8 @@ mod transforms;
 mod validate;
 
 pub use config::{
-    DEFAULT_TRANSFORM_WORKERS, EvalLimits, MockConfig, TransformFn, jsonata_transform,
-    jsonata_transform_with_max_nesting,
+    DEFAULT_TRANSFORM_WORKERS, EvalLimits, MockConfig, SEED_PROGRESS_STEP, SeedProgress,
+    TransformFn, jsonata_transform, jsonata_transform_with_max_nesting,
 };
 pub use faults::{Fault, FaultRule, Faults, Trigger, Truncation};
 pub use limits::{BundleRules, ConnectionLimits, JwtRules, MAX_DEVICE_JWT_LIFETIME};

@@ -139,6 +139,9 @@ impl Args {
             transform_workers: usize::from(self.transform_workers),
             connection_limits,
             log_requests: self.log_requests,
+            seed_progress: Some(std::sync::Arc::new(|created, total| {
+                eprintln!("nrfcloud-mock: {created} of {total} devices created");
+            })),
             ..defaults
         }
     }

@@ -185,7 +185,12 @@ impl MockState {
             key_only_devices: BTreeMap::new(),
             authority: KeyPair::generate(),
         };
-        seed(&mut data, &settings, config.devices);
+        seed(
+            &mut data,
+            &settings,
+            config.devices,
+            config.seed_progress.as_ref(),
+        );
         Self {
             data: Mutex::new(data),
             settings,
@@ -355,7 +360,12 @@ pub(crate) fn seeded_device_id(index: usize) -> String {
     format!("nrf-{}", 352_656_100_000_000u64 + index as u64)
 }
 
-fn seed(data: &mut StateData, settings: &Settings, count: usize) {
+fn seed(
+    data: &mut StateData,
+    settings: &Settings,
+    count: usize,
+    progress: Option<&crate::config::SeedProgress>,
+) {
     let now = ids::now();
     for i in 0..count {
         let id = seeded_device_id(i);
@@ -395,6 +405,12 @@ fn seed(data: &mut StateData, settings: &Settings, count: usize) {
         data.devices.insert(id.clone(), device);
         if i < 5 {
             seed_history(data, settings, &id, i, now);
+        }
+        let created = i + 1;
+        if let Some(progress) = progress
+            && (created % crate::config::SEED_PROGRESS_STEP == 0 || created == count)
+        {
+            progress(created, count);
         }
     }
 }

@@ -221,3 +221,30 @@ async fn a_device_name_must_be_a_json_string() {
     assert!(message.contains("body must be a string"), "{message}");
     assert!(!message.contains("pattern"), "{message}");
 }
+
+/// Seeding tells its progress (issue #19.7): every `SEED_PROGRESS_STEP` devices and at the
+/// end, with the total.
+#[tokio::test]
+async fn seeding_reports_its_progress() {
+    use std::sync::{Arc, Mutex};
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&calls);
+    let devices = nrfcloud_mock::SEED_PROGRESS_STEP + 1;
+    let server = nrfcloud_mock::MockServer::start_with(nrfcloud_mock::MockConfig {
+        devices,
+        seed_progress: Some(Arc::new(move |created, total| {
+            seen.lock().unwrap().push((created, total));
+        })),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        *calls.lock().unwrap(),
+        vec![
+            (nrfcloud_mock::SEED_PROGRESS_STEP, devices),
+            (devices, devices)
+        ]
+    );
+    assert_eq!(server.state().device_count(), devices);
+}
