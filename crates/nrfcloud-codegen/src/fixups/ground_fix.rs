@@ -18,7 +18,7 @@ fn json_number() -> Value {
 }
 
 /// The ground-fix body's JSON schema, if the operation has one.
-fn body_schema<'a>(op: &'a mut Map<String, Value>) -> Option<&'a mut Value> {
+fn body_schema(op: &mut Map<String, Value>) -> Option<&mut Value> {
     request_content_mut(op)?
         .get_mut("application/json")?
         .get_mut("schema")
