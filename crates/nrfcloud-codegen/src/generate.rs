@@ -76,14 +76,17 @@ pub enum GenerateError {
 /// The progenitor settings this project uses: builder interface, merged tags, the raw crate's
 /// hook state as the inner type (its `ClientHooks` impl is required), and `JsonSchema` on
 /// every generated type (put behind the raw crate's `schemars` feature afterwards, by
-/// [`crate::postprocess::schemars_behind_feature`]).
+/// [`crate::postprocess::schemars_behind_feature`]), and `serde_json`'s types where a schema
+/// names one with `x-rust-type` (the ground-fix fixups' `serde_json::Number`).
 pub fn settings() -> GenerationSettings {
     let mut s = GenerationSettings::default();
     s.with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote::quote!(crate::hooks::Hooks))
-        .with_derive("schemars::JsonSchema");
+        .with_derive("schemars::JsonSchema")
+        // `x-rust-type: serde_json::Number` (fixups::ground_fix) names this crate.
+        .with_crate("serde_json", progenitor::CrateVers::Any, None);
     s
 }
 

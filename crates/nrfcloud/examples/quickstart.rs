@@ -21,7 +21,7 @@ use futures::TryStreamExt;
 use nrfcloud::agnss::AgnssDownload;
 use nrfcloud::firmware::{FileType, FirmwareBundle};
 use nrfcloud::fota::{FotaJob, FotaTarget};
-use nrfcloud::ground_fix::{GroundFix, GroundFixOptions, ServingCell};
+use nrfcloud::ground_fix::{GroundFixOptions, lte_cell};
 use nrfcloud::onboarding::{BulkOptions, DeviceCredential, OnboardingRow, Progress};
 use nrfcloud::runtime::PollOptions;
 use nrfcloud::{Client, DeviceKey, ServiceKey, Transform, types};
@@ -260,10 +260,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .base_url(&base_url)
         .device_key(device_key)
         .build()?;
-    let cells = GroundFix::new().lte(ServingCell::new(242, 2, 2305, 33703712).rsrp(-97));
+    // The generated body; measurements are JSON numbers sent as given (-97, not -97.0).
+    let mut cell = lte_cell(242, 2, 2305, 33703712);
+    cell.rsrp = Some((-97).into());
+    let cells = types::GroundFixCurrentForm {
+        lte: Some(vec![cell]),
+        ..Default::default()
+    };
     let fix = device
         .location()
-        .ground_fix(&cells, &GroundFixOptions::new())
+        .ground_fix(cells, &GroundFixOptions::new())
         .await?;
     step(
         "ground fix",

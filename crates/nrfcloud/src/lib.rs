@@ -65,7 +65,7 @@ pub use downloads::DownloadLimits;
 pub use error::{ApiError, CredentialError, Error, Limit, NrfCode};
 pub use firmware::FirmwareHandler;
 pub use fota::FotaHandler;
-pub use ground_fix::{GroundFix, GroundFixOptions};
+pub use ground_fix::GroundFixOptions;
 pub use location::LocationHandler;
 pub use middleware::CallOptions;
 pub use nrfcloud_jsonata as transform;

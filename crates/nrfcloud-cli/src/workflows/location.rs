@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use nrfcloud::ground_fix::{GroundFix, GroundFixOptions, ServingCell, WifiAccessPoint};
+use nrfcloud::ground_fix::{GroundFixOptions, access_point};
 use nrfcloud::{AgnssData, AgnssDownload, types};
 use serde_json::{Value, json};
 
@@ -116,7 +116,7 @@ pub struct GroundFixArgs {
     pub no_fallback: bool,
 }
 
-fn lte_cell(text: &str) -> Result<ServingCell, CliError> {
+fn lte_cell(text: &str) -> Result<types::LteCell, CliError> {
     let parts: Vec<&str> = text.split(',').map(str::trim).collect();
     let bad = || {
         CliError::usage(format!(
@@ -126,37 +126,43 @@ fn lte_cell(text: &str) -> Result<ServingCell, CliError> {
     if parts.len() != 4 {
         return Err(bad());
     }
-    let mcc: u16 = parts[0].parse().map_err(|_| bad())?;
-    let mnc: u16 = parts[1].parse().map_err(|_| bad())?;
-    let tac: u32 = parts[2].parse().map_err(|_| bad())?;
-    let eci: u32 = parts[3].parse().map_err(|_| bad())?;
-    Ok(ServingCell::new(mcc, mnc, tac, eci))
+    let mcc: i32 = parts[0].parse().map_err(|_| bad())?;
+    let mnc: i64 = parts[1].parse().map_err(|_| bad())?;
+    let tac: i32 = parts[2].parse().map_err(|_| bad())?;
+    let eci: i32 = parts[3].parse().map_err(|_| bad())?;
+    Ok(nrfcloud::ground_fix::lte_cell(mcc, mnc, tac, eci))
 }
 
 /// `nrfcloud ground-fix`.
 pub async fn ground_fix(ctx: &Context, args: &GroundFixArgs) -> Result<(), CliError> {
-    let fix = match &args.file {
+    let fix: types::GetLocationFromCellsOrWifiNetworksBody = match &args.file {
         Some(path) => {
             let bytes = crate::api_commands::read_input_file(path)?;
-            let v: Value = serde_json::from_slice(&bytes)
-                .map_err(|e| CliError::usage(format!("{path} is not JSON: {e}")))?;
-            GroundFix::from_json(&v).map_err(|e| CliError::usage(format!("{path}: {e}")))?
+            serde_json::from_slice(&bytes).map_err(|e| {
+                CliError::usage(format!(
+                    "{path} is not a GetLocationFromCellsOrWifiNetworks body: {e}"
+                ))
+            })?
         }
         None => {
             if args.lte.is_empty() && args.wifi.is_empty() {
                 return Err(CliError::usage("ground-fix needs --lte, --wifi or --file"));
             }
-            let mut fix = GroundFix::new();
-            for l in &args.lte {
-                fix = fix.lte(lte_cell(l)?);
+            let lte = args
+                .lte
+                .iter()
+                .map(|l| lte_cell(l))
+                .collect::<Result<Vec<_>, _>>()?;
+            let wifi: Vec<_> = args.wifi.iter().map(|m| access_point(m.clone())).collect();
+            types::GroundFixCurrentForm {
+                lte: (!lte.is_empty()).then_some(lte),
+                wifi: (!wifi.is_empty()).then_some(wifi),
+                ..Default::default()
             }
-            for mac in &args.wifi {
-                fix = fix.wifi(WifiAccessPoint::new(mac.clone()));
-            }
-            fix
+            .into()
         }
     };
-    fix.validate().map_err(|e| {
+    nrfcloud::ground_fix::validate(&fix).map_err(|e| {
         CliError::usage(format!(
             "GetLocationFromCellsOrWifiNetworks: {e}; nothing was sent"
         ))
@@ -171,7 +177,7 @@ pub async fn ground_fix(ctx: &Context, args: &GroundFixArgs) -> Result<(), CliEr
     let client = ctx.client("GetLocationFromCellsOrWifiNetworks", true)?;
     let location = client
         .location()
-        .ground_fix(&fix, &options)
+        .ground_fix(fix, &options)
         .await
         .map_err(|e| CliError::from_client("GetLocationFromCellsOrWifiNetworks", e))?;
     let v = serde_json::to_value(&location)

@@ -9,6 +9,7 @@ mod alternatives;
 mod bodies;
 mod docs;
 mod fota_states;
+mod ground_fix;
 mod operation_ids;
 mod parameters;
 mod responses;
@@ -137,6 +138,10 @@ pub const FIXUPS: &[Fixup] = &[
     alternatives::REQUEST_ANY_OF_AS_ONE_OF,
     alternatives::REQUEST_ALTERNATIVES_ARE_NAMED,
     alternatives::EXCLUSIVE_ANY_OF_AS_ONE_OF,
+    ground_fix::GROUND_FIX_FORMS_ARE_NAMED,
+    ground_fix::ACCESS_POINT_IS_ONE_OBJECT,
+    ground_fix::GROUND_FIX_NUMBERS_KEEP_THEIR_FORM,
+    ground_fix::GROUND_FIX_EMPTY_LISTS_ARE_KEPT,
     schemas::OPTIONAL_FIELDS_THE_SERVER_OMITS,
     schemas::OPEN_ENUMS,
     docs::DEPRECATED_IN_DOCS,
