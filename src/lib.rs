@@ -29,6 +29,9 @@ pub use generated::*;
 // The hand-written modules: every public function says how it fails.
 #[warn(clippy::missing_errors_doc)]
 pub mod agnss_format;
+#[cfg(feature = "bundle-zip")]
+#[warn(clippy::missing_errors_doc)]
+pub mod bundle_zip;
 #[warn(clippy::missing_errors_doc)]
 pub mod conversion;
 #[warn(clippy::missing_errors_doc)]

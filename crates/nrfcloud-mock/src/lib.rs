@@ -77,7 +77,6 @@ mod agnss;
 mod app;
 mod auth;
 mod bulk_ops;
-mod bundle_zip;
 mod config;
 mod csv_rows;
 mod errors;

@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::bundle_zip::{BundleZip, ReadError, file_name_problem, shown};
 use crate::limits::BundleRules;
+use nrfcloud_api::bundle_zip::{BundleZip, ReadError, file_name_problem, shown};
 
 static FW_VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9._-]{1,60}$").expect("constant pattern compiles"));
@@ -66,7 +66,7 @@ pub(crate) fn read_bundle(
     zip_bytes: &[u8],
     limits: &BundleRules,
 ) -> Result<BundleContents, String> {
-    let mut archive = BundleZip::open(zip_bytes, limits)?;
+    let mut archive = BundleZip::open(zip_bytes, limits.max_entries, "bundle limit max_entries")?;
     let manifest_text = match archive.read("manifest.json", limits.max_manifest_bytes) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return Err("the bundle has no manifest.json at its root".into()),
@@ -120,13 +120,13 @@ pub(crate) fn read_bundle(
             .ok_or_else(|| format!("manifest.json: files[{i}].file is required (a string)"))?;
         if let Some(problem) = file_name_problem(file) {
             return Err(format!(
-                "manifest.json: files[{i}].file '{}' {problem}; the files of a bundle are plain names",
+                "manifest.json: files[{i}].file {:?} {problem}; the files of a bundle are plain names",
                 shown(file.as_bytes())
             ));
         }
         if !listed.insert(file) {
             return Err(format!(
-                "manifest.json: files[{i}].file '{}' is listed more than once",
+                "manifest.json: files[{i}].file {:?} is listed more than once",
                 shown(file.as_bytes())
             ));
         }

@@ -12,15 +12,13 @@
 //! # Ok(()) }
 //! ```
 
-mod bundle_zip;
-
 use std::io::Write;
 
 use nrfcloud_api::types;
 use serde_json::{Value, json};
 
 use crate::{Client, Error};
-use bundle_zip::{BundleZip, ReadError, shown};
+use nrfcloud_api::bundle_zip::{BundleZip, ReadError, shown};
 
 /// The largest zip the API takes: its base64 form is limited to 1,333,333 characters.
 pub const MAX_BUNDLE_BYTES: usize = 999_999;
@@ -190,7 +188,8 @@ impl FirmwareBundle {
                 ),
             ));
         }
-        let mut archive = BundleZip::open(zip, &limits).map_err(|r| bad("bundle", r))?;
+        let mut archive = BundleZip::open(zip, limits.max_entries, "BundleLimits::max_entries")
+            .map_err(|r| bad("bundle", r))?;
         let manifest = match archive.read("manifest.json", limits.max_manifest_bytes) {
             Ok(Some(bytes)) => bytes,
             Ok(None) => {

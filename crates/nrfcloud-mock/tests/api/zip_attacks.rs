@@ -134,7 +134,7 @@ async fn zip_with_two_entries_of_the_same_name_is_refused() {
         ZipEntry::stored("app.bin", b"the image that gets stored"),
     ]);
     let r = upload(&mock, twins).await;
-    assert_refused(&mock, &r, "more than one entry named 'app.bin'").await;
+    assert_refused(&mock, &r, "more than one entry named \"app.bin\"").await;
 }
 
 #[tokio::test]
@@ -145,7 +145,7 @@ async fn zip_entry_named_dot_dot_slash_is_refused() {
         ZipEntry::stored("../app.bin", b"app"),
     ]);
     let r = upload(&mock, zip).await;
-    assert_refused(&mock, &r, "'../app.bin' has a dot segment").await;
+    assert_refused(&mock, &r, "\"../app.bin\" has a dot segment").await;
 }
 
 #[tokio::test]
@@ -157,7 +157,7 @@ async fn zip_entry_climbing_out_that_the_manifest_does_not_name_is_refused() {
         ZipEntry::stored("../../outside.bin", b"x"),
     ]);
     let r = upload(&mock, zip).await;
-    assert_refused(&mock, &r, "'../../outside.bin' has a dot segment").await;
+    assert_refused(&mock, &r, "\"../../outside.bin\" has a dot segment").await;
 }
 
 #[tokio::test]
@@ -179,7 +179,12 @@ async fn manifest_naming_a_file_in_a_folder_is_refused() {
         ZipEntry::stored("fw/app.bin", b"app"),
     ]);
     let r = upload(&mock, zip).await;
-    assert_refused(&mock, &r, "files[0].file 'fw/app.bin' has a path separator").await;
+    assert_refused(
+        &mock,
+        &r,
+        "files[0].file \"fw/app.bin\" has a path separator",
+    )
+    .await;
 }
 
 /// A choice of the mock's (the service's rule is not documented): entries in folders that

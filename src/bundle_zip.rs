@@ -1,12 +1,12 @@
-//! A firmware bundle's zip, opened within [`BundleRules`]: the entries are counted and their
-//! names checked (no duplicates, no `.` or `..` segment, no absolute path, backslash or control
-//! character) before anything is inflated, and an entry is inflated only up to a byte budget,
-//! counting the bytes as they come (the sizes a zip declares are not trusted).
+//! A firmware bundle's zip (UploadFirmware's body), opened within bounds: the entries are
+//! counted and their names checked (no duplicates, no `.` or `..` segment, no absolute path,
+//! backslash or control character) before anything is inflated, and an entry is inflated only
+//! up to a byte budget, counting the bytes as they come (the sizes a zip declares are not
+//! trusted). One reader for the wrapper's `FirmwareBundle` checks and the mock's upload route
+//! (feature `bundle-zip`), so the two cannot disagree on what a bundle may hold.
 
 use std::collections::HashSet;
 use std::io::{Cursor, Read};
-
-use crate::limits::BundleRules;
 
 /// The central directory's file header signature.
 const CENTRAL_HEADER: &[u8; 4] = b"PK\x01\x02";
@@ -16,13 +16,13 @@ const CENTRAL_HEADER_LEN: usize = 46;
 const NAME_IN_MESSAGES: usize = 80;
 
 /// An opened bundle zip whose entries passed the count and name checks.
-pub(crate) struct BundleZip<'a> {
+pub struct BundleZip<'a> {
     archive: zip::ZipArchive<Cursor<&'a [u8]>>,
 }
 
 /// Why an entry could not be read within its budget.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ReadError {
+pub enum ReadError {
     /// It unpacks to more than the budget (counted while inflating, or declared).
     TooLarge,
     /// The zip reader failed (corrupt data, unsupported compression, encryption, bad CRC).
@@ -30,30 +30,34 @@ pub(crate) enum ReadError {
 }
 
 impl<'a> BundleZip<'a> {
-    /// Opens `bytes`, refusing more than `limits.max_entries` entries, duplicate names and
-    /// names that are paths out of the bundle.
-    pub(crate) fn open(bytes: &'a [u8], limits: &BundleRules) -> Result<Self, String> {
+    /// Opens `bytes`, refusing more than `max_entries` entries (`setting` names that bound in
+    /// the message), duplicate names and names that are paths out of the bundle.
+    ///
+    /// # Errors
+    ///
+    /// The reason, as one sentence, for bytes that are not a zip, too many entries, a refused
+    /// or repeated name, or a central directory that disagrees with the zip reader.
+    pub fn open(bytes: &'a [u8], max_entries: usize, setting: &str) -> Result<Self, String> {
         let archive = zip::ZipArchive::new(Cursor::new(bytes))
             .map_err(|e| format!("the bundle is not a valid zip file ({e})"))?;
         let names = central_names(bytes, archive.central_directory_start())?;
-        if names.len() > limits.max_entries {
+        if names.len() > max_entries {
             return Err(format!(
-                "the zip has {} entries; at most {} are accepted (bundle limit max_entries)",
+                "the zip has {} entries; at most {max_entries} are accepted ({setting})",
                 names.len(),
-                limits.max_entries
             ));
         }
         let mut seen = HashSet::new();
         for name in &names {
             if let Some(problem) = entry_name_problem(name) {
                 return Err(format!(
-                    "zip entry '{}' {problem}; the files of a bundle are plain names",
+                    "zip entry {:?} {problem}; the files of a bundle are plain names",
                     shown(name)
                 ));
             }
             if !seen.insert(*name) {
                 return Err(format!(
-                    "the zip holds more than one entry named '{}'",
+                    "the zip holds more than one entry named {:?}",
                     shown(name)
                 ));
             }
@@ -70,7 +74,12 @@ impl<'a> BundleZip<'a> {
 
     /// The bytes of entry `name`, inflating at most `budget` bytes; `Ok(None)` when there is
     /// no such entry.
-    pub(crate) fn read(&mut self, name: &str, budget: u64) -> Result<Option<Vec<u8>>, ReadError> {
+    ///
+    /// # Errors
+    ///
+    /// [`ReadError::TooLarge`] past `budget` (declared or counted), [`ReadError::Broken`] when
+    /// the zip reader fails.
+    pub fn read(&mut self, name: &str, budget: u64) -> Result<Option<Vec<u8>>, ReadError> {
         let entry = match self.archive.by_name(name) {
             Ok(entry) => entry,
             Err(zip::result::ZipError::FileNotFound) => return Ok(None),
@@ -133,7 +142,7 @@ fn entry_name_problem(name: &[u8]) -> Option<&'static str> {
 
 /// Why a file name of the manifest is refused, if it is: it must be a plain name, an entry at
 /// the zip's root.
-pub(crate) fn file_name_problem(name: &str) -> Option<&'static str> {
+pub fn file_name_problem(name: &str) -> Option<&'static str> {
     if name.is_empty() {
         Some("is empty")
     } else if name.contains(['/', '\\']) {
@@ -148,13 +157,13 @@ pub(crate) fn file_name_problem(name: &str) -> Option<&'static str> {
 }
 
 /// A name for a message: lossy UTF-8, at most [`NAME_IN_MESSAGES`] characters.
-pub(crate) fn shown(name: &[u8]) -> String {
+pub fn shown(name: &[u8]) -> String {
     let text = String::from_utf8_lossy(name);
     let mut out: String = text.chars().take(NAME_IN_MESSAGES).collect();
     if text.chars().count() > NAME_IN_MESSAGES {
         out.push('…');
     }
-    out.escape_debug().to_string()
+    out
 }
 
 #[cfg(test)]
@@ -175,33 +184,27 @@ mod tests {
     #[test]
     fn entries_are_counted_from_the_central_directory() {
         let bytes = zip(&[("a.bin", b"a"), ("b.bin", b"b"), ("c.bin", b"c")]);
-        let limits = BundleRules {
-            max_entries: 2,
-            ..BundleRules::default()
-        };
-        let err = BundleZip::open(&bytes, &limits).err().expect("refused");
+        let err = BundleZip::open(&bytes, 2, "max_entries")
+            .err()
+            .expect("refused");
         assert!(
             err.contains("3 entries") && err.contains("max_entries"),
             "{err}"
         );
-        assert!(BundleZip::open(&bytes, &BundleRules::default()).is_ok());
+        assert!(BundleZip::open(&bytes, 16, "max_entries").is_ok());
     }
 
     #[test]
     fn data_before_the_zip_does_not_hide_its_entries() {
         let mut bytes = vec![0u8; 100];
         bytes.extend(zip(&[("a.bin", b"a"), ("b.bin", b"b")]));
-        let limits = BundleRules {
-            max_entries: 1,
-            ..BundleRules::default()
-        };
-        assert!(BundleZip::open(&bytes, &limits).is_err());
+        assert!(BundleZip::open(&bytes, 1, "max_entries").is_err());
     }
 
     #[test]
     fn entries_are_read_within_their_budget() {
         let bytes = zip(&[("a.bin", &[7u8; 100])]);
-        let mut z = BundleZip::open(&bytes, &BundleRules::default()).expect("opens");
+        let mut z = BundleZip::open(&bytes, 16, "max_entries").expect("opens");
         assert_eq!(
             z.read("a.bin", 100).expect("fits").map(|b| b.len()),
             Some(100)
@@ -222,11 +225,11 @@ mod tests {
         ] {
             let bytes = zip(&[(name, b"a")]);
             assert!(
-                BundleZip::open(&bytes, &BundleRules::default()).is_err(),
+                BundleZip::open(&bytes, 16, "max_entries").is_err(),
                 "{name}"
             );
         }
-        assert!(BundleZip::open(&zip(&[("dir/a.bin", b"a")]), &BundleRules::default()).is_ok());
+        assert!(BundleZip::open(&zip(&[("dir/a.bin", b"a")]), 16, "max_entries").is_ok());
         for name in ["", "a/b.bin", "a\\b.bin", ".", "..", "a\nb"] {
             assert!(file_name_problem(name).is_some(), "{name:?}");
         }
