@@ -44,6 +44,33 @@ fn body_components(doc: &mut Value) -> (Vec<String>, Option<String>) {
     (names, at)
 }
 
+/// Applies `rewrite` to the ground-fix body's schema (as `"body"`) and to each of the named
+/// component schemas it uses.
+fn rewrite_body_and_components(
+    doc: &mut Value,
+    components: &[String],
+    rewrite: &mut impl FnMut(&str, &mut Value),
+) {
+    let _ = for_each_operation(doc, |_, _, op| {
+        if op.get("operationId").and_then(Value::as_str) == Some(GROUND_FIX)
+            && let Some(schema) = body_schema(op)
+        {
+            rewrite("body", schema);
+        }
+        Ok(())
+    });
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for name in components {
+            if let Some(schema) = schemas.get_mut(name) {
+                rewrite(name, schema);
+            }
+        }
+    }
+}
+
 /// Quirk: the ground-fix body's measurements that may be decimal (`rsrq` −34.5…3.5, `rsrp`,
 /// `adv`, `timeDiff`, a Wi-Fi access point's `signalStrength`, `signalToNoiseRatio`,
 /// `frequency`, `channel`, `age`) are `type: number`, which typify makes `f64`: a captured
@@ -86,24 +113,7 @@ fn ground_fix_numbers_keep_their_form(doc: &mut Value, log: &mut Rewrites) -> Re
             }
         });
     };
-    let _ = for_each_operation(doc, |_, _, op| {
-        if op.get("operationId").and_then(Value::as_str) == Some(GROUND_FIX)
-            && let Some(schema) = body_schema(op)
-        {
-            rewrite("body", schema);
-        }
-        Ok(())
-    });
-    if let Some(schemas) = doc
-        .pointer_mut("/components/schemas")
-        .and_then(Value::as_object_mut)
-    {
-        for name in &components {
-            if let Some(schema) = schemas.get_mut(name) {
-                rewrite(name, schema);
-            }
-        }
-    }
+    rewrite_body_and_components(doc, &components, &mut rewrite);
     if !changed.is_empty() {
         log.note(
             at,
@@ -186,24 +196,7 @@ fn ground_fix_empty_lists_are_kept(doc: &mut Value, log: &mut Rewrites) -> Resul
             }
         });
     };
-    let _ = for_each_operation(doc, |_, _, op| {
-        if op.get("operationId").and_then(Value::as_str) == Some(GROUND_FIX)
-            && let Some(schema) = body_schema(op)
-        {
-            rewrite("body", schema);
-        }
-        Ok(())
-    });
-    if let Some(schemas) = doc
-        .pointer_mut("/components/schemas")
-        .and_then(Value::as_object_mut)
-    {
-        for name in &components {
-            if let Some(schema) = schemas.get_mut(name) {
-                rewrite(name, schema);
-            }
-        }
-    }
+    rewrite_body_and_components(doc, &components, &mut rewrite);
     if !changed.is_empty() {
         log.note(
             at,
