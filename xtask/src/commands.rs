@@ -1,4 +1,4 @@
-//! The three commands. Each returns the process exit code; failures are printed as one line on
+//! The snapshot commands `fetch`, `regen` and `drift`. Each returns the process exit code; failures are printed as one line on
 //! stderr, and no command touches a file before everything it depends on has succeeded.
 
 use std::fs;
