@@ -24,13 +24,13 @@ pub struct Generated {
     pub operations: Vec<OperationMeta>,
     /// The plain-text summary of the generated surface (committed as `spec/generated-surface.txt`).
     pub surface: String,
-    /// One `Sendable` impl per request builder (see [`crate::sendable`]).
+    /// One `Sendable` impl per request builder (see [`crate::sendable_impls`]).
     pub sendable: String,
-    /// `PagedBuilder` impls of the paginated operations' builders (see [`crate::pagination`]).
+    /// `PagedBuilder` impls of the paginated operations' builders (see [`crate::paged_builders`]).
     pub pagination: String,
     /// The `nrfcloud` wrapper's operations layer (see [`crate::wrapper_layer`]).
     pub wrapper_layer: String,
-    /// The untagged enums given a faster `Deserialize` (see [`crate::unions`]).
+    /// The untagged enums given a faster `Deserialize` (see [`crate::union_decoders`]).
     pub unions: crate::union_decoders::FastUnions,
     /// The string types whose `pattern` is checked by plain code, with the pattern (see
     /// [`crate::patterns`]).

@@ -496,7 +496,7 @@ fn doc_attr(text: &str) -> String {
 }
 
 /// Rust source of the operations layer for the wrapper crate (formatted). `paginated` and
-/// `transformable` are builder names (see [`crate::pagination`] and [`crate::sendable`]).
+/// `transformable` are builder names (see [`crate::paged_builders`] and [`crate::sendable_impls`]).
 ///
 /// # Errors
 ///
