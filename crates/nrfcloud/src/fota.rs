@@ -196,7 +196,7 @@ impl Client {
     }
 }
 
-impl FotaHandler<'_> {
+impl<'a> FotaHandler<'a> {
     /// Creates a job; returns its id.
     ///
     /// # Errors
@@ -279,11 +279,11 @@ impl FotaHandler<'_> {
     pub fn executions(
         &self,
         job_id: &str,
-    ) -> futures_util::stream::BoxStream<'_, Result<types::FotaJobExecutionState, Error>> {
+    ) -> futures_util::stream::BoxStream<'a, Result<types::FotaJobExecutionState, Error>> {
         use futures_util::StreamExt;
+        let client: &'a Client = self.client;
         match job_id_of(job_id) {
-            Ok(id) => self
-                .client
+            Ok(id) => client
                 .api()
                 .list_fota_job_execution_statuses()
                 .job_id(id)
