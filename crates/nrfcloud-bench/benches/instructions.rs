@@ -285,10 +285,10 @@ fn device_key() -> nrfcloud::DeviceKey {
     let key = nrfcloud::DeviceKey::from_pem(common::device_id(0), &common::device_key_pem())
         .expect("the bench key");
     // The first token is minted here, so the measured calls read the cache.
-    black_box(nrfcloud::testing::token_at(
-        &key,
-        &nrfcloud::runtime::SystemTimeSource,
-    ));
+    black_box(
+        nrfcloud::testing::token_at(&key, &nrfcloud::runtime::SystemTimeSource)
+            .expect("the bench key signs"),
+    );
     key
 }
 
@@ -296,10 +296,10 @@ fn device_key() -> nrfcloud::DeviceKey {
 #[bench::cached(setup = device_key)]
 fn jwt_cached(key: nrfcloud::DeviceKey) -> nrfcloud::DeviceKey {
     for _ in 0..TOKENS {
-        black_box(nrfcloud::testing::token_at(
-            &key,
-            &nrfcloud::runtime::SystemTimeSource,
-        ));
+        black_box(
+            nrfcloud::testing::token_at(&key, &nrfcloud::runtime::SystemTimeSource)
+                .expect("the bench key signs"),
+        );
     }
     key
 }
@@ -316,7 +316,7 @@ fn jwt_minted(key: nrfcloud::DeviceKey) -> nrfcloud::DeviceKey {
     // Every reading two hours later: every call mints.
     let clock = common::AdvancingClock::default();
     for _ in 0..TOKENS {
-        black_box(nrfcloud::testing::token_at(&key, &clock));
+        black_box(nrfcloud::testing::token_at(&key, &clock).expect("the bench key signs"));
     }
     key
 }

@@ -5,7 +5,9 @@ use std::fmt;
 
 #[cfg(doc)]
 use crate::Transform;
-use crate::limits::{EvalLimits, Limit};
+#[cfg(feature = "evaluate")]
+use crate::limits::EvalLimits;
+use crate::limits::Limit;
 
 /// What went wrong, in broad terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,6 +45,7 @@ pub struct TransformError {
 }
 
 impl TransformError {
+    #[cfg(feature = "evaluate")]
     pub(crate) fn new(kind: ErrorKind, code: Option<String>, message: impl Into<String>) -> Self {
         let limit = code.as_deref().and_then(Limit::of_code);
         TransformError {
@@ -56,6 +59,7 @@ impl TransformError {
     }
 
     /// An evaluation stopped by a result limit (which has no JSONata code).
+    #[cfg(feature = "evaluate")]
     pub(crate) fn result_limit(limit: Limit, limits: &EvalLimits) -> Self {
         let (what, max) = match limit {
             Limit::ResultDepth => ("nested deeper than", limits.max_result_depth),
@@ -135,6 +139,7 @@ impl fmt::Display for TransformError {
 impl std::error::Error for TransformError {}
 
 /// Runs an engine call, turning a panic into an [`ErrorKind::Internal`] error.
+#[cfg(feature = "evaluate")]
 pub(crate) fn contain<T>(f: impl FnOnce() -> T) -> Result<T, TransformError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
         let detail = panic
@@ -151,6 +156,7 @@ pub(crate) fn contain<T>(f: impl FnOnce() -> T) -> Result<T, TransformError> {
 }
 
 /// The first JSONata error code (`S0202`, `T2001`, ...) in `message`.
+#[cfg(feature = "evaluate")]
 pub(crate) fn find_code(message: &str) -> Option<String> {
     let b = message.as_bytes();
     (0..b.len().saturating_sub(4)).find_map(|i| {
@@ -163,6 +169,7 @@ pub(crate) fn find_code(message: &str) -> Option<String> {
 }
 
 /// `message` without a leading `Xnnnn: `.
+#[cfg(feature = "evaluate")]
 pub(crate) fn strip_code(message: &str) -> String {
     let trimmed = message.trim();
     match find_code(trimmed) {
@@ -174,6 +181,7 @@ pub(crate) fn strip_code(message: &str) -> String {
 }
 
 /// The code of an engine parse error the local check did not catch.
+#[cfg(feature = "evaluate")]
 pub(crate) fn parser_error_code(
     e: &jsonata_core::parser::ParserError,
     message: &str,

@@ -25,6 +25,12 @@
 //! # Ok::<(), nrfcloud_jsonata::TransformError>(())
 //! ```
 //!
+//! # Features
+//!
+//! - `evaluate` (on by default): [`Transform::evaluate`] and its variants, on the
+//!   `jsonata-core` engine. Without it, [`Transform`] still checks expressions and sends
+//!   them; a crate that only sends transforms to the server saves the engine's build.
+//!
 //! # Bounds
 //!
 //! A transform can come from anyone who can send a request, so nothing about it is
@@ -71,6 +77,7 @@
 #![warn(missing_docs)]
 #![warn(clippy::missing_errors_doc)]
 
+#[cfg(feature = "evaluate")]
 mod convert;
 mod error;
 mod limits;

@@ -185,6 +185,7 @@ impl Limit {
     }
 
     /// The limit an engine error code stands for.
+    #[cfg(feature = "evaluate")]
     pub(crate) fn of_code(code: &str) -> Option<Limit> {
         match code {
             "D1011" | "U1001" => Some(Limit::Depth),

@@ -3,14 +3,23 @@
 use std::fmt;
 use std::sync::Arc;
 
+#[cfg(feature = "evaluate")]
 use jsonata_core::evaluator::{Context, Evaluator, EvaluatorOptions};
+#[cfg(feature = "evaluate")]
 use jsonata_core::value::JValue;
+#[cfg(feature = "evaluate")]
 use serde::de::DeserializeOwned;
+#[cfg(feature = "evaluate")]
 use serde_json::{Map, Value};
 
+#[cfg(feature = "evaluate")]
 use crate::convert::{from_jvalue, to_jvalue};
-use crate::error::{ErrorKind, TransformError, contain, find_code, parser_error_code, strip_code};
-use crate::limits::{DEFAULT_MAX_NESTING, EvalLimits, Limit};
+use crate::error::{ErrorKind, TransformError};
+#[cfg(feature = "evaluate")]
+use crate::error::{contain, find_code, parser_error_code, strip_code};
+#[cfg(feature = "evaluate")]
+use crate::limits::EvalLimits;
+use crate::limits::{DEFAULT_MAX_NESTING, Limit};
 use crate::syntax;
 
 /// A checked JSONata expression, ready to send as a `transform` query parameter or to
@@ -26,10 +35,12 @@ pub struct Transform {
 struct Inner {
     source: String,
     /// The engine's parse tree, or why the engine cannot run this (valid) expression.
+    #[cfg(feature = "evaluate")]
     ast: Result<jsonata_core::ast::AstNode, TransformError>,
     /// The only top-level fields of an object input the expression can read, when it
     /// reads the input through names alone (no `$`, wildcard or parent operator): the rest
     /// of the document is not converted for the engine. `None`: convert it all.
+    #[cfg_attr(not(feature = "evaluate"), allow(dead_code))]
     root_fields: Option<Vec<String>>,
 }
 
@@ -89,6 +100,7 @@ impl Transform {
         };
         // jsonata-js accepts the expression. Should the engine not, the expression still
         // goes to the server; only local evaluation reports the engine's complaint.
+        #[cfg(feature = "evaluate")]
         let ast = contain(|| jsonata_core::parser::parse(&source)).and_then(|parsed| {
             parsed.map_err(|e| {
                 let message = e.to_string();
@@ -103,6 +115,7 @@ impl Transform {
         Ok(Transform {
             inner: Arc::new(Inner {
                 source,
+                #[cfg(feature = "evaluate")]
                 ast,
                 root_fields,
             }),
@@ -114,7 +127,11 @@ impl Transform {
     pub fn as_str(&self) -> &str {
         &self.inner.source
     }
+}
 
+/// Local evaluation (the `evaluate` feature, on by default).
+#[cfg(feature = "evaluate")]
+impl Transform {
     /// Evaluates the expression against `input`, within the default [`EvalLimits`] (one
     /// second, depth 1,000, sequences of 1,000,000 items, results of 16 MiB nested 128
     /// levels); [`Transform::evaluate_with`] takes others.
@@ -289,7 +306,7 @@ impl TryFrom<String> for Transform {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "evaluate"))]
 mod tests {
     use super::*;
     use serde_json::json;

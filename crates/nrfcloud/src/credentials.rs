@@ -74,7 +74,12 @@ impl DeviceKey {
 
     /// The JWT the client sends for this key now: the cached one while it has more than the
     /// refresh margin left, else a newly minted one (for an MQTT client or another tool).
-    pub fn token(&self) -> Secret {
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialError::SigningFailed`] when the operating system gives no randomness for
+    /// the signature.
+    pub fn token(&self) -> Result<Secret, CredentialError> {
         self.0.token(&SystemTimeSource)
     }
 
@@ -149,7 +154,12 @@ impl ServiceKey {
 
     /// The JWT the client sends for this key now: the cached one while it has more than the
     /// refresh margin left, else a newly minted one.
-    pub fn token(&self) -> Secret {
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialError::SigningFailed`] when the operating system gives no randomness for
+    /// the signature.
+    pub fn token(&self) -> Result<Secret, CredentialError> {
         self.0.token(&SystemTimeSource)
     }
 }
@@ -192,18 +202,21 @@ impl Credentials {
 
     /// The token for one scheme, if held. For "JSON Web Token": a device key first, then a
     /// service key, then a JWT minted elsewhere.
-    fn for_scheme(&self, name: &str, clock: &dyn TimeSource) -> Option<Secret> {
-        match name {
+    fn for_scheme(
+        &self,
+        name: &str,
+        clock: &dyn TimeSource,
+    ) -> Result<Option<Secret>, CredentialError> {
+        Ok(match name {
             scheme::SIMPLE_TOKEN => self.api_key.clone(),
             scheme::SERVICE_EVALUATION_TOKEN => self.evaluation_token.clone(),
-            scheme::JSON_WEB_TOKEN => self
-                .device_key
-                .as_ref()
-                .map(|k| k.0.token(clock))
-                .or_else(|| self.service_key.as_ref().map(|k| k.0.token(clock)))
-                .or_else(|| self.jwt.clone()),
+            scheme::JSON_WEB_TOKEN => match (&self.device_key, &self.service_key) {
+                (Some(k), _) => Some(k.0.token(clock)?),
+                (None, Some(k)) => Some(k.0.token(clock)?),
+                (None, None) => self.jwt.clone(),
+            },
             _ => None,
-        }
+        })
     }
 
     /// The bearer token for `op`: `Ok(None)` when the operation needs none.
@@ -219,7 +232,7 @@ impl Credentials {
             // Every alternative here is one scheme; one with several would need them all,
             // which a single Authorization header cannot carry.
             if let [name] = alt
-                && let Some(token) = self.for_scheme(name, clock)
+                && let Some(token) = self.for_scheme(name, clock)?
             {
                 return Ok(Some(token));
             }

@@ -562,6 +562,13 @@ pub enum CredentialError {
         /// Why (never the key itself).
         reason: String,
     },
+    /// A JWT could not be signed: the operating system gave no randomness for the ECDSA
+    /// nonce. Nothing was sent.
+    #[error("could not sign a JWT with the {what}: the operating system gave no randomness")]
+    SigningFailed {
+        /// Which key (e.g. "device key").
+        what: &'static str,
+    },
     /// A credential value that cannot go into an HTTP header (it is not shown).
     #[error("unusable {what}: {reason}")]
     BadToken {

@@ -2,14 +2,18 @@
 //! team id, optional `sub`), minted from a P-256 private key, cached, and refreshed a margin
 //! before they expire. A refresh mints once however many calls wait for it.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use p256::ecdsa::{Signature, SigningKey, signature::Signer};
-use p256::pkcs8::DecodePrivateKey;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ring::error::KeyRejected;
+use ring::rand::SystemRandom;
+use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+use rustls_pki_types::PrivateKeyDer;
+use rustls_pki_types::pem::PemObject;
+use zeroize::Zeroizing;
 
 use crate::error::CredentialError;
 use crate::runtime::TimeSource;
@@ -22,9 +26,20 @@ pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 /// Default margin before `exp` at which a cached token is replaced.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
-/// A P-256 private key for ES256 signatures. Redacted in `Debug`.
+/// DER of the algorithm identifier of a P-256 key: `id-ecPublicKey` with the named curve
+/// `prime256v1` (RFC 5480).
+const P256_ALGORITHM: [u8; 21] = [
+    0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+    0xce, 0x3d, 0x03, 0x01, 0x07,
+];
+
+/// A P-256 private key for ES256 signatures, signed with `ring` (the crypto provider the
+/// client's TLS already builds). Redacted in `Debug`.
 #[derive(Clone)]
-pub struct Es256Key(SigningKey);
+pub struct Es256Key {
+    pair: Arc<EcdsaKeyPair>,
+    what: &'static str,
+}
 
 impl std::fmt::Debug for Es256Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -34,12 +49,14 @@ impl std::fmt::Debug for Es256Key {
 
 impl Es256Key {
     /// Reads a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`),
-    /// on the P-256 curve. `what` names the key in errors ("device key", "service key").
+    /// on the P-256 curve, with its public key inside (as OpenSSL, Python's `cryptography`
+    /// and nrfcloud-utils write them). `what` names the key in errors ("device key",
+    /// "service key").
     ///
     /// # Errors
     ///
-    /// [`CredentialError::BadKey`] for a PEM that is not a P-256 private key (PKCS#8 or SEC1);
-    /// the key is never shown.
+    /// [`CredentialError::BadKey`] for a PEM that is not a P-256 private key (PKCS#8 v1 or
+    /// SEC1, holding its public key); the key is never shown.
     pub fn from_pem(pem: &str, what: &'static str) -> Result<Self, CredentialError> {
         let bad = |reason: &str| CredentialError::BadKey {
             what,
@@ -52,39 +69,123 @@ impl Es256Key {
             .and_then(|l| l.strip_prefix("-----BEGIN "))
             .and_then(|l| l.strip_suffix("-----"))
             .ok_or_else(|| bad("not PEM (expected a -----BEGIN ...----- line)"))?;
-        match label {
-            "PRIVATE KEY" => SigningKey::from_pkcs8_pem(text)
-                .map(Es256Key)
-                .map_err(|_| bad("not an EC P-256 private key (PKCS#8)")),
-            "EC PRIVATE KEY" => p256::SecretKey::from_sec1_pem(text)
-                .map(|k| Es256Key(SigningKey::from(k)))
-                .map_err(|_| bad("not an EC P-256 private key (SEC1)")),
-            "PUBLIC KEY" | "CERTIFICATE" => Err(bad(&format!(
-                "a {} was given where the private key is needed",
-                label.to_lowercase()
-            ))),
-            other => Err(bad(&format!(
-                "unsupported PEM block {other:?}: expected an EC P-256 private key"
-            ))),
-        }
+        let (pkcs8, form) = match label {
+            "PRIVATE KEY" | "EC PRIVATE KEY" => {
+                match PrivateKeyDer::from_pem_slice(text.as_bytes()) {
+                    Ok(PrivateKeyDer::Pkcs8(der)) => {
+                        (Zeroizing::new(der.secret_pkcs8_der().to_vec()), "PKCS#8")
+                    }
+                    Ok(PrivateKeyDer::Sec1(der)) => (sec1_in_pkcs8(der.secret_sec1_der()), "SEC1"),
+                    _ => {
+                        return Err(bad(&format!(
+                            "the {label} block is not readable PEM (bad base64 or no END line)"
+                        )));
+                    }
+                }
+            }
+            "PUBLIC KEY" | "CERTIFICATE" => {
+                return Err(bad(&format!(
+                    "a {} was given where the private key is needed",
+                    label.to_lowercase()
+                )));
+            }
+            other => {
+                return Err(bad(&format!(
+                    "unsupported PEM block {other:?}: expected an EC P-256 private key"
+                )));
+            }
+        };
+        let pair = EcdsaKeyPair::from_pkcs8(
+            &ECDSA_P256_SHA256_FIXED_SIGNING,
+            &pkcs8,
+            &SystemRandom::new(),
+        )
+        .map_err(|e| {
+            bad(&format!(
+                "not an EC P-256 private key ({form}): {}",
+                rejection(&e)
+            ))
+        })?;
+        Ok(Es256Key {
+            pair: Arc::new(pair),
+            what,
+        })
     }
 
     /// Signs `header.claims` and returns the complete token.
-    fn sign(&self, claims: &serde_json::Value) -> String {
+    fn sign(&self, claims: &serde_json::Value) -> Result<String, CredentialError> {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"ES256","typ":"JWT"}"#);
         let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
         let input = format!("{header}.{payload}");
-        let sig: Signature = self.0.sign(input.as_bytes());
-        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+        // ES256 in a JWT is the fixed-width `r || s` (RFC 7518, section 3.4).
+        let sig = self
+            .pair
+            .sign(&SystemRandom::new(), input.as_bytes())
+            .map_err(|_| CredentialError::SigningFailed { what: self.what })?;
+        Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref())))
     }
 
     /// The matching public key, PEM (SPKI), e.g. to register it with RegisterPublicKeys.
     pub fn public_key_pem(&self) -> String {
-        use p256::pkcs8::EncodePublicKey;
-        self.0
-            .verifying_key()
-            .to_public_key_pem(p256::pkcs8::LineEnding::LF)
-            .unwrap_or_default()
+        // SubjectPublicKeyInfo: the algorithm, then the uncompressed point as a bit string.
+        let point = self.pair.public_key().as_ref();
+        let mut der = Vec::with_capacity(P256_ALGORITHM.len() + point.len() + 5);
+        push_der_header(0x03, point.len() + 1, &mut der);
+        der.push(0); // no unused bits
+        der.extend_from_slice(point);
+        let mut spki = Vec::with_capacity(der.len() + P256_ALGORITHM.len() + 2);
+        push_der_header(0x30, P256_ALGORITHM.len() + der.len(), &mut spki);
+        spki.extend_from_slice(&P256_ALGORITHM);
+        spki.extend_from_slice(&der);
+        let body = STANDARD.encode(spki);
+        let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
+        // Base64 is ASCII, so every 64-byte chunk is a whole line of text.
+        for line in body.as_bytes().chunks(64) {
+            pem.push_str(&String::from_utf8_lossy(line));
+            pem.push('\n');
+        }
+        pem.push_str("-----END PUBLIC KEY-----\n");
+        pem
+    }
+}
+
+/// Wraps a SEC1 `ECPrivateKey` in the PKCS#8 v1 `PrivateKeyInfo` of a P-256 key, the one
+/// form `ring` reads (RFC 5208, RFC 5915). Zeroed when dropped, like the PEM's own bytes.
+fn sec1_in_pkcs8(sec1: &[u8]) -> Zeroizing<Vec<u8>> {
+    let mut body = Zeroizing::new(Vec::with_capacity(sec1.len() + 32));
+    body.extend_from_slice(&[0x02, 0x01, 0x00]); // version v1
+    body.extend_from_slice(&P256_ALGORITHM);
+    push_der_header(0x04, sec1.len(), &mut body);
+    body.extend_from_slice(sec1);
+    let mut out = Zeroizing::new(Vec::with_capacity(body.len() + 4));
+    push_der_header(0x30, body.len(), &mut out);
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Appends a DER tag and definite length (short form below 128, else long form).
+fn push_der_header(tag: u8, len: usize, out: &mut Vec<u8>) {
+    out.push(tag);
+    let bytes = len.to_be_bytes();
+    let skip = bytes.iter().take_while(|b| **b == 0).count();
+    match u8::try_from(len) {
+        Ok(short) if short < 0x80 => out.push(short),
+        _ => {
+            // At most size_of::<usize>() length bytes, so the count fits the low 7 bits.
+            out.push(0x80 | (bytes.len() - skip) as u8);
+            out.extend_from_slice(&bytes[skip..]);
+        }
+    }
+}
+
+/// Why `ring` refused a key, in words (`ring`'s reasons are identifiers).
+fn rejection(e: &KeyRejected) -> String {
+    match e.to_string().as_str() {
+        "WrongAlgorithm" => "another algorithm or curve".to_string(),
+        "InvalidEncoding" => "malformed, or without its public key".to_string(),
+        "VersionNotSupported" => "an unsupported version (PKCS#8 v2 is not read)".to_string(),
+        "InconsistentComponents" => "its public key does not match the private key".to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -179,13 +280,18 @@ impl JwtMinter {
 
     /// A valid token: the cached one while it has more than the margin left, else a new one.
     /// Concurrent callers wait for one mint instead of minting each.
-    pub fn token(&self, clock: &dyn TimeSource) -> Secret {
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialError::SigningFailed`] when the operating system gives no randomness for
+    /// the signature's nonce.
+    pub fn token(&self, clock: &dyn TimeSource) -> Result<Secret, CredentialError> {
         let now = clock.now();
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((token, exp)) = cache.as_ref()
             && now.checked_add(self.margin).is_some_and(|t| t < *exp)
         {
-            return token.clone();
+            return Ok(token.clone());
         }
         let iat = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
         let exp_secs = iat.saturating_add(self.lifetime.as_secs());
@@ -201,14 +307,14 @@ impl JwtMinter {
                 c
             }
         };
-        let token = Secret::new(self.key.sign(&claims));
+        let token = Secret::new(self.key.sign(&claims)?);
         self.mints.fetch_add(1, Ordering::Relaxed);
         // A clock at the end of time gives a token that is never reused, not a panic.
         let expires = UNIX_EPOCH
             .checked_add(Duration::from_secs(exp_secs))
             .unwrap_or(now);
         *cache = Some((token.clone(), expires));
-        token
+        Ok(token)
     }
 }
 
@@ -216,7 +322,7 @@ impl JwtMinter {
 pub(crate) mod tests {
     use super::*;
     use crate::runtime::SystemTimeSource;
-    use p256::ecdsa::{VerifyingKey, signature::Verifier};
+    use p256::ecdsa::{Signature, SigningKey, VerifyingKey, signature::Verifier};
     use p256::pkcs8::{EncodePrivateKey, LineEnding};
 
     /// A manual clock for tests.
@@ -257,7 +363,7 @@ pub(crate) mod tests {
                 device_id: "nrf-1".into(),
             },
         );
-        let claims = decode(minter.token(&clock).expose(), &vk);
+        let claims = decode(minter.token(&clock).unwrap().expose(), &vk);
         assert_eq!(
             claims,
             serde_json::json!({"sub": "nrf-1", "iat": 1_700_000_000u64, "exp": 1_700_003_600u64})
@@ -276,7 +382,7 @@ pub(crate) mod tests {
                 device_id: None,
             },
         );
-        let c = decode(m.token(&clock).expose(), &vk);
+        let c = decode(m.token(&clock).unwrap().expose(), &vk);
         assert_eq!(c["aud"], "team-1");
         assert!(c.get("sub").is_none());
         let m = JwtMinter::new(
@@ -286,7 +392,10 @@ pub(crate) mod tests {
                 device_id: Some("nrf-9".into()),
             },
         );
-        assert_eq!(decode(m.token(&clock).expose(), &vk)["sub"], "nrf-9");
+        assert_eq!(
+            decode(m.token(&clock).unwrap().expose(), &vk)["sub"],
+            "nrf-9"
+        );
     }
 
     #[test]
@@ -301,12 +410,16 @@ pub(crate) mod tests {
             },
         )
         .with_refresh_margin(Duration::from_secs(120));
-        let first = minter.token(&clock);
+        let first = minter.token(&clock).unwrap();
         *clock.0.lock().unwrap() = start + Duration::from_secs(3600 - 121);
-        assert_eq!(minter.token(&clock), first, "still cached");
+        assert_eq!(minter.token(&clock).unwrap(), first, "still cached");
         assert_eq!(minter.mint_count(), 1);
         *clock.0.lock().unwrap() = start + Duration::from_secs(3600 - 119);
-        assert_ne!(minter.token(&clock), first, "refreshed inside the margin");
+        assert_ne!(
+            minter.token(&clock).unwrap(),
+            first,
+            "refreshed inside the margin"
+        );
         assert_eq!(minter.mint_count(), 2);
     }
 
@@ -322,7 +435,7 @@ pub(crate) mod tests {
         let handles: Vec<_> = (0..1000)
             .map(|_| {
                 let m = minter.clone();
-                std::thread::spawn(move || m.token(&SystemTimeSource))
+                std::thread::spawn(move || m.token(&SystemTimeSource).unwrap())
             })
             .collect();
         let tokens: std::collections::HashSet<String> = handles
@@ -395,11 +508,19 @@ pub(crate) mod tests {
         )
         .with_lifetime(Duration::from_secs(60))
         .unwrap();
-        let first = minter.token(&clock);
+        let first = minter.token(&clock).unwrap();
         *clock.0.lock().unwrap() = start + Duration::from_secs(29);
-        assert_eq!(minter.token(&clock), first, "reused: margin 30 s, not 60 s");
+        assert_eq!(
+            minter.token(&clock).unwrap(),
+            first,
+            "reused: margin 30 s, not 60 s"
+        );
         *clock.0.lock().unwrap() = start + Duration::from_secs(31);
-        assert_ne!(minter.token(&clock), first, "refreshed inside the margin");
+        assert_ne!(
+            minter.token(&clock).unwrap(),
+            first,
+            "refreshed inside the margin"
+        );
         assert_eq!(minter.mint_count(), 2);
     }
 
@@ -416,8 +537,8 @@ pub(crate) mod tests {
                 device_id: "d".into(),
             },
         );
-        let first = minter.token(&clock);
-        let second = minter.token(&clock);
+        let first = minter.token(&clock).unwrap();
+        let second = minter.token(&clock).unwrap();
         assert_eq!(first.expose().split('.').count(), 3);
         assert_eq!(second.expose().split('.').count(), 3);
         assert_eq!(
@@ -425,5 +546,68 @@ pub(crate) mod tests {
             2,
             "an expiry past the end of time is not cached"
         );
+    }
+
+    #[test]
+    fn sec1_keys_read_like_their_pkcs8_form() {
+        let (pkcs8, vk) = test_key();
+        let sk = p256::SecretKey::from_slice(&[7u8; 32]).unwrap();
+        let sec1 = sk.to_sec1_pem(LineEnding::LF).unwrap().to_string();
+        assert!(sec1.starts_with("-----BEGIN EC PRIVATE KEY-----"));
+        let clock = SystemTimeSource;
+        for pem in [&pkcs8, &sec1] {
+            let minter = JwtMinter::new(
+                Es256Key::from_pem(pem, "device key").unwrap(),
+                Claims::Device {
+                    device_id: "nrf-1".into(),
+                },
+            );
+            assert_eq!(
+                decode(minter.token(&clock).unwrap().expose(), &vk)["sub"],
+                "nrf-1"
+            );
+        }
+        assert_eq!(
+            vk.to_encoded_point(false).as_bytes().len(),
+            65,
+            "the point a SEC1 key carries is uncompressed"
+        );
+    }
+
+    #[test]
+    fn the_public_key_is_the_spki_pem_openssl_writes() {
+        use p256::pkcs8::EncodePublicKey;
+        let (pem, vk) = test_key();
+        let ours = Es256Key::from_pem(&pem, "device key")
+            .unwrap()
+            .public_key_pem();
+        assert_eq!(ours, vk.to_public_key_pem(LineEnding::LF).unwrap());
+    }
+
+    #[test]
+    fn a_key_without_its_public_key_is_refused_with_the_reason() {
+        // SEC1 ECPrivateKey { version 1, privateKey } with neither parameters nor public key.
+        let mut der = vec![0x30, 0x25, 0x02, 0x01, 0x01, 0x04, 0x20];
+        der.extend_from_slice(&[7u8; 32]);
+        let pem = format!(
+            "-----BEGIN EC PRIVATE KEY-----\n{}\n-----END EC PRIVATE KEY-----\n",
+            STANDARD.encode(&der)
+        );
+        let err = Es256Key::from_pem(&pem, "device key")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "unusable device key: not an EC P-256 private key (SEC1): malformed, or without its public key"
+        );
+    }
+
+    #[test]
+    fn long_der_lengths_use_the_long_form() {
+        let mut out = Vec::new();
+        push_der_header(0x04, 0x7f, &mut out);
+        push_der_header(0x04, 0x80, &mut out);
+        push_der_header(0x30, 0x1234, &mut out);
+        assert_eq!(out, [0x04, 0x7f, 0x04, 0x81, 0x80, 0x30, 0x82, 0x12, 0x34]);
     }
 }

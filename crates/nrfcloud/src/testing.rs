@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use futures_util::future::BoxFuture;
 
 use crate::runtime::{AsyncSleep, TimeSource};
-use crate::{DeviceKey, Secret};
+use crate::{CredentialError, DeviceKey, Secret};
 
 /// How many JWTs `key` (and its clones, which share one cache) has minted so far: a test
 /// checks with it that tokens are cached and re-minted when they should be.
@@ -19,7 +19,12 @@ pub fn mint_count(key: &DeviceKey) -> u64 {
 /// `key`'s token as the client would send it at `time`'s time: cached while it has more than
 /// the refresh margin left, else newly minted (a benchmark advances the clock to measure a
 /// mint).
-pub fn token_at(key: &DeviceKey, time: &dyn TimeSource) -> Secret {
+///
+/// # Errors
+///
+/// [`CredentialError::SigningFailed`] when the operating system gives no randomness for the
+/// signature.
+pub fn token_at(key: &DeviceKey, time: &dyn TimeSource) -> Result<Secret, CredentialError> {
     key.minter().token(time)
 }
 

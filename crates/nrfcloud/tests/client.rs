@@ -222,7 +222,7 @@ async fn a_keys_token_is_the_one_the_client_sends() {
     server.reply(Reply::json(200, ground_fix()));
     let (pem, vk) = key(10);
     let device = DeviceKey::from_pem("nrf-7", &pem).unwrap();
-    let token = device.token();
+    let token = device.token().unwrap();
     let bearer = format!("Bearer {}", token.expose());
     assert_eq!(verified_claims(&bearer, &vk)["sub"], "nrf-7");
     let client = Client::builder()
