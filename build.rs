@@ -5,15 +5,61 @@
 //! And `wrapper_layer.rs`, the `nrfcloud` wrapper's operations layer: its path is exported as
 //! `cargo::metadata` (this package `links = "nrfcloud_api"`), which the wrapper's build script
 //! reads as `DEP_NRFCLOUD_API_WRAPPER_LAYER`.
+//!
+//! Two modes. With the `generate` feature (on in this repository) the files are generated here,
+//! by `nrfcloud-codegen`. The published crate turns the feature off and carries the same files,
+//! generated from the same document by `cargo xtask package`, in `generated/`: a user's build
+//! copies them and compiles neither progenitor nor its dependencies (issue #19). A user who
+//! enables `generate` regenerates them from the packaged `spec/openapi.json`.
 
 use std::path::{Path, PathBuf};
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
+    println!("cargo:rerun-if-changed=build.rs");
+    #[cfg(feature = "generate")]
+    generate(&root, &out);
+    #[cfg(not(feature = "generate"))]
+    copy_pregenerated(&root, &out);
+    println!(
+        "cargo::metadata=wrapper_layer={}",
+        out.join("wrapper_layer.rs").display()
+    );
+    // The generated code, for the wrapper's tests (public type names must not clash).
+    println!(
+        "cargo::metadata=generated_code={}",
+        out.join("codegen.rs").display()
+    );
+}
+
+/// The published crate's mode: the files `cargo xtask package` generated, copied as they are.
+#[cfg(not(feature = "generate"))]
+fn copy_pregenerated(root: &Path, out: &Path) {
+    let dir = root.join("generated");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        panic!(
+            "nrfcloud-api: {} is missing. The published crate carries it (made by `cargo xtask \
+             package`); a checkout of the repository generates the client instead, with the \
+             `generate` feature (on by default there)",
+            dir.display()
+        );
+    };
+    for entry in entries {
+        let path = entry.expect("a readable generated/ directory").path();
+        let name = path.file_name().expect("a file name");
+        std::fs::copy(&path, out.join(name))
+            .unwrap_or_else(|e| panic!("cannot copy {}: {e}", path.display()));
+    }
+}
+
+/// The repository's mode: fixups, progenitor, the derived files.
+#[cfg(feature = "generate")]
+fn generate(root: &Path, out: &Path) {
     let spec_path = root.join("spec/openapi.json");
     // Rerun only when the document or the generator changes.
     println!("cargo:rerun-if-changed={}", spec_path.display());
-    println!("cargo:rerun-if-changed=build.rs");
     for dir in [
         "crates/nrfcloud-codegen/src",
         "crates/nrfcloud-codegen/Cargo.toml",
@@ -37,8 +83,7 @@ fn main() {
     // its builds stay quiet. The lines are always in the build script's output (`-vv`), and
     // `cargo xtask regen` prints them too.
     println!("cargo:rerun-if-env-changed={WARNINGS_ENV}");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
-    let warn = show_warnings(&root, &out, std::env::var(WARNINGS_ENV).ok().as_deref());
+    let warn = show_warnings(root, out, std::env::var(WARNINGS_ENV).ok().as_deref());
     for r in generated.report.lossy() {
         let line = format!("fixup {}: {}: {}", r.fixup, r.location, r.change);
         if warn {
@@ -87,32 +132,9 @@ fn main() {
         s.operations.len()
     );
 
-    write(&out.join("codegen.rs"), &generated.code);
-    write(
-        &out.join("operations.rs"),
-        &nrfcloud_codegen::operation_table::to_rust(&generated.operations),
-    );
-    write(&out.join("surface.txt"), &generated.surface);
-    write(&out.join("sendable.rs"), &generated.sendable);
-    write(&out.join("pagination.rs"), &generated.pagination);
-    write(&out.join("path_probes.rs"), &generated.path_probes);
-    write(
-        &out.join("secrets.rs"),
-        &nrfcloud_codegen::secrets::to_rust(&generated.secrets),
-    );
-    write(&out.join("secret_probes.rs"), &generated.secret_probes);
-    let layer = out.join("wrapper_layer.rs");
-    write(&layer, &generated.wrapper_layer);
-    println!("cargo::metadata=wrapper_layer={}", layer.display());
-    // The generated code, for the wrapper's tests (public type names must not clash).
-    println!(
-        "cargo::metadata=generated_code={}",
-        out.join("codegen.rs").display()
-    );
-    write(
-        &out.join("fixups.txt"),
-        &format!("applied: {applied}\nno-ops: {no_ops}\n"),
-    );
+    for (name, text) in generated.files() {
+        write(&out.join(name), &text);
+    }
     println!(
         "nrfcloud-codegen: {} operations, {} lines, generated in {} ms",
         generated.operations.len(),
@@ -122,11 +144,13 @@ fn main() {
 }
 
 /// Set to `1` to see the fixups' lossy rewrites as cargo warnings in any build, `0` to never.
+#[cfg(feature = "generate")]
 const WARNINGS_ENV: &str = "NRFCLOUD_CODEGEN_WARNINGS";
 
 /// Whether lossy rewrites become `cargo:warning`s: when the variable says so, else only when
 /// this package is built in its own repository's target directory (cargo replays a path
 /// dependency's warnings on every build of the dependent, no-op builds included).
+#[cfg(feature = "generate")]
 fn show_warnings(root: &Path, out_dir: &Path, setting: Option<&str>) -> bool {
     match setting.map(str::trim) {
         Some("1" | "true" | "yes") => true,
@@ -135,10 +159,12 @@ fn show_warnings(root: &Path, out_dir: &Path, setting: Option<&str>) -> bool {
     }
 }
 
+#[cfg(feature = "generate")]
 fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }
 
+#[cfg(feature = "generate")]
 fn rerun_for_tree(path: &Path) {
     if path.is_dir() {
         for entry in std::fs::read_dir(path)

@@ -75,6 +75,22 @@ fn generated_surface_matches_the_committed_summary() {
 }
 
 #[test]
+fn generation_in_process_writes_the_files_build_rs_wrote() {
+    // `cargo xtask package` ships files generated in its own process, where other crates turn
+    // on serde_json's `preserve_order`; build.rs generates without it. This test's process has
+    // it on too (see the dev-dependencies), so the files must come out the same either way.
+    let regenerated = nrfcloud_codegen::generate(SPEC).expect("the committed document generates");
+    let out = std::path::Path::new(env!("OUT_DIR"));
+    for (name, text) in regenerated.files() {
+        let built = std::fs::read_to_string(out.join(name)).expect("build.rs wrote the file");
+        assert!(
+            built == text,
+            "{name} differs between build.rs and an in-process generation"
+        );
+    }
+}
+
+#[test]
 fn operation_table_comes_from_the_spec() {
     let doc: Value = serde_json::from_str(SPEC).unwrap();
     let paginated: Vec<&str> = OPERATIONS

@@ -1,5 +1,5 @@
-//! Command-line parsing (clap derive): `fetch`, `regen`, `drift`, `jsonata-suite` and
-//! `bench-report` with their options. Each command's module owns the options only it reads
+//! Command-line parsing (clap derive): `fetch`, `regen`, `drift`, `jsonata-suite`,
+//! `bench-report` and `package` with their options. Each command's module owns the options only it reads
 //! (`fetch::Source`, `bench_report::BenchArgs`); this module puts them together.
 
 use std::path::{Path, PathBuf};
@@ -47,6 +47,19 @@ pub enum Command {
     /// needs valgrind and gungraun-runner 0.20.0), calls, pagination, memory, jsonata,
     /// onboarding, jwt, build, attacks (the mock's peak RSS after hostile requests), cli.
     BenchReport(BenchArgs),
+    /// Package the publishable crates as they are published, into DIR: `cargo package`, then
+    /// unpack, and give nrfcloud-api its generated files (so a user's build runs no generator).
+    /// Prints the crate directories, dependencies first.
+    Package(PackageArgs),
+}
+
+/// `cargo xtask package`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct PackageArgs {
+    /// Where to unpack the crates (emptied first). Outside this repository, so that cargo does
+    /// not take them for members of its workspace.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// `cargo xtask fetch`.

@@ -7,6 +7,8 @@
 //! - `jsonata-suite`: run the official JSONata suite through `nrfcloud::Transform`.
 //! - `bench-report`: the side-by-side benchmarks of `crates/nrfcloud-bench`, as a table of
 //!   ratios (run it with `cargo run --release -p xtask -- bench-report`).
+//! - `package`: the publishable crates as they are published, `nrfcloud-api` with its
+//!   generated files.
 //!
 //! Exit codes: 0 success (no drift), 1 drift found, 2 the document could not be fetched or a
 //! file could not be read or written (also bad arguments), 3 the generator rejected the document.
@@ -16,6 +18,7 @@ mod commands;
 mod fetch;
 mod files;
 mod jsonata_suite;
+mod package;
 mod paths;
 mod spec_diff;
 
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         cli::Command::Drift(a) => commands::drift(&a),
         cli::Command::JsonataSuite(a) => jsonata_suite::command(&a.suite, a.min_pass),
         cli::Command::BenchReport(a) => nrfcloud_bench::report::command(&a),
+        cli::Command::Package(a) => package::command(&a.out),
     };
     ExitCode::from(code)
 }

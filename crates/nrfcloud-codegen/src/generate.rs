@@ -50,6 +50,36 @@ pub struct Generated {
     pub secret_probes: String,
 }
 
+impl Generated {
+    /// The files the raw crate compiles from, by name: what its `build.rs` writes to
+    /// `OUT_DIR` and what `cargo xtask package` puts in the published crate's `generated/`
+    /// directory (so that a user's build compiles them without running the generator).
+    pub fn files(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("codegen.rs", self.code.clone()),
+            (
+                "operations.rs",
+                crate::operation_table::to_rust(&self.operations),
+            ),
+            ("surface.txt", self.surface.clone()),
+            ("sendable.rs", self.sendable.clone()),
+            ("pagination.rs", self.pagination.clone()),
+            ("path_probes.rs", self.path_probes.clone()),
+            ("secrets.rs", crate::secrets::to_rust(&self.secrets)),
+            ("secret_probes.rs", self.secret_probes.clone()),
+            ("wrapper_layer.rs", self.wrapper_layer.clone()),
+            (
+                "fixups.txt",
+                format!(
+                    "applied: {}\nno-ops: {}\n",
+                    self.report.applied().join(", "),
+                    self.report.no_ops.join(", ")
+                ),
+            ),
+        ]
+    }
+}
+
 /// Why generation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {

@@ -216,11 +216,36 @@ pub fn fast_unions(file: &mut syn::File) -> FastUnions {
             }
         }
     }
+    // typify writes a `Display` of its own for some of these unions, depending on the order
+    // in which it meets the document's keys (serde_json's `preserve_order` changes it): ours
+    // replaces it, so the output is the same either way.
+    let ours: BTreeSet<&str> = done.string_or.iter().map(String::as_str).collect();
+    items.retain(|item| !is_display_impl_of(item, &ours));
     items.extend(added);
     done.tagged.sort();
     done.or_value.sort();
     done.string_or.sort();
     done
+}
+
+/// Whether `item` is `impl Display for T` with `T` one of `names`.
+fn is_display_impl_of(item: &syn::Item, names: &BTreeSet<&str>) -> bool {
+    let syn::Item::Impl(i) = item else {
+        return false;
+    };
+    let is_display = i
+        .trait_
+        .as_ref()
+        .and_then(|(path, _)| path.segments.last())
+        .is_some_and(|s| s.ident == "Display");
+    let syn::Type::Path(ty) = &*i.self_ty else {
+        return false;
+    };
+    is_display
+        && ty
+            .path
+            .get_ident()
+            .is_some_and(|id| names.contains(id.to_string().as_str()))
 }
 
 /// The items of `pub mod types { … }`.
