@@ -45,7 +45,8 @@ pub enum Command {
     /// ratios, also written to target/bench-report.md. Run it in release mode: `cargo run
     /// --release -p xtask -- bench-report`. Groups: instructions (callgrind through gungraun:
     /// needs valgrind and gungraun-runner 0.20.0), calls, pagination, memory, jsonata,
-    /// onboarding, jwt, build, attacks (the mock's peak RSS after hostile requests), cli.
+    /// onboarding, jwt, build, attacks (the mock's peak RSS after hostile requests), cli,
+    /// python (the same calls through a client openapi-python-client generates).
     BenchReport(BenchArgs),
     /// Package the publishable crates as they are published, into DIR: `cargo package`, then
     /// unpack, and give nrfcloud-api its generated files (so a user's build runs no generator).

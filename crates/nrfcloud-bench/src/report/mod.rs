@@ -16,6 +16,9 @@
 //!   `target/bench-js` when missing); without them that row says it was skipped.
 //! - Build timings use their own target directory (`target/bench-build`), so they neither
 //!   wait for nor disturb other builds; its first use builds the dependencies once, untimed.
+//! - The `python` group generates a Python client with `openapi-python-client` (pinned; a
+//!   virtual environment in `target/bench-py`, made when missing) and runs the same calls
+//!   through it; without `python3` or the package that row says it was skipped.
 //! - The `attacks` group starts the built `nrfcloud-mock` binary once per hostile request and
 //!   reads its peak resident memory from `/proc` (see `attacks`).
 //!
@@ -48,6 +51,7 @@ mod jwt;
 mod memory;
 mod onboarding;
 mod pagination;
+mod python_anchor;
 mod table;
 
 pub use args::BenchArgs;
@@ -115,7 +119,7 @@ impl Rounds {
         } else {
             Rounds {
                 calls: 21,
-                stream: 9,
+                stream: 15,
                 latency: 7,
                 memory: 3,
                 jsonata: 5,
@@ -140,6 +144,7 @@ pub const GROUPS: &[&str] = &[
     "build",
     "attacks",
     "cli",
+    "python",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -297,7 +302,23 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 /// Runs `a` then `b`, `rounds` times; the medians of each.
-async fn interleaved<A, FA, B, FB>(rounds: usize, mut a: A, mut b: B) -> Result<(f64, f64), String>
+async fn interleaved<A, FA, B, FB>(rounds: usize, a: A, b: B) -> Result<(f64, f64), String>
+where
+    A: FnMut() -> FA,
+    FA: std::future::Future<Output = Result<f64, String>>,
+    B: FnMut() -> FB,
+    FB: std::future::Future<Output = Result<f64, String>>,
+{
+    let (xs, ys) = interleaved_rounds(rounds, a, b).await?;
+    Ok((median(xs), median(ys)))
+}
+
+/// Runs `a` then `b`, `rounds` times; every round's figures, in order.
+async fn interleaved_rounds<A, FA, B, FB>(
+    rounds: usize,
+    mut a: A,
+    mut b: B,
+) -> Result<(Vec<f64>, Vec<f64>), String>
 where
     A: FnMut() -> FA,
     FA: std::future::Future<Output = Result<f64, String>>,
@@ -310,7 +331,26 @@ where
         xs.push(a().await?);
         ys.push(b().await?);
     }
-    Ok((median(xs), median(ys)))
+    Ok((xs, ys))
+}
+
+/// The spread of the per-round ratios `xs[i] / ys[i]`: minimum, quartiles, maximum.
+fn ratio_spread(xs: &[f64], ys: &[f64]) -> String {
+    let mut r: Vec<f64> = xs.iter().zip(ys).map(|(x, y)| x / y).collect();
+    r.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        r.get(((r.len() - 1) as f64 * q).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    format!(
+        "min {}, quartiles {}–{}, max {} over {} rounds",
+        format_ratio(at(0.0)),
+        format_ratio(at(0.25)),
+        format_ratio(at(0.75)),
+        format_ratio(at(1.0)),
+        r.len()
+    )
 }
 
 /// Exit code when the report cannot run at all (no runtime).
@@ -380,6 +420,9 @@ pub fn command(args: &BenchArgs) -> u8 {
             "build" => build(&mut rows, &mut notes, rounds),
             "attacks" => runtime.block_on(attacks::attacks_group(&mut rows, &mut notes)),
             "cli" => cli_rows::cli_group(&mut rows, &mut notes, rounds.memory),
+            "python" => {
+                runtime.block_on(python_anchor::python_anchor(&mut rows, &mut notes, rounds))
+            }
             _ => {}
         }
         eprintln!(
