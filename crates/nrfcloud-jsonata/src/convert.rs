@@ -42,6 +42,30 @@ pub(crate) fn from_jvalue(value: &JValue, limits: &EvalLimits) -> Result<Option<
     budget.convert(value, 0)
 }
 
+/// The object of `members` (a key and the input value it copies, in order), converted as
+/// [`from_jvalue`] converts the engine's object with those members: the same value, and the
+/// same result limits in the same order. What a projection builds without the engine
+/// (`crate::projection`).
+pub(crate) fn object_of<'a>(
+    members: impl Iterator<Item = (&'a str, &'a Value)>,
+    limits: &EvalLimits,
+) -> Result<Value, Limit> {
+    let mut budget = Budget {
+        bytes_left: limits.max_result_bytes.unwrap_or(usize::MAX),
+        max_depth: limits.max_result_depth.unwrap_or(usize::MAX),
+    };
+    budget.enter(0)?;
+    budget.spend(2)?;
+    let mut out = serde_json::Map::new();
+    for (key, value) in members {
+        if let Some(item) = budget.convert(&to_jvalue(value), 1)? {
+            budget.spend(key.len() + 3 + usize::from(!out.is_empty()))?;
+            out.insert(key.to_owned(), item);
+        }
+    }
+    Ok(Value::Object(out))
+}
+
 /// What is left of the result limits during one conversion.
 struct Budget {
     bytes_left: usize,

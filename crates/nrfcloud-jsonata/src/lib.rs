@@ -81,6 +81,8 @@
 mod convert;
 mod error;
 mod limits;
+#[cfg(feature = "evaluate")]
+mod projection;
 mod syntax;
 mod transform;
 

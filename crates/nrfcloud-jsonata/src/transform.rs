@@ -20,6 +20,8 @@ use crate::error::{contain, find_code, parser_error_code, strip_code};
 #[cfg(feature = "evaluate")]
 use crate::limits::EvalLimits;
 use crate::limits::{DEFAULT_MAX_NESTING, Limit};
+#[cfg(feature = "evaluate")]
+use crate::projection::Projection;
 use crate::syntax;
 
 /// A checked JSONata expression, ready to send as a `transform` query parameter or to
@@ -37,6 +39,10 @@ struct Inner {
     /// The engine's parse tree, or why the engine cannot run this (valid) expression.
     #[cfg(feature = "evaluate")]
     ast: Result<jsonata_core::ast::AstNode, TransformError>,
+    /// `Some` when the expression only copies top-level fields under new keys: evaluated
+    /// without the engine where that gives the engine's result (see [`Projection`]).
+    #[cfg(feature = "evaluate")]
+    projection: Option<Projection>,
     /// The only top-level fields of an object input the expression can read, when it
     /// reads the input through names alone (no `$`, wildcard or parent operator): the rest
     /// of the document is not converted for the engine. `None`: convert it all.
@@ -112,11 +118,15 @@ impl Transform {
                 TransformError::new(ErrorKind::Unsupported, code, message)
             })
         });
+        #[cfg(feature = "evaluate")]
+        let projection = ast.as_ref().ok().and_then(Projection::of);
         Ok(Transform {
             inner: Arc::new(Inner {
                 source,
                 #[cfg(feature = "evaluate")]
                 ast,
+                #[cfg(feature = "evaluate")]
+                projection,
                 root_fields,
             }),
         })
@@ -207,6 +217,24 @@ impl Transform {
         limits: &EvalLimits,
     ) -> Result<Option<Value>, TransformError> {
         let ast = self.inner.ast.as_ref().map_err(Clone::clone)?;
+        if let (Some(projection), Some(Value::Object(map))) = (&self.inner.projection, input)
+            && let Some(result) = projection.apply(map, limits)
+        {
+            return result
+                .map(Some)
+                .map_err(|limit| TransformError::result_limit(limit, limits));
+        }
+        self.evaluate_on_engine(ast, input, bindings, limits)
+    }
+
+    /// [`Transform::evaluate_with`] through the engine.
+    fn evaluate_on_engine(
+        &self,
+        ast: &jsonata_core::ast::AstNode,
+        input: Option<&Value>,
+        bindings: Option<&Map<String, Value>>,
+        limits: &EvalLimits,
+    ) -> Result<Option<Value>, TransformError> {
         contain(|| {
             let mut context = Context::new();
             for (name, value) in bindings.into_iter().flatten() {
@@ -311,6 +339,96 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The projections the fast path takes, and shapes that must go to the engine.
+    #[test]
+    fn projections_are_recognised_and_nothing_else() {
+        for expr in [
+            r#"{ "id": id, "type": type }"#,
+            r#"{"a": a}"#,
+            r#"{ "x": `a field`, "y": n, "z": id }"#,
+            "{}",
+        ] {
+            let t = Transform::new(expr).unwrap();
+            assert!(t.inner.projection.is_some(), "{expr}");
+        }
+        for expr in [
+            r#"{ "id": id.x }"#,
+            r#"{ "id": $x }"#,
+            r#"{ "id": $ }"#,
+            r#"{ "id": id[0] }"#,
+            r#"{ "id": id^(x) }"#,
+            r#"{ "a": a, "a": b }"#,
+            r#"{ k: v }"#,
+            r#"{ "a": a }.a"#,
+            r#"x{ "a": a }"#,
+            r#"{ "a": a@$v }"#,
+            r#"{ "a": a#$i }"#,
+            r#"{ "a": "literal" }"#,
+            r#"{ "a": * }"#,
+            r#"{ "a": %.b }.c"#,
+            "id",
+        ] {
+            if let Ok(t) = Transform::new(expr) {
+                assert!(t.inner.projection.is_none(), "{expr}");
+            }
+        }
+    }
+
+    /// The fast path gives what the engine gives, value and limit errors alike.
+    #[test]
+    fn projections_evaluate_as_the_engine_does() {
+        let docs = [
+            json!({ "id": "nrf-1", "type": "Generic", "tags": ["a"] }),
+            json!({ "id": null, "type": true }),
+            json!({ "type": 1.0, "n": -0.0, "a": 9_007_199_254_740_993u64 }),
+            json!({ "id": 1e300, "type": 2.5, "n": -12, "a": 18_446_744_073_709_551_615u64 }),
+            json!({ "id": { "nested": [1, [2, { "x": null }], 1.5], "o": {} }, "type": "é\u{1F600}\"" }),
+            json!({ "id": [], "type": "x" }),
+            json!({ "id": ["one"], "type": [1, 2] }),
+            json!({ "a field": { "deep": { "deeper": { "deepest": [true] } } }, "z": "" }),
+            json!({}),
+        ];
+        let mut limits = vec![
+            EvalLimits::default(),
+            EvalLimits::none(),
+            EvalLimits::none().max_depth(1),
+            EvalLimits::none().max_sequence_length(0),
+        ];
+        for bytes in 0..60 {
+            limits.push(EvalLimits::none().max_result_bytes(bytes));
+        }
+        for depth in 0..6 {
+            limits.push(EvalLimits::none().max_result_depth(depth));
+        }
+        let mut fast = 0;
+        for expr in [
+            r#"{ "id": id, "type": type }"#,
+            r#"{"a": a, "n": n}"#,
+            r#"{ "x": `a field`, "y": n, "z": id }"#,
+            "{}",
+        ] {
+            let t = Transform::new(expr).unwrap();
+            let (Ok(ast), Some(projection)) = (&t.inner.ast, &t.inner.projection) else {
+                panic!("{expr} is a projection");
+            };
+            for doc in &docs {
+                for l in &limits {
+                    let Value::Object(map) = doc else {
+                        unreachable!()
+                    };
+                    fast += usize::from(projection.apply(map, l).is_some());
+                    assert_eq!(
+                        t.evaluate_with(Some(doc), None, l),
+                        t.evaluate_on_engine(ast, Some(doc), None, l),
+                        "{expr} on {doc} with {l:?}"
+                    );
+                }
+            }
+        }
+        // Most cases went through the fast path (not only the engine twice).
+        assert!(fast > 1_000, "{fast}");
+    }
+
     /// Expressions that read the input through names only convert just those top-level
     /// fields; the others convert it all. Either way the result is the one of a full
     /// conversion.
@@ -343,6 +461,7 @@ mod tests {
                 inner: Arc::new(Inner {
                     source: t.inner.source.clone(),
                     ast: t.inner.ast.clone(),
+                    projection: None,
                     root_fields: None,
                 }),
             };
