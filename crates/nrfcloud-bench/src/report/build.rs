@@ -68,7 +68,61 @@ pub(super) fn codegen_line(output: &str) -> Option<(String, f64)> {
     Some((what, ms / 1e3))
 }
 
+/// What a user pays: `.ci/package-build` (the one place that builds a user's crate from the
+/// packages, as CI does) in a fresh target directory; its printed cold build becomes a row.
+fn dependent_crate(rows: &mut Vec<Row>, notes: &mut Vec<String>) {
+    const COLD: &str = "build: cold build of a new binary crate depending only on `nrfcloud`, from the packages (dev profile, registry crates cached)";
+    let target = std::env::temp_dir().join(format!("nrfcloud-bench-user-{}", std::process::id()));
+    let output = Command::new("bash")
+        .arg(".ci/package-build")
+        .env("PACKAGE_TARGET_DIR", &target)
+        .current_dir(crate::workspace_root())
+        .output();
+    let _ = std::fs::remove_dir_all(&target);
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => return rows.push(Row::failed(COLD, Target::Info, err(e))),
+    };
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        let tail: Vec<&str> = text.lines().rev().take(3).collect();
+        return rows.push(Row::failed(COLD, Target::Info, err(tail.join(" / "))));
+    }
+    // `cold build of a crate depending on nrfcloud: 112.0 s, 134 crates, target 1.0G, binary 92M`
+    let Some(line) = text
+        .lines()
+        .find_map(|l| l.strip_prefix("cold build of a crate depending on nrfcloud: "))
+    else {
+        return rows.push(Row::failed(
+            COLD,
+            Target::Info,
+            "no cold-build line printed",
+        ));
+    };
+    let mut parts = line.split(", ");
+    let secs = parts
+        .next()
+        .and_then(|s| s.strip_suffix(" s"))
+        .and_then(|s| s.parse::<f64>().ok());
+    match secs {
+        Some(secs) => {
+            rows.push(Row::new(COLD, format_secs(secs), "—".into(), None));
+            notes.push(format!(
+                "Cold build of a user's crate (`.ci/package-build`): {}; a rebuild after an edit \
+                 of the user's code reran no build script (the script fails otherwise).",
+                parts.collect::<Vec<_>>().join(", ")
+            ));
+        }
+        None => rows.push(Row::failed(
+            COLD,
+            Target::Info,
+            format!("unreadable: {line}"),
+        )),
+    }
+}
+
 pub(super) fn build(rows: &mut Vec<Row>, notes: &mut Vec<String>, rounds: Rounds) {
+    dependent_crate(rows, notes);
     // The generation step in-process (this binary's profile).
     const INPROCESS: &str =
         "build: generation step in-process (`nrfcloud_codegen::generate`, this binary's profile)";
