@@ -4,6 +4,12 @@
 use nrfcloud_api::{Client, operations::OPERATIONS, types};
 use serde_json::{Value, json};
 
+/// One in-process generation of the committed document, shared by the tests that compare it.
+static REGENERATED: std::sync::LazyLock<nrfcloud_codegen::generate::Generated> =
+    std::sync::LazyLock::new(|| {
+        nrfcloud_codegen::generate(SPEC).expect("the committed document generates")
+    });
+
 const SPEC: &str = include_str!("../spec/openapi.json");
 const COMMITTED_SURFACE: &str = include_str!("../spec/generated-surface.txt");
 
@@ -62,7 +68,7 @@ fn renamed_duplicates_are_reachable_under_deterministic_names() {
 
 #[test]
 fn generated_surface_matches_the_committed_summary() {
-    let regenerated = nrfcloud_codegen::generate(SPEC).expect("the committed document generates");
+    let regenerated = &*REGENERATED;
     assert_eq!(
         regenerated.surface,
         nrfcloud_api::GENERATED_SURFACE,
@@ -79,7 +85,7 @@ fn generation_in_process_writes_the_files_build_rs_wrote() {
     // `cargo xtask package` ships files generated in its own process, where other crates turn
     // on serde_json's `preserve_order`; build.rs generates without it. This test's process has
     // it on too (see the dev-dependencies), so the files must come out the same either way.
-    let regenerated = nrfcloud_codegen::generate(SPEC).expect("the committed document generates");
+    let regenerated = &*REGENERATED;
     let out = std::path::Path::new(env!("OUT_DIR"));
     for (name, text) in regenerated.files() {
         let built = std::fs::read_to_string(out.join(name)).expect("build.rs wrote the file");

@@ -57,7 +57,7 @@ pub enum Command {
 /// `cargo xtask package`.
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct PackageArgs {
-    /// Where to unpack the crates (emptied first). Outside this repository, so that cargo does
+    /// Where to unpack the crates: a new or empty directory (a full one is refused). Outside this repository, so that cargo does
     /// not take them for members of its workspace.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,

@@ -60,14 +60,22 @@ pub fn command(out: &Path) -> u8 {
     }
 }
 
-/// Packs, unpacks into `out` (emptied first) and completes the raw crate. Returns the
+/// Packs, unpacks into `out` (new or empty) and completes the raw crate. Returns the
 /// directories, in [`CRATES`] order.
 ///
 /// # Errors
 ///
-/// When cargo or tar fail, a file cannot be read or written, the packaged manifest does not
-/// have the expected `default` line, or generation fails.
+/// When `out` is not empty, cargo or tar fail, a file cannot be read or written, the
+/// packaged manifest does not have the expected `default` line, or generation fails.
 pub fn package(out: &Path) -> Result<Vec<PathBuf>, PackageError> {
+    // Never empties a directory: a mistyped `--out .` must not delete anything.
+    let occupied = std::fs::read_dir(out).is_ok_and(|mut entries| entries.next().is_some());
+    if occupied {
+        return Err(io_error(format!(
+            "{} is not empty: give a new or empty directory",
+            out.display()
+        )));
+    }
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut pack = Command::new(&cargo);
@@ -78,10 +86,6 @@ pub fn package(out: &Path) -> Result<Vec<PathBuf>, PackageError> {
     }
     run(&mut pack)?;
     let (target, versions) = metadata(&cargo, &root)?;
-    if out.exists() {
-        std::fs::remove_dir_all(out)
-            .map_err(|e| io_error(format!("cannot empty {}: {e}", out.display())))?;
-    }
     std::fs::create_dir_all(out)
         .map_err(|e| io_error(format!("cannot create {}: {e}", out.display())))?;
     let mut dirs = Vec::new();
@@ -225,6 +229,19 @@ mod tests {
         assert!(err.contains("found 0"), "{err}");
         let twice = format!("{DEFAULT_ON}\n{DEFAULT_ON}\n");
         assert!(default_off(&twice).unwrap_err().contains("found 2"));
+    }
+
+    #[test]
+    fn a_directory_with_files_is_refused_and_left_alone() {
+        let dir = std::env::temp_dir().join(format!("xtask-package-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let kept = dir.join("keep.txt");
+        std::fs::write(&kept, "mine").unwrap();
+        let err = package(&dir).unwrap_err();
+        assert!(err.message.contains("is not empty"), "{}", err.message);
+        assert_eq!(err.code, EXIT_FETCH);
+        assert_eq!(std::fs::read_to_string(&kept).unwrap(), "mine");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

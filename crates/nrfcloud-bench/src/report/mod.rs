@@ -338,6 +338,9 @@ where
 fn ratio_spread(xs: &[f64], ys: &[f64]) -> String {
     let mut r: Vec<f64> = xs.iter().zip(ys).map(|(x, y)| x / y).collect();
     r.sort_by(f64::total_cmp);
+    if r.is_empty() {
+        return "no rounds".into();
+    }
     let at = |q: f64| {
         r.get(((r.len() - 1) as f64 * q).round() as usize)
             .copied()
