@@ -5,7 +5,9 @@
 
 use std::str::FromStr;
 
-use nrfcloud_api::types::{DeviceId, DeviceName, TenantId, Ulid};
+use nrfcloud_api::types::{
+    BundleId, DeviceId, DeviceName, FotaJobByCriteriaFirmwareType, TenantId, ThingType, Ulid,
+};
 
 /// A seeded generator.
 fn rng() -> impl FnMut() -> u64 {
@@ -109,4 +111,82 @@ fn ulids() {
         "0123456789ABCDEFGHJKMNPQRSTVWXYZILOUa",
         &[24, 25],
     );
+}
+
+#[test]
+fn bundle_ids() {
+    // A firmware type (or a near miss), `*`, 8 characters of the class (or 7 or 9), `*`, then
+    // anything, line terminators included, which `.` refuses.
+    let mut next = rng();
+    let types = [
+        "APP",
+        "MODEM",
+        "BOOT",
+        "BOOTLOADER",
+        "MDM_FULL",
+        "SMP",
+        "CUSTOM",
+        "SOFTDEVICE",
+        "BOO",
+        "app",
+        "APPX",
+        "",
+    ];
+    let class: Vec<char> = "09azAZ_-*".chars().collect();
+    let tail: Vec<char> = "v1.2.3 *é\n\r\u{2028}\u{2029}".chars().collect();
+    agree_on::<BundleId>(
+        "^(APP|MODEM|BOOT|SOFTDEVICE|BOOTLOADER|MDM_FULL|SMP|CUSTOM)\\*[0-9a-zA-Z]{8}\\*.*$",
+        move || {
+            let mut s = types[next() as usize % types.len()].to_string();
+            if !next().is_multiple_of(8) {
+                s.push('*');
+            }
+            let n = [8, 8, 8, 7, 9][next() as usize % 5];
+            let clean = next().is_multiple_of(2);
+            for _ in 0..n {
+                s.push(if clean {
+                    "0aZ9"[..].chars().nth(next() as usize % 4).unwrap()
+                } else {
+                    class[next() as usize % class.len()]
+                });
+            }
+            if !next().is_multiple_of(8) {
+                s.push('*');
+            }
+            for _ in 0..next() % 6 {
+                s.push(tail[next() as usize % tail.len()]);
+            }
+            s
+        },
+    );
+    assert!(BundleId::from_str("APP*1a2b3c4d*v1.0.0").is_ok());
+}
+
+#[test]
+fn firmware_types() {
+    let mut next = rng();
+    let words = [
+        "APP",
+        "BOOT",
+        "MODEM",
+        "APPBOOT",
+        "MODEM ",
+        "app",
+        "",
+        "BOOTLOADER",
+    ];
+    agree_on::<FotaJobByCriteriaFirmwareType>("^(APP|BOOT|MODEM)$", move || {
+        words[next() as usize % words.len()].to_string()
+    });
+}
+
+#[test]
+fn thing_types_accept_any_string() {
+    // Unanchored and able to match nothing: the regex finds an (empty) match in every string.
+    let regex = regress::Regex::new("[a-zA-Z0-9_.,@\\/:#-]{0,799}").unwrap();
+    let long = "é".repeat(900);
+    for s in ["", "a", "!!", "x y\nz", long.as_str()] {
+        assert!(regex.find(s).is_some(), "{s:?}");
+        assert!(ThingType::from_str(s).is_ok(), "{s:?}");
+    }
 }

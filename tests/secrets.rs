@@ -101,7 +101,12 @@ fn every_type_with_a_secret_redacts_it_in_debug() {
         let texts = debug_texts(name, doc.clone())
             .unwrap_or_else(|| panic!("{name} has a probe"))
             .unwrap_or_else(|e| panic!("{name} decodes from {doc}: {e}"));
-        assert_eq!(texts.len(), 2, "{name} and its builder");
+        let builder = SECRET_BUILDERS.contains(name);
+        assert_eq!(
+            texts.len(),
+            1 + usize::from(builder),
+            "{name} (and its builder)"
+        );
         assert_redacted(name, &texts);
         if *name == "DeviceCertificate" {
             assert!(
@@ -171,9 +176,6 @@ fn a_service_key_response_prints_no_key() {
         "GenerateServiceKeyAndTokenResponse { key: <redacted>, token: <redacted> }"
     );
     assert_eq!(response.key.as_str(), key, "the value itself is kept");
-    let text = format!(
-        "{:#?}",
-        nrfcloud_api::types::builder::GenerateServiceKeyAndTokenResponse::from(response)
-    );
+    let text = format!("{response:#?}");
     assert!(!text.contains("SECRET") && !text.contains("eyJ"), "{text}");
 }

@@ -98,6 +98,15 @@ pub enum GenerateError {
         /// progenitor's message (or panic payload).
         message: String,
     },
+    /// String `pattern`s that [`crate::patterns`] cannot check in plain code. The raw crate
+    /// has no regex engine (it would cost every user's build one), so each pattern of the
+    /// document must be one of the forms that module checks.
+    #[error(
+        "patterns that need a regex engine, which the raw crate does not have: {}; teach \
+         nrfcloud-codegen's `patterns` module their form",
+        .0.join(", ")
+    )]
+    Pattern(Vec<String>),
     /// The generated tokens are not valid Rust (a progenitor bug).
     #[error("generated code does not parse: {0}")]
     Syntax(String),
@@ -149,6 +158,7 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
         checked_paths,
         raw_json,
         secrets,
+        regex_patterns,
     } = match run_progenitor(&api, &crate::conversion_errors::integer_ranges_of(doc)) {
         Ok(done) => done,
         Err(message) => {
@@ -159,6 +169,9 @@ pub fn generate_unfixed(doc: &Value) -> Result<Generated, GenerateError> {
             });
         }
     };
+    if !regex_patterns.is_empty() {
+        return Err(GenerateError::Pattern(regex_patterns));
+    }
     let mut operations = operation_table::from_document(doc);
     for op in &mut operations {
         op.secret_response = secrets
@@ -202,6 +215,8 @@ struct Rewritten {
     checked_paths: Vec<crate::path_segments::CheckedPath>,
     raw_json: crate::raw_json::RawJsonFields,
     secrets: crate::secrets::Secrets,
+    /// The patterns still checked with `regress` (none, or generation fails).
+    regex_patterns: Vec<String>,
 }
 
 /// progenitor + syn + prettyplease; panics inside progenitor become errors.
@@ -237,6 +252,8 @@ fn run_progenitor(
     };
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    // First: the passes below need not look at builders nobody uses.
+    crate::struct_builders::keep_request_body_builders(&mut file);
     crate::postprocess::raw_reserved_identifiers(&mut file);
     crate::postprocess::mark_deprecated_methods(&mut file, &deprecated);
     if !crate::postprocess::install_crypto_provider_in_new(&mut file) {
@@ -251,6 +268,7 @@ fn run_progenitor(
     let unions = crate::union_decoders::fast_unions(&mut file);
     let raw_json = crate::raw_json::keep_open_json_raw(&mut file);
     let plain_patterns = crate::patterns::plain_pattern_checks(&mut file);
+    let regex_patterns = crate::patterns::left_to_regress(&file);
     let secrets = crate::secrets::redact_secrets(&mut file);
     crate::conversion_errors::name_rejected_values(&mut file, &secrets.types);
     crate::conversion_errors::explain_builder_conversions(&mut file);
@@ -264,6 +282,7 @@ fn run_progenitor(
         checked_paths,
         raw_json,
         secrets,
+        regex_patterns,
     })
 }
 

@@ -76,6 +76,9 @@ pub struct Secrets {
     pub fields: Vec<(String, Vec<String>)>,
     /// Client methods whose response bodies hold a secret.
     pub operations: Vec<String>,
+    /// The structs of [`Secrets::fields`] that have a builder (`types::builder::X`, request
+    /// bodies only: see [`crate::struct_builders`]).
+    pub builders: Vec<String>,
 }
 
 /// One secret field of a struct.
@@ -171,6 +174,7 @@ pub fn redact_secrets(file: &mut syn::File) -> Secrets {
                 && drop_derive(&mut s.attrs, "Debug")
             {
                 in_builder.push(redacting_debug(s, secret, true));
+                found.builders.push(s.ident.to_string());
             }
         }
         builder.extend(in_builder);
@@ -312,7 +316,7 @@ pub fn to_rust(secrets: &Secrets) -> String {
 }
 
 /// Test support for the raw crate: `debug_texts(type, json)` decodes `json` as the named
-/// type and returns its `Debug` text (and its builder's, for a struct);
+/// type and returns its `Debug` text (and its builder's, for a struct that has one);
 /// `schema_of(type)` its JSON schema. `tests/secrets.rs` includes it.
 pub fn probes(secrets: &Secrets) -> String {
     let newtypes = secrets.types.iter().map(|name| {
@@ -325,6 +329,13 @@ pub fn probes(secrets: &Secrets) -> String {
     });
     let structs = secrets.fields.iter().map(|(name, _)| {
         let ident = syn::Ident::new(name, proc_macro2::Span::call_site());
+        if !secrets.builders.contains(name) {
+            return quote! {
+                #name => serde_json::from_value::<nrfcloud_api::types::#ident>(json)
+                    .map(|v| vec![format!("{v:?}")])
+                    .map_err(|e| e.to_string()),
+            };
+        }
         quote! {
             #name => serde_json::from_value::<nrfcloud_api::types::#ident>(json)
                 .map(|v| {
@@ -342,9 +353,13 @@ pub fn probes(secrets: &Secrets) -> String {
             let ident = syn::Ident::new(name, proc_macro2::Span::call_site());
             quote!(#name => schemars::schema_for!(nrfcloud_api::types::#ident),)
         });
+    let builders = &secrets.builders;
     let file: syn::File = syn::parse_quote! {
-        /// The `Debug` texts of `json` decoded as the generated type `name` (and of its builder);
-        /// `None` for a type without secrets.
+        /// The structs with secret fields that have a builder (request bodies).
+        pub static SECRET_BUILDERS: &[&str] = &[#(#builders),*];
+
+        /// The `Debug` texts of `json` decoded as the generated type `name` (and of its builder,
+        /// if it has one); `None` for a type without secrets.
         pub fn debug_texts(name: &str, json: serde_json::Value) -> Option<Result<Vec<String>, String>> {
             Some(match name {
                 #(#newtypes)*
@@ -430,6 +445,7 @@ mod tests {
             ]
         );
         assert_eq!(found.operations, vec!["list_certificates"]);
+        assert_eq!(found.builders, vec!["Certificate"], "KeyAndToken has none");
         let text = squash(&prettyplease::unparse(&file));
         assert!(
             text.contains("f.debug_tuple(\"PrivateKey\").field(&crate::redact::Redacted).finish()"),
