@@ -378,4 +378,30 @@ mod tests {
         let err = generate_unfixed(&doc).unwrap_err().to_string();
         assert!(err.contains("component schema Flag"), "{err}");
     }
+
+    /// A pattern the plain checks cannot express fails the generation by name (the raw crate
+    /// has no regex engine to fall back on); one they can express generates.
+    #[test]
+    fn a_pattern_needing_a_regex_engine_is_refused() {
+        let with_pattern = |pattern: &str| {
+            let mut doc = crate::fixups::testing::tiny_spec(json!({
+                "/codes": {"get": crate::fixups::testing::ok_json(
+                    "ListCodes",
+                    json!({"$ref": "#/components/schemas/Code"}),
+                )}
+            }));
+            doc["components"]["schemas"]["Code"] = json!({"type": "string", "pattern": pattern});
+            generate_unfixed(&doc)
+        };
+        match with_pattern("^\\d{4}$") {
+            Err(GenerateError::Pattern(patterns)) => assert_eq!(patterns, ["^\\d{4}$"]),
+            other => panic!("{:?}", other.map(|g| g.plain_patterns)),
+        }
+        let generated = with_pattern("^[0-9]{4}$").expect("a plain pattern generates");
+        assert!(!generated.code.contains("regress"));
+        assert_eq!(
+            generated.plain_patterns,
+            [("Code".to_string(), "^[0-9]{4}$".to_string())]
+        );
+    }
 }
