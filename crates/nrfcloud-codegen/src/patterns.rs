@@ -1,13 +1,17 @@
-//! Plain-code checks for the simple `pattern`s of string types.
+//! Plain-code checks for the `pattern`s of string types.
 //!
 //! typify checks a `pattern` with the `regress` engine (a backtracking ECMAScript regex
 //! engine): about 8,700 instructions to accept a 19-character device id, paid when a builder
-//! takes an id and again for every id, name and team id a response carries. Most patterns of
-//! the API are anchored runs of character classes (`^[a-z0-9:_-]{1,128}$`, the UUID form
-//! `^[a-f0-9]{8}-?[a-f0-9]{4}-?…$`, ULIDs); those become a loop over the characters that
-//! accepts exactly the same strings. Any other pattern (alternation, `.`, escapes such as
-//! `\d`, unanchored, or where greedy matching could differ from the regex's backtracking)
-//! keeps `regress`.
+//! takes an id and again for every id, name and team id a response carries, and a crate every
+//! user compiles. The patterns of the API are anchored runs of character classes
+//! (`^[a-z0-9:_-]{1,128}$`, the UUID form `^[a-f0-9]{8}-?[a-f0-9]{4}-?…$`, ULIDs), some after
+//! an alternation of literals (`^(APP|BOOT|MODEM)$`, bundle ids) and with `.` (any character
+//! but a line terminator), and one unanchored class that can match nothing (so every string
+//! matches); each becomes plain code that accepts exactly the same strings. A pattern of any
+//! other form (escapes such as `\d`, groups elsewhere, one anchor, or where greedy matching
+//! could differ from the regex's backtracking) is left to `regress`, and
+//! [`left_to_regress`] lists it, so that the generation fails (the raw crate has no regex
+//! engine) naming it.
 
 use quote::quote;
 
