@@ -166,9 +166,30 @@ pub async fn decode_json<T: serde::de::DeserializeOwned, E>(
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
     let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
-    let inner = serde_json::from_slice(&full)
+    let inner = decode_body(&full)
         .map_err(|e| Error::InvalidResponsePayload(full, with_status(status.as_u16(), &e)))?;
     Ok(crate::ResponseValue::new(inner, status, headers))
+}
+
+/// Decodes a JSON response body as `T`, as [`decode_json`] does: the same result as
+/// `serde_json::from_slice`, faster for a page of devices. A union of an item type and a
+/// catch-all (ListDevices items: a device, or what a JSONata `transform` made of it) is first
+/// read as the item type throughout, in one pass; only when that fails is the body decoded
+/// again the usual way, each value tried as the item type and then kept as JSON.
+///
+/// # Errors
+///
+/// serde_json's error when the body is not a `T` (the error of the usual decode).
+///
+/// ```
+/// use nrfcloud_api::types::ListDevicesResponse;
+/// let body = br#"{"items": [{"id": "a"}, "b"], "total": 2}"#; // a transform's results
+/// let page: ListDevicesResponse = nrfcloud_api::hooks::decode_body(body).unwrap();
+/// let plain: ListDevicesResponse = serde_json::from_slice(body).unwrap();
+/// assert_eq!(format!("{page:?}"), format!("{plain:?}"));
+/// ```
+pub fn decode_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
+    crate::unions::first_as_primary(body)
 }
 
 /// What [`decode_json`] puts before serde's reason, so that the status of a response that

@@ -293,104 +293,14 @@ impl schemars::JsonSchema for RawObject {
 /// with a plain value, which is built as a `serde_json::Value` and written out as text:
 /// slower, same result.
 ///
-/// serde_json's raw capture checks only the syntax; the text is then scanned once more
-/// (no allocation, no full parse) so that whatever a `serde_json::Value` refuses is refused
-/// here too: numbers out of range such as `1e400`, lone surrogates such as `"\ud800"`,
-/// nesting deeper than serde_json's limit of 128. A union then decodes as it did with
-/// `Value`.
+/// serde_json's raw capture checks the syntax only. What a `serde_json::Value` refuses
+/// beyond the syntax (numbers out of range such as `1e400`, lone surrogates such as
+/// `"\ud800"`, nesting deeper than serde_json's limit of 128) is refused when the text is
+/// converted ([`RawJson::to_value`], [`RawObject::to_map`], `parse`), not here: the service
+/// is JavaScript, whose `JSON.stringify` writes none of them, and checking every shadow
+/// while decoding cost a third of a device document's decode (see `docs/benchmarks.md`).
 fn capture<'de, D: Deserializer<'de>>(d: D) -> Result<Box<RawValue>, D::Error> {
-    let raw = d.deserialize_newtype_struct(crate::unions::RAW_TOKEN, CaptureVisitor)?;
-    value_would_accept(raw.get()).map_err(de::Error::custom)?;
-    Ok(raw)
-}
-
-/// The deepest nesting serde_json accepts.
-const MAX_DEPTH: usize = 127;
-
-/// Checks syntactically valid JSON text for what `serde_json::Value` refuses beyond the
-/// syntax.
-fn value_would_accept(text: &str) -> Result<(), &'static str> {
-    let b = text.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err("recursion limit exceeded");
-                }
-                i += 1;
-            }
-            b']' | b'}' => {
-                depth = depth.saturating_sub(1);
-                i += 1;
-            }
-            b'"' => i = string_end(b, i + 1)?,
-            b'-' | b'0'..=b'9' => {
-                let start = i;
-                while i < b.len() && matches!(b[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
-                {
-                    i += 1;
-                }
-                number_in_range(&text[start..i])?;
-            }
-            _ => i += 1,
-        }
-    }
-    Ok(())
-}
-
-/// A number is out of range when it overflows `f64` (integers that do not fit 64 bits are
-/// read as `f64` too). Only an exponent or more than 300 digits can overflow.
-fn number_in_range(number: &str) -> Result<(), &'static str> {
-    let has_exponent = number.bytes().any(|c| c == b'e' || c == b'E');
-    if !has_exponent && number.len() <= 300 {
-        return Ok(());
-    }
-    match number.parse::<f64>() {
-        Ok(f) if f.is_finite() => Ok(()),
-        _ => Err("number out of range"),
-    }
-}
-
-/// The index after the closing quote of the string whose content starts at `i`, checking
-/// that `\u` escapes pair their surrogates.
-fn string_end(b: &[u8], mut i: usize) -> Result<usize, &'static str> {
-    let hex = |at: usize| -> Option<u16> {
-        let digits = b.get(at..at + 4)?;
-        u16::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
-    };
-    while i < b.len() {
-        // Jump to the next quote or backslash (most of a string is neither).
-        i += memchr::memchr2(b'"', b'\\', &b[i..]).unwrap_or(b.len() - i);
-        if i >= b.len() {
-            break;
-        }
-        match b[i] {
-            b'"' => return Ok(i + 1),
-            b'\\' if b.get(i + 1) == Some(&b'u') => {
-                let unit = hex(i + 2).ok_or("invalid escape")?;
-                i += 6;
-                match unit {
-                    0xD800..=0xDBFF => {
-                        let low = (b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u'))
-                            .then(|| hex(i + 2))
-                            .flatten();
-                        match low {
-                            Some(0xDC00..=0xDFFF) => i += 6,
-                            _ => return Err("lone leading surrogate in hex escape"),
-                        }
-                    }
-                    0xDC00..=0xDFFF => return Err("lone trailing surrogate in hex escape"),
-                    _ => {}
-                }
-            }
-            b'\\' => i += 2,
-            _ => i += 1,
-        }
-    }
-    Err("EOF while parsing a string")
+    d.deserialize_newtype_struct(crate::unions::RAW_TOKEN, CaptureVisitor)
 }
 
 struct CaptureVisitor;
@@ -537,8 +447,9 @@ mod tests {
     }
 
     #[test]
-    fn what_a_value_refuses_is_refused() {
+    fn what_a_value_refuses_is_refused_when_converted() {
         let long = "9".repeat(400);
+        let deep = format!("{}0{}", "[".repeat(200), "]".repeat(200));
         for bad in [
             "1e400",
             "-2.5E+309",
@@ -546,22 +457,29 @@ mod tests {
             r#""\ud800""#,
             r#""a\udc00b""#,
             r#""\ud800\u0041""#,
-            &format!("{}0{}", "[".repeat(200), "]".repeat(200)),
+            deep.as_str(),
         ] {
             assert!(serde_json::from_str::<Value>(bad).is_err(), "{bad}");
-            assert!(serde_json::from_str::<RawJson>(bad).is_err(), "{bad}");
+            // Kept as received: the text is valid JSON.
+            let raw: RawJson = serde_json::from_str(bad).unwrap();
+            assert_eq!(raw.get(), bad);
+            assert!(raw.to_value().is_err(), "{bad}");
             let wrapped = format!(r#"{{"reported": {{"x": {bad}}}}}"#);
-            assert!(
-                serde_json::from_str::<Shadow>(&wrapped).is_err(),
-                "{wrapped}"
-            );
+            let shadow: Shadow = serde_json::from_str(&wrapped).unwrap();
+            assert!(shadow.reported.to_map().is_err(), "{wrapped}");
+            assert!(serde_json::to_value(&shadow).is_err(), "{wrapped}");
+        }
+        // The syntax is still checked.
+        for broken in ["[1,]", r#""\x""#, "{\"a\" 1}", "01", "[1e]"] {
+            assert!(serde_json::from_str::<RawJson>(broken).is_err(), "{broken}");
         }
         let fine = r#"[1e300, 1e-400, 18446744073709551616, "\ud83d\ude00 \\u \" \u0041"]"#;
         assert!(serde_json::from_str::<Value>(fine).is_ok());
-        assert!(serde_json::from_str::<RawJson>(fine).is_ok());
-        let nested = format!("{}0{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
-        assert!(serde_json::from_str::<Value>(&nested).is_ok());
-        assert!(serde_json::from_str::<RawJson>(&nested).is_ok());
+        let raw: RawJson = serde_json::from_str(fine).unwrap();
+        assert_eq!(
+            raw.to_value().unwrap(),
+            serde_json::from_str::<Value>(fine).unwrap()
+        );
     }
 
     #[test]

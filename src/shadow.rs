@@ -85,12 +85,15 @@ fn read(parts: Option<ShadowStateParts<'_>>) -> Result<Option<ShadowState>, serd
 impl FetchDeviceResponse {
     /// The device's shadow as JSON maps; `None` for a BLE device (its `state` holds GATT
     /// services, not a shadow) or a device without a `state`. An error only if the API sent
-    /// a shadow part that is not a JSON object.
+    /// a shadow part that is not a JSON object, or one that `serde_json::Value` cannot hold.
     ///
     /// # Errors
     ///
     /// serde_json's error when a shadow part (`desired`, `reported`, `metadata`) is not a JSON
-    /// object.
+    /// object, or holds what a `serde_json::Value` refuses (a number out of `f64`'s range such
+    /// as `1e400`, a lone surrogate such as `"\ud800"`, nesting deeper than 128): the shadow
+    /// is kept as text when the device is decoded and checked here (see
+    /// [`RawObject`](crate::json::RawObject)).
     pub fn shadow(&self) -> Result<Option<ShadowState>, serde_json::Error> {
         read(match self {
             FetchDeviceResponse::GenericDevice(d) => d.state.as_ref().map(generic),

@@ -16,7 +16,9 @@
 //!   picks the variant, and the rest of the object streams straight into it.
 //! - [`or_value`]: `[T, catch-all JSON value]` (ListDevices items: a device, or whatever a
 //!   JSONata `transform` made of it). The item is kept as raw JSON text, decoded as `T`, and
-//!   kept as a `serde_json::Value` when that fails.
+//!   kept as a `serde_json::Value` when that fails. Response bodies are first decoded with
+//!   every such item read as `T` directly ([`first_as_primary`], one pass), and the usual way
+//!   only when that fails.
 //! - [`string_or`]: `[known values, any string]` (enums that keep values this version does
 //!   not know). The string is read once and matched against the known values.
 //!
@@ -239,6 +241,9 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
 /// `Deserialize::deserialize` of a `[T, catch-all]` union: `primary` when the value decodes
 /// as `T`, else `other` with the value decoded as the catch-all `O` (a `serde_json::Value`,
 /// or [`crate::json::RawJson`], which keeps the text).
+///
+/// Inside [`first_as_primary`] the value is decoded as `T` straight from `d` (one pass, no
+/// copy of its text), and a value that is not a `T` fails the whole decode.
 pub(crate) fn or_value<'de, D, T, O, U>(
     d: D,
     primary: fn(T) -> U,
@@ -249,6 +254,9 @@ where
     T: DeserializeOwned,
     O: DeserializeOwned,
 {
+    if primary_only::on() {
+        return T::deserialize(d).map(primary);
+    }
     let kept = KeptSeed.deserialize(d)?;
     let text = match &kept {
         Kept::Borrowed(s) => Some(*s),
@@ -406,5 +414,56 @@ mod tests {
         );
         let de = de::value::U64Deserializer::<de::value::Error>::new(7);
         assert!(matches!(KeptSeed.deserialize(de), Ok(Kept::Value(v)) if v == 7));
+    }
+}
+
+/// The mode of [`or_value`] for the decode running on this thread.
+mod primary_only {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// `(on, consulted)`.
+        static MODE: Cell<(bool, bool)> = const { Cell::new((false, false)) };
+    }
+
+    /// Whether `or_value` decodes its primary type only; notes that it was asked.
+    pub(super) fn on() -> bool {
+        MODE.with(|m| {
+            let (on, _) = m.get();
+            if on {
+                m.set((true, true));
+            }
+            on
+        })
+    }
+
+    /// Runs `f` with the mode set, and says whether an `or_value` union was met. The mode
+    /// before is restored afterwards, also when `f` panics.
+    pub(super) fn with<R>(f: impl FnOnce() -> R) -> (R, bool) {
+        struct Restore((bool, bool));
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                MODE.with(|m| m.set(self.0));
+            }
+        }
+        let _restore = Restore(MODE.with(|m| m.replace((true, false))));
+        let result = f();
+        let (_, consulted) = MODE.with(|m| m.get());
+        (result, consulted)
+    }
+}
+
+/// Decodes `body` as `T` the way every generated call decodes a response: in one pass that
+/// reads each `[item, catch-all]` union ([`or_value`]: ListDevices items, which are devices
+/// unless a JSONata `transform` made something else of them) as its item type, and, only
+/// when that fails and such a union was met, once more trying each value as the item type
+/// and then as the catch-all. The result is the same as `serde_json::from_slice` (the union
+/// decoder picks the item type whenever the value is one, in either pass); a page of devices
+/// costs one pass instead of two (the item's text kept, then decoded).
+pub(crate) fn first_as_primary<T: DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
+    match primary_only::with(|| serde_json::from_slice::<T>(body)) {
+        (Ok(t), _) => Ok(t),
+        (Err(_), true) => serde_json::from_slice(body),
+        (Err(e), false) => Err(e),
     }
 }

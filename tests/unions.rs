@@ -34,10 +34,16 @@ where
         out
     });
     type Reader = fn(&str, Option<&Value>, Option<&[u8]>) -> Option<String>;
-    let readers: [(&str, Reader, Reader); 4] = [
+    let readers: [(&str, Reader, Reader); 5] = [
         (
             "from_slice",
             |t, _, _| Some(show(serde_json::from_slice::<New>(t.as_bytes()))),
+            |t, _, _| Some(show(serde_json::from_slice::<Old>(t.as_bytes()))),
+        ),
+        (
+            // What the generated calls decode responses with (item unions read as items first).
+            "decode_body",
+            |t, _, _| Some(show(nrfcloud_api::hooks::decode_body::<New>(t.as_bytes()))),
             |t, _, _| Some(show(serde_json::from_slice::<Old>(t.as_bytes()))),
         ),
         (
@@ -300,17 +306,14 @@ fn string_unions_keep_known_and_unknown_values() {
 }
 
 #[test]
-fn shadows_kept_as_text_refuse_what_a_value_refuses() {
-    // The open objects of a shadow are kept as raw text; what serde_json's `Value` refuses
-    // (and so the derive, which buffers everything) must still fail, and the rest agree.
+fn shadows_kept_as_text_refuse_what_a_value_refuses_when_converted() {
+    // The open objects of a shadow are kept as raw text, checked for syntax only. What
+    // serde_json's `Value` refuses beyond that (and so the derive, which buffers everything)
+    // decodes, as text, and fails when converted; anything else agrees with the derive.
     let deep = format!("{}0{}", "[".repeat(200), "]".repeat(200));
-    for inner in [
-        "1e400",
-        r#""\ud800""#,
-        deep.as_str(),
-        "1e300",
-        r#""\ud83d\ude00""#,
-    ] {
+    let refused = ["1e400", r#""\ud800""#, deep.as_str()];
+    for inner in refused.into_iter().chain(["1e300", r#""\ud83d\ude00""#]) {
+        let value_refuses = refused.contains(&inner);
         for (i, device) in devices().into_iter().enumerate().take(3) {
             let mut doc = device;
             let state = if i == 1 {
@@ -320,10 +323,46 @@ fn shadows_kept_as_text_refuse_what_a_value_refuses() {
             };
             doc["state"] = json!("PLACEHOLDER");
             let text = doc.to_string().replace("\"PLACEHOLDER\"", &state);
-            agree::<Device, OldDevice>(&text, "Device with a shadow value");
-            agree::<ListDevicesResponseItemsItem, OldItem>(&text, "item with a shadow value");
+            if !value_refuses {
+                agree::<Device, OldDevice>(&text, "Device with a shadow value");
+                agree::<ListDevicesResponseItemsItem, OldItem>(&text, "item with a shadow value");
+                continue;
+            }
+            assert!(serde_json::from_str::<OldDevice>(&text).is_err(), "{text}");
+            let device: Device = serde_json::from_str(&text).unwrap();
+            let from_reader: Device = serde_json::from_reader(text.as_bytes()).unwrap();
+            assert_eq!(format!("{device:?}"), format!("{from_reader:?}"));
+            let item: ListDevicesResponseItemsItem = serde_json::from_str(&text).unwrap();
+            let item_body: ListDevicesResponseItemsItem =
+                nrfcloud_api::hooks::decode_body(text.as_bytes()).unwrap();
+            for item in [&item, &item_body] {
+                assert!(
+                    matches!(item, ListDevicesResponseItemsItem::Device(_)),
+                    "{text}"
+                );
+            }
+            if i != 1 {
+                // (BLE devices have no shadow to read.)
+                assert!(
+                    device.shadow().is_err(),
+                    "converting the shadow fails: {text}"
+                );
+            }
+            assert!(
+                serde_json::to_value(&device).is_err(),
+                "so does building a Value of it: {text}"
+            );
         }
-        agree::<ListDevicesResponseItemsItem, OldItem>(inner, "transformed item");
+        if value_refuses {
+            let item: ListDevicesResponseItemsItem = serde_json::from_str(inner).unwrap();
+            let ListDevicesResponseItemsItem::JsoNataTransformedResponse(v) = item else {
+                panic!("{inner} decoded as a device");
+            };
+            assert_eq!(v.0.get(), inner);
+            assert!(v.0.to_value().is_err());
+        } else {
+            agree::<ListDevicesResponseItemsItem, OldItem>(inner, "transformed item");
+        }
     }
 }
 
@@ -355,4 +394,62 @@ fn errors_name_what_was_wrong() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("Device"), "{err}");
+}
+
+#[test]
+fn response_pages_decode_in_one_pass_as_in_two() {
+    // `hooks::decode_body` (what the generated calls use) reads every ListDevices item as a
+    // device first, in one pass, and decodes the body the usual way only when that fails:
+    // pages of devices, of transformed items, of both, and of mutated items, some of which
+    // fail, give the same items (or the same error) as `serde_json::from_slice`.
+    let mut rng = Rng::new(0x5eed_0003);
+    let docs = devices();
+    let transformed = [
+        json!({"id": "nrf-1", "type": "Generic"}),
+        json!("nrf-1"),
+        json!(null),
+    ];
+    let (mut first_pass, mut second_pass, mut failed) = (0, 0, 0);
+    for round in 0..400 {
+        let n = 1 + rng.below(6);
+        let items: Vec<Value> = (0..n)
+            .map(|_| match (round % 4, rng.below(4)) {
+                (0, _) | (1, 0..=2) => docs[rng.below(docs.len())].clone(),
+                (1, _) | (2, 0) => transformed[rng.below(transformed.len())].clone(),
+                _ => mutate(&docs[rng.below(docs.len())], &mut rng),
+            })
+            .collect();
+        let mut page = json!({"items": items, "total": n});
+        if round % 3 == 0 {
+            page["pageNextToken"] = json!("t");
+        }
+        if round % 50 == 49 {
+            page["total"] = json!("many"); // fails in both passes
+        }
+        let body = page.to_string();
+        let one: Result<ListDevicesResponse, _> = nrfcloud_api::hooks::decode_body(body.as_bytes());
+        let two: Result<ListDevicesResponse, _> = serde_json::from_slice(body.as_bytes());
+        match (&one, &two) {
+            (Ok(a), Ok(b)) => {
+                let a: Vec<_> = a.items.iter().map(fingerprint).collect();
+                let b: Vec<_> = b.items.iter().map(fingerprint).collect();
+                assert_eq!(a, b, "{body}");
+                if a.iter().all(|(kind, _)| kind.starts_with("Device(")) {
+                    first_pass += 1;
+                } else {
+                    second_pass += 1;
+                }
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string(), "{body}");
+                failed += 1;
+            }
+            _ => panic!("one pass {one:?}, two passes {two:?}: {body}"),
+        }
+    }
+    // Every path was taken in numbers.
+    assert!(
+        first_pass > 50 && second_pass > 50 && failed > 5,
+        "{first_pass} {second_pass} {failed}"
+    );
 }

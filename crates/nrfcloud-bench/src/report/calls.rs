@@ -1,6 +1,12 @@
 //! The `calls` group: per-call overhead (FetchDevice, one ListDevices page, decoding).
 
 use super::*;
+use nrfcloud::api::hooks::decode_body;
+
+/// `serde_json::from_slice`, for the hand-written structs (a `fn` pointer for any input).
+fn from_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+    serde_json::from_slice(bytes)
+}
 
 pub(super) async fn calls(rows: &mut Vec<Row>, rounds: Rounds) {
     const FETCH: &str = "FetchDevice (5.5 kB device with shadow), per call";
@@ -100,8 +106,14 @@ pub(super) async fn calls(rows: &mut Vec<Row>, rounds: Rounds) {
     let (device, page) = (device.as_bytes(), page.as_bytes());
     let device_decode = interleaved(
         rounds.calls,
-        || async move { decode_time::<nrfcloud::types::FetchDeviceResponse>(device, FETCH_CALLS) },
-        || async move { decode_time::<common::HandDevice>(device, FETCH_CALLS) },
+        || async move {
+            decode_time(
+                decode_body::<nrfcloud::types::FetchDeviceResponse>,
+                device,
+                FETCH_CALLS,
+            )
+        },
+        || async move { decode_time(from_slice::<common::HandDevice>, device, FETCH_CALLS) },
     )
     .await;
     rows.push(pair_row(DECODE_DEVICE, Target::Info, device_decode));
@@ -109,8 +121,14 @@ pub(super) async fn calls(rows: &mut Vec<Row>, rounds: Rounds) {
         "↳ decode only: the device document as `GenericDevice` (no union) vs hand-written";
     let variant_decode = interleaved(
         rounds.calls,
-        || async move { decode_time::<nrfcloud::types::GenericDevice>(device, FETCH_CALLS) },
-        || async move { decode_time::<common::HandDevice>(device, FETCH_CALLS) },
+        || async move {
+            decode_time(
+                decode_body::<nrfcloud::types::GenericDevice>,
+                device,
+                FETCH_CALLS,
+            )
+        },
+        || async move { decode_time(from_slice::<common::HandDevice>, device, FETCH_CALLS) },
     )
     .await;
     rows.push(pair_row(DECODE_VARIANT, Target::Info, variant_decode));
@@ -119,25 +137,42 @@ pub(super) async fn calls(rows: &mut Vec<Row>, rounds: Rounds) {
     let sorted = sorted.as_bytes();
     let sorted_decode = interleaved(
         rounds.calls,
-        || async move { decode_time::<nrfcloud::types::FetchDeviceResponse>(sorted, FETCH_CALLS) },
-        || async move { decode_time::<common::HandDevice>(sorted, FETCH_CALLS) },
+        || async move {
+            decode_time(
+                decode_body::<nrfcloud::types::FetchDeviceResponse>,
+                sorted,
+                FETCH_CALLS,
+            )
+        },
+        || async move { decode_time(from_slice::<common::HandDevice>, sorted, FETCH_CALLS) },
     )
     .await;
     rows.push(pair_row(DECODE_SORTED, Target::Info, sorted_decode));
     let page_decode = interleaved(
         rounds.calls,
-        || async move { decode_time::<nrfcloud::types::ListDevicesResponse>(page, PAGE_CALLS) },
-        || async move { decode_time::<common::HandPage>(page, PAGE_CALLS) },
+        || async move {
+            decode_time(
+                decode_body::<nrfcloud::types::ListDevicesResponse>,
+                page,
+                PAGE_CALLS,
+            )
+        },
+        || async move { decode_time(from_slice::<common::HandPage>, page, PAGE_CALLS) },
     )
     .await;
     rows.push(pair_row(DECODE_PAGE, Target::Info, page_decode));
 }
 
-/// Seconds per `serde_json::from_slice::<T>(bytes)`, over `n` decodes.
-fn decode_time<T: serde::de::DeserializeOwned>(bytes: &[u8], n: usize) -> Result<f64, String> {
+/// Seconds per `decode(bytes)`, over `n` decodes: the generated calls' response decoder
+/// (`hooks::decode_body`) for ours, `serde_json::from_slice` for the hand-written structs.
+fn decode_time<T>(
+    decode: fn(&[u8]) -> serde_json::Result<T>,
+    bytes: &[u8],
+    n: usize,
+) -> Result<f64, String> {
     let t = Instant::now();
     for _ in 0..n {
-        std::hint::black_box(serde_json::from_slice::<T>(bytes).map_err(err)?);
+        std::hint::black_box(decode(bytes).map_err(err)?);
     }
     Ok(t.elapsed().as_secs_f64() / n as f64)
 }
