@@ -4,8 +4,11 @@
 //! more than decoding the variant directly. The code generator (`nrfcloud-codegen`'s
 //! `unions::fast_unions`) replaces the derived `Deserialize` of the enums that match one of
 //! these shapes with a call into this module. With serde_json the results are the same as
-//! the untagged derive's for any UTF-8 input (`tests/unions.rs` checks thousands of documents
-//! against the derive, and the `union_decode` fuzz target any input); only the cost differs.
+//! the untagged derive's for any UTF-8 input that a `serde_json::Value` accepts
+//! (`tests/unions.rs` checks thousands of documents against the derive, and the
+//! `union_decode` fuzz target any input); only the cost differs. (What a `Value` refuses
+//! beyond the syntax, such as `1e400`, the derive's buffer refused at once; raw shadow objects
+//! keep it as text and refuse it when converted: see `crate::json`.)
 //! (Bytes that are not UTF-8 inside a field the variant does not know are skipped unchecked,
 //! as serde_json skips them for any struct; the derive's buffer refused them.) With other formats the variant is decoded straight from
 //! the format's own deserializer, as a plain struct would be, so a strict format (CBOR
