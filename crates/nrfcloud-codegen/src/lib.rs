@@ -6,7 +6,8 @@
 //!    document.
 //! 2. [`fixups`]: the named fixups for the upstream document's quirks, each with its test.
 //! 3. progenitor, with the project's [`generate::settings`], then rewrites of the generated
-//!    code: [`struct_builders`] (typify's struct builders kept for request bodies only), [`postprocess`] (edition, crypto provider, headers, per-call extensions,
+//!    code: [`struct_builders`] (typify's struct builders kept for request bodies only),
+//!    [`postprocess`] (edition, crypto provider, headers, per-call extensions,
 //!    docs via [`doc_text`]), [`path_segments`] (no `.`/`..`/empty path segment),
 //!    [`union_decoders`] (faster untagged decoding, `Debug` of open enums), [`raw_json`] (open JSON
 //!    kept as text), [`patterns`] (plain-code pattern checks), [`secrets`] (redacted
