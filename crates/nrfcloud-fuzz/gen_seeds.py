@@ -290,6 +290,9 @@ write("zip_bundle", {
     "no-manifest": bytes([DEFAULT, RAW]) + a_zip([("app.bin", b"app")]),
     "not-a-zip": bytes([DEFAULT, RAW]) + b"PK not really a zip",
     "empty": bytes([DEFAULT, RAW]),
+})
+
+
 # --- retry_after: five u32 LE millisecond counts (max wait, max elapsed, elapsed, initial and
 # max backoff; 0xFFFFFFFF = the longest Duration), a retry number, then the header value -------
 
