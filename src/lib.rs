@@ -50,6 +50,7 @@ pub mod redact;
 pub mod sendable;
 #[warn(clippy::missing_errors_doc)]
 pub mod shadow;
+mod timestamp;
 mod unions;
 
 /// The OpenAPI document this crate is generated from, as the API serves it

@@ -321,3 +321,21 @@ write("retry_after", {
     "huge-backoff": retry("soon", initial=FOREVER, max_backoff=FOREVER, n=255),
     "not-utf8": retry(b"\xff\xfe12"),
 })
+
+
+# --- timestamps: the text of a timestamp ------------------------------------------------------
+
+write("timestamps", {
+    "service": "2019-08-24T14:15:22Z",
+    "fraction": "2019-08-24T14:15:22.123456Z",
+    "nanos": "2024-02-29T23:59:59.999999999Z",
+    "too-many-digits": "2019-08-24T14:15:22.1234567891Z",
+    "offset": "2019-12-31T23:30:00-01:30",
+    "unknown-offset": "2019-08-24T14:15:22-00:00",
+    "leap-second": "2016-12-31T23:59:60Z",
+    "lowercase": "2019-08-24t14:15:22z",
+    "space": "2019-08-24 14:15:22 UTC",
+    "not-a-day": "2023-02-29T00:00:00Z",
+    "year-zero": "0000-01-01T00:00:00+23:59",
+    "empty": "",
+})

@@ -267,6 +267,7 @@ fn run_progenitor(
     crate::postprocess::document_send_errors(&mut file);
     let unions = crate::union_decoders::fast_unions(&mut file);
     let raw_json = crate::raw_json::keep_open_json_raw(&mut file);
+    crate::timestamps::read_timestamps_directly(&mut file);
     let plain_patterns = crate::patterns::plain_pattern_checks(&mut file);
     let regex_patterns = crate::patterns::left_to_regress(&file);
     let secrets = crate::secrets::redact_secrets(&mut file);

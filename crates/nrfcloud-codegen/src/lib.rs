@@ -10,7 +10,8 @@
 //!    [`postprocess`] (edition, crypto provider, headers, per-call extensions,
 //!    docs via [`doc_text`]), [`path_segments`] (no `.`/`..`/empty path segment),
 //!    [`union_decoders`] (faster untagged decoding, `Debug` of open enums), [`raw_json`] (open JSON
-//!    kept as text), [`patterns`] (plain-code pattern checks), [`secrets`] (redacted
+//!    kept as text), [`timestamps`] (RFC 3339 read without chrono's general parser),
+//!    [`patterns`] (plain-code pattern checks), [`secrets`] (redacted
 //!    `Debug`), [`conversion_errors`] (errors that name the value and the rule, integer
 //!    ranges).
 //! 4. What is derived from the document and the code: the per-operation table
@@ -38,6 +39,7 @@ pub mod sendable_impls;
 pub mod spec;
 pub mod struct_builders;
 pub mod surface;
+pub mod timestamps;
 pub mod type_graph;
 pub mod union_decoders;
 pub mod wrapper_layer;

@@ -477,13 +477,13 @@ fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
     })
 }
 
-fn has_serde_word(attrs: &[syn::Attribute], word: &str) -> bool {
+pub(crate) fn has_serde_word(attrs: &[syn::Attribute], word: &str) -> bool {
     serde_args(attrs)
         .iter()
         .any(|m| matches!(m, syn::Meta::Path(p) if p.is_ident(word)))
 }
 
-fn has_serde_key(attrs: &[syn::Attribute], key: &str) -> bool {
+pub(crate) fn has_serde_key(attrs: &[syn::Attribute], key: &str) -> bool {
     serde_args(attrs)
         .iter()
         .any(|m| matches!(m, syn::Meta::NameValue(nv) if nv.path.is_ident(key)))
@@ -501,7 +501,7 @@ fn is_deserialize(p: &syn::Path) -> bool {
     p.segments.last().is_some_and(|s| s.ident == "Deserialize")
 }
 
-fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
+pub(crate) fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
     attrs
         .iter()
         .filter_map(derive_paths)
