@@ -189,50 +189,14 @@ impl Simple {
         if self.atoms.is_empty() && !alternatives.is_empty() {
             return quote!(matches!(value, #(#alternatives)|*));
         }
-        let steps = self.atoms.iter().map(|atom| {
-            let ranges = atom.set.iter().map(|&(lo, hi)| {
-                if lo == hi {
-                    quote!(#lo)
-                } else {
-                    quote!(#lo..=#hi)
-                }
-            });
-            let class = quote!(chars.peek().is_some_and(|c| matches!(c, #(#ranges)|*)));
-            if atom.min == 0 && atom.max.is_none() {
-                // `x*`: nothing to count.
-                return quote! {
-                    while #class {
-                        chars.next();
-                    }
-                };
-            }
-            let take = match atom.max {
-                Some(max) => quote!(n < #max && #class),
-                None => class,
-            };
-            let at_least = match atom.min {
-                0 => quote!(),
-                min => quote! {
-                    if n < #min {
-                        break 'check false;
-                    }
-                },
-            };
-            quote! {
-                let mut n: u32 = 0;
-                while #take {
-                    chars.next();
-                    n += 1;
-                }
-                #at_least
-            }
-        });
-        let atoms = quote! {
-            'check: {
-                let mut chars = value.chars().peekable();
-                #(#steps)*
-                chars.next().is_none()
-            }
+        let atoms = if self
+            .atoms
+            .iter()
+            .all(|a| a.set.iter().all(|&(_, hi)| hi.is_ascii()))
+        {
+            self.byte_steps()
+        } else {
+            self.char_steps()
         };
         if alternatives.is_empty() {
             return atoms;
@@ -242,6 +206,94 @@ impl Simple {
                 .iter()
                 .any(|alt| value.strip_prefix(*alt).is_some_and(|value| #atoms))
         }
+    }
+
+    /// The atoms over the characters of `value` (a class with non-ASCII characters).
+    fn char_steps(&self) -> proc_macro2::TokenStream {
+        let steps = self.atoms.iter().map(|atom| {
+            let ranges = atom.set.iter().map(|&(lo, hi)| {
+                if lo == hi {
+                    quote!(#lo)
+                } else {
+                    quote!(#lo..=#hi)
+                }
+            });
+            let class = quote!(chars.peek().is_some_and(|c| matches!(c, #(#ranges)|*)));
+            step(atom, class, quote!(chars.next();))
+        });
+        quote! {
+            'check: {
+                let mut chars = value.chars().peekable();
+                #(#steps)*
+                chars.next().is_none()
+            }
+        }
+    }
+
+    /// The atoms over the bytes of `value`, when every class is ASCII: a byte of a non-ASCII
+    /// character is never in such a class (as the character is not), and each byte taken is
+    /// one character, so the counts and the result are those of [`Self::char_steps`] at a
+    /// third of the cost.
+    fn byte_steps(&self) -> proc_macro2::TokenStream {
+        let span = proc_macro2::Span::call_site();
+        let steps = self.atoms.iter().map(|atom| {
+            let ranges = atom.set.iter().map(|&(lo, hi)| {
+                let byte = |c: char| syn::LitByte::new(c as u8, span);
+                let (lo_byte, hi_byte) = (byte(lo), byte(hi));
+                if lo == hi {
+                    quote!(#lo_byte)
+                } else {
+                    quote!(#lo_byte..=#hi_byte)
+                }
+            });
+            let class = quote!(at < bytes.len() && matches!(bytes[at], #(#ranges)|*));
+            step(atom, class, quote!(at += 1;))
+        });
+        quote! {
+            'check: {
+                let bytes = value.as_bytes();
+                let mut at: usize = 0;
+                #(#steps)*
+                at == bytes.len()
+            }
+        }
+    }
+}
+
+/// One atom: take what `class` accepts (`advance` takes one), at most `max` times, and fail
+/// the check with fewer than `min`.
+fn step(
+    atom: &Atom,
+    class: proc_macro2::TokenStream,
+    advance: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    if atom.min == 0 && atom.max.is_none() {
+        // `x*`: nothing to count.
+        return quote! {
+            while #class {
+                #advance
+            }
+        };
+    }
+    let take = match atom.max {
+        Some(max) => quote!(n < #max && #class),
+        None => class,
+    };
+    let at_least = match atom.min {
+        0 => quote!(),
+        min => quote! {
+            if n < #min {
+                break 'check false;
+            }
+        },
+    };
+    quote! {
+        let mut n: u32 = 0;
+        while #take {
+            #advance
+            n += 1;
+        }
+        #at_least
     }
 }
 
@@ -630,7 +682,9 @@ mod tests {
         let text = prettyplease::unparse(&file);
         let device_id = &text[..text.find("for Kind").unwrap()];
         assert!(!device_id.contains("regress"), "{text}");
-        assert!(device_id.contains("'a'..= 'z'"), "{text}");
+        // An ASCII class is checked over the bytes.
+        assert!(device_id.contains("b'a'..= b'z'"), "{text}");
+        assert!(device_id.contains("at == bytes.len()"), "{text}");
         assert!(device_id.contains("doesn't match pattern"), "{text}");
         assert!(
             text[text.find("for Kind").unwrap()..].contains("regress::Regex::new(\"^(A|B)+$\")")
