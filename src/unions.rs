@@ -111,27 +111,30 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        // Keys and the tag are borrowed from the input where the deserializer lends them
+        // (serde_json does, for text without escapes): no allocation for them.
         let mut before = Vec::new();
         let tag = loop {
-            match map.next_key::<String>()? {
+            match map.next_key::<RawText<'de>>()? {
                 None => return Err(A::Error::missing_field(T::TAG)),
-                Some(key) if key == T::TAG => break map.next_value::<String>()?,
+                Some(key) if key.as_str() == T::TAG => break map.next_value::<RawText<'de>>()?,
                 Some(key) => {
                     let value = map.next_value_seed(KeptSeed)?;
                     before.push((key, value));
                 }
             }
         };
+        let name = tag.as_str().to_owned();
         let replay = Replay {
             before: before.into_iter(),
-            tag: Some(Kept::Value(Value::String(tag.clone()))),
+            tag: Some(tag),
             pending: None,
             rest: map,
             tag_key: T::TAG,
         };
-        match T::variant(&tag, de::value::MapAccessDeserializer::new(replay)) {
+        match T::variant(&name, de::value::MapAccessDeserializer::new(replay)) {
             Some(result) => result,
-            None => Err(A::Error::unknown_variant(&tag, T::TAGS)),
+            None => Err(A::Error::unknown_variant(&name, T::TAGS)),
         }
     }
 }
@@ -204,11 +207,17 @@ impl<'de> Visitor<'de> for KeptVisitor {
 
 /// The fields read ahead of the tag, then the tag, then the rest of the original map.
 struct Replay<'de, A> {
-    before: std::vec::IntoIter<(String, Kept<'de>)>,
-    tag: Option<Kept<'de>>,
-    pending: Option<Kept<'de>>,
+    before: std::vec::IntoIter<(RawText<'de>, Kept<'de>)>,
+    tag: Option<RawText<'de>>,
+    pending: Option<Pending<'de>>,
     rest: A,
     tag_key: &'static str,
+}
+
+/// The value of the key [`Replay`] handed out last.
+enum Pending<'de> {
+    Kept(Kept<'de>),
+    Tag(RawText<'de>),
 }
 
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
@@ -219,11 +228,11 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
         if let Some((key, value)) = self.before.next() {
-            self.pending = Some(value);
-            return seed.deserialize(key.into_deserializer()).map(Some);
+            self.pending = Some(Pending::Kept(value));
+            return key.deserialize_into(seed).map(Some);
         }
         if let Some(tag) = self.tag.take() {
-            self.pending = Some(tag);
+            self.pending = Some(Pending::Tag(tag));
             return seed.deserialize(self.tag_key.into_deserializer()).map(Some);
         }
         self.rest.next_key_seed(seed)
@@ -231,7 +240,8 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
         match self.pending.take() {
-            Some(kept) => kept.deserialize_into(seed),
+            Some(Pending::Kept(kept)) => kept.deserialize_into(seed),
+            Some(Pending::Tag(tag)) => tag.deserialize_into(seed),
             None => self.rest.next_value_seed(seed),
         }
     }
@@ -314,6 +324,26 @@ where
 enum RawText<'de> {
     Borrowed(&'de str),
     Owned(String),
+}
+
+impl<'de> RawText<'de> {
+    fn as_str(&self) -> &str {
+        match self {
+            RawText::Borrowed(s) => s,
+            RawText::Owned(s) => s,
+        }
+    }
+
+    /// The string as a value for `seed` (borrowed, it is lent out as serde_json lends it).
+    fn deserialize_into<S: DeserializeSeed<'de>, E: de::Error>(
+        self,
+        seed: S,
+    ) -> Result<S::Value, E> {
+        match self {
+            RawText::Borrowed(s) => seed.deserialize(de::value::BorrowedStrDeserializer::new(s)),
+            RawText::Owned(s) => seed.deserialize(de::value::StringDeserializer::new(s)),
+        }
+    }
 }
 
 impl<'de> de::Deserialize<'de> for RawText<'de> {

@@ -377,6 +377,26 @@ fn duplicate_keys_before_the_tag_fail_as_with_the_derive() {
 }
 
 #[test]
+fn escaped_keys_and_tags_decode_as_with_the_derive() {
+    // Keys and the tag are borrowed from the text when they have no escape, and copied when
+    // they have one; both ways give the derive's result.
+    let plain = r#"{"id":"gw-1","tags":[],"tenantId":"a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d","$meta":{"createdAt":"2024-01-02T03:04:05Z"},"name":"g","type":"Gateway","subType":"gateway"}"#;
+    let escaped = r#"{"i\u0064":"gw-1","t\u0061gs":[],"tenantId":"a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d","\u0024meta":{"createdAt":"2024-01-02T03:04:05Z"},"name":"g","typ\u0065":"G\u0061teway","subType":"gateway"}"#;
+    for text in [plain, escaped] {
+        agree::<Device, OldDevice>(text, "Device");
+    }
+    let plain: Device = serde_json::from_str(plain).unwrap();
+    let escaped: Device = serde_json::from_str(escaped).unwrap();
+    assert_eq!(fingerprint(&plain), fingerprint(&escaped));
+    assert!(matches!(escaped, Device::GatewayDevice(_)));
+    // An unknown tag spelled with an escape is named unescaped.
+    let err = serde_json::from_str::<Device>(r#"{"id":"x","type":"Be\u0061con"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown variant `Beacon`"), "{err}");
+}
+
+#[test]
 fn errors_name_what_was_wrong() {
     let err = serde_json::from_str::<Device>(r#"{"id":"x","type":"Beacon"}"#)
         .unwrap_err()
