@@ -300,11 +300,17 @@ impl ClientBuilder {
             Some(c) => c,
             None => {
                 nrfcloud_api::hooks::ensure_crypto_provider();
-                reqwest::Client::builder()
+                let mut builder = reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
                     .timeout(self.timeout)
-                    .redirect(crate::redirect::policy(origin.clone()))
-                    .http1_max_headers(self.max_response_headers)
+                    .redirect(crate::redirect::policy(origin.clone()));
+                // Without a setting hyper allows 100 headers, our default, in stack arrays; a
+                // limit set explicitly (even to 100) allocates and fills two arrays of that
+                // size for every response, about 1,000 instructions a call.
+                if self.max_response_headers != DEFAULT_MAX_RESPONSE_HEADERS {
+                    builder = builder.http1_max_headers(self.max_response_headers);
+                }
+                builder
                     .build()
                     .map_err(|e| Error::invalid(None, "http client", e.to_string()))?
             }
@@ -317,6 +323,7 @@ impl ClientBuilder {
             origin,
             user_agent,
             max_response_bytes: self.max_response_bytes,
+            bearer: Default::default(),
         });
         let hooks = nrfcloud_api::hooks::Hooks::new(state.clone());
         let raw = nrfcloud_api::Client::new_with_client(&format!("{trimmed}/v1"), http, hooks);

