@@ -27,14 +27,15 @@ const DECODES: f64 = 20.0;
 const TOKENS: f64 = 10.0;
 const EVALUATIONS: f64 = 100.0;
 
-/// The gates of the two client rows: the measured ratios (1.18 and 1.09 on 2026-12-05) plus
-/// about 3 %, so that a change that adds work fails `--check`. The goals (1.02, 1.01)
-/// are not met: the generated types do more than the hand-written structs (a union's
-/// variant found from the raw text, timestamps parsed, the shadow objects kept as text), and
-/// the call path adds a credential header, a tracing span and boxing, which the profile in
-/// docs/benchmarks.md attributes instruction by instruction.
-const FETCH_CEILING: f64 = 1.22;
-const PAGE_CEILING: f64 = 1.13;
+/// The gates of the two client rows: the measured ratios (1.09 to 1.13 and 1.05 on
+/// 2026-12-05, after the timestamp, pattern and union changes) plus about 3 %, so that a
+/// change that adds work fails `--check`. The goals (1.02, 1.01) are not met: the
+/// generated types do more than the hand-written structs (the union's variant found from the
+/// fields before `type`, ids and names checked against their patterns), and the call path
+/// adds per-call options, the credential choice and a tracing span; docs/benchmarks.md
+/// attributes the difference with a profile.
+const FETCH_CEILING: f64 = 1.16;
+const PAGE_CEILING: f64 = 1.08;
 
 const PAIRS: &[Pair] = &[
     Pair {
