@@ -156,7 +156,7 @@ pub fn file_name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
-/// A name for a message: lossy UTF-8, at most [`NAME_IN_MESSAGES`] characters.
+/// A name for a message: lossy UTF-8, at most 80 characters (`NAME_IN_MESSAGES`).
 pub fn shown(name: &[u8]) -> String {
     let text = String::from_utf8_lossy(name);
     let mut out: String = text.chars().take(NAME_IN_MESSAGES).collect();
