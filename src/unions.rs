@@ -120,6 +120,10 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
                 Some(key) if key.as_str() == T::TAG => break map.next_value::<RawText<'de>>()?,
                 Some(key) => {
                     let value = map.next_value_seed(KeptSeed)?;
+                    if before.is_empty() {
+                        // Room for the five fields a device sends before `type`, at once.
+                        before.reserve(8);
+                    }
                     before.push((key, value));
                 }
             }
