@@ -309,12 +309,8 @@ where
     K: DeserializeOwned,
 {
     let text = d.deserialize_str(TextVisitor)?;
-    let s: &str = match &text {
-        RawText::Borrowed(s) => s,
-        RawText::Owned(s) => s,
-    };
     let tried: Result<K, de::value::Error> =
-        K::deserialize(de::value::BorrowedStrDeserializer::new(s));
+        K::deserialize(de::value::BorrowedStrDeserializer::new(text.as_str()));
     Ok(match tried {
         Ok(k) => known(k),
         Err(_) => any(match text {

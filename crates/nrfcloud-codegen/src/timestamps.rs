@@ -28,10 +28,12 @@ pub fn read_timestamps_directly(file: &mut syn::File) -> Vec<(String, String)> {
         }
         let name = s.ident.to_string();
         for (i, field) in s.fields.iter_mut().enumerate() {
-            let reader = match timestamp_kind(&field.ty) {
-                Some(Kind::Plain) => "crate::timestamp::utc",
-                Some(Kind::Optional) => "crate::timestamp::utc_opt",
-                None => continue,
+            let Some(kind) = timestamp_kind(&field.ty) else {
+                continue;
+            };
+            let reader = match kind {
+                Kind::Plain => "crate::timestamp::utc",
+                Kind::Optional => "crate::timestamp::utc_opt",
             };
             if crate::union_decoders::has_serde_key(&field.attrs, "deserialize_with")
                 || crate::union_decoders::has_serde_key(&field.attrs, "with")
@@ -41,7 +43,7 @@ pub fn read_timestamps_directly(file: &mut syn::File) -> Vec<(String, String)> {
             field
                 .attrs
                 .push(syn::parse_quote!(#[serde(deserialize_with = #reader)]));
-            if matches!(timestamp_kind(&field.ty), Some(Kind::Optional))
+            if matches!(kind, Kind::Optional)
                 && !crate::union_decoders::has_serde_word(&field.attrs, "default")
             {
                 field.attrs.push(syn::parse_quote!(#[serde(default)]));
