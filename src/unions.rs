@@ -15,8 +15,9 @@
 //! refusing an integer for a float) may refuse what serde's buffer tolerated.
 //!
 //! - [`TaggedUnion`]: every variant is a struct with the same required property (`type` for
-//!   devices) holding a single-value string enum. The fields before the tag are kept, the tag
-//!   picks the variant, and the rest of the object streams straight into it.
+//!   devices) holding a single-value string enum. The fields every variant has alike are
+//!   decoded where they come; the others, when they come before the tag, are kept as raw text
+//!   until the tag picks the variant; the rest of the object streams straight into it.
 //! - [`or_value`]: `[T, catch-all JSON value]` (ListDevices items: a device, or whatever a
 //!   JSONata `transform` made of it). The item is kept as raw JSON text, decoded as `T`, and
 //!   kept as a `serde_json::Value` when that fails. Response bodies are first decoded with
@@ -33,8 +34,8 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use serde::de::Error as _;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
-use serde::de::{Error as _, IntoDeserializer};
 use serde_json::Value;
 
 /// The `visit_*` methods of a visitor for deserializers that answer the raw-value request
@@ -85,6 +86,10 @@ macro_rules! forward_scalars_to_value {
 pub(crate) const RAW_TOKEN: &str = "$serde_json::private::RawValue";
 
 /// An enum whose variants are structs told apart by one property holding a single value.
+///
+/// The generated impl (`nrfcloud-codegen`'s `union_decoders`) names the fields every
+/// variant has with the same type and attributes ([`TaggedUnion::Shared`]: read straight
+/// into their slots wherever they come) and, per variant, the other fields ([`Rest`]).
 pub(crate) trait TaggedUnion: Sized {
     /// The type's name, for error messages.
     const NAME: &'static str;
@@ -92,9 +97,40 @@ pub(crate) trait TaggedUnion: Sized {
     const TAG: &'static str;
     /// The tag values, in variant order.
     const TAGS: &'static [&'static str];
-    /// Decodes the variant `tag` names from `de`; `None` when no variant has that tag.
-    fn variant<'de, D: Deserializer<'de>>(tag: &str, de: D) -> Option<Result<Self, D::Error>>;
+    /// The fields every variant has alike.
+    type Shared: Fields;
+    /// Finishes the variant `tag` names from the shared fields read so far, the other fields
+    /// read before the tag (`kept`, in their order) and the rest of the map; `None` when no
+    /// variant has that tag.
+    fn variant<'de, A: MapAccess<'de>>(
+        tag: &str,
+        shared: Self::Shared,
+        kept: KeptFields<'de>,
+        map: A,
+    ) -> Option<Result<Self, A::Error>>;
 }
+
+/// Slots for some fields of a struct, filled as their keys come.
+pub(crate) trait Fields: Default {
+    /// Reads the value of `key` from `map` into its slot: `Ok(false)` (nothing read) when
+    /// `key` is none of these fields, a `duplicate_field` error when its slot is full, as
+    /// serde's derive does.
+    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
+}
+
+/// The fields of one variant that are not shared, and how the variant is built.
+pub(crate) trait Rest: Fields {
+    /// The union's shared fields.
+    type Shared: Fields;
+    /// The variant's struct.
+    type Out;
+    /// The struct, from the filled slots: a missing field is an error, `None` or the
+    /// field's default exactly where serde's derive would give them.
+    fn build<E: de::Error>(self, shared: Self::Shared, tag: &str) -> Result<Self::Out, E>;
+}
+
+/// The fields read ahead of the tag that are not shared: key and value.
+pub(crate) type KeptFields<'de> = Vec<(RawText<'de>, Kept<'de>)>;
 
 /// `Deserialize::deserialize` of a [`TaggedUnion`].
 pub(crate) fn tagged<'de, T: TaggedUnion, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
@@ -112,40 +148,121 @@ impl<'de, T: TaggedUnion> Visitor<'de> for TaggedVisitor<T> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         // Keys and the tag are borrowed from the input where the deserializer lends them
-        // (serde_json does, for text without escapes): no allocation for them.
-        let mut before = Vec::new();
+        // (serde_json does, for text without escapes): no allocation for them. Shared fields
+        // are decoded at once; only the others wait for the tag, as raw text.
+        let mut shared = T::Shared::default();
+        let mut kept = Vec::new();
         let tag = loop {
             match map.next_key::<RawText<'de>>()? {
                 None => return Err(A::Error::missing_field(T::TAG)),
                 Some(key) if key.as_str() == T::TAG => break map.next_value::<RawText<'de>>()?,
                 Some(key) => {
-                    let value = map.next_value_seed(KeptSeed)?;
-                    if before.is_empty() {
-                        // Room for the five fields a device sends before `type`, at once.
-                        before.reserve(8);
+                    if !shared.read(key.as_str(), &mut map)? {
+                        let value = map.next_value_seed(KeptSeed)?;
+                        kept.push((key, value));
                     }
-                    before.push((key, value));
                 }
             }
         };
-        let name = tag.as_str().to_owned();
-        let replay = Replay {
-            before: before.into_iter(),
-            tag: Some(tag),
-            pending: None,
-            rest: map,
-            tag_key: T::TAG,
-        };
-        match T::variant(&name, de::value::MapAccessDeserializer::new(replay)) {
+        match T::variant(tag.as_str(), shared, kept, map) {
             Some(result) => result,
-            None => Err(A::Error::unknown_variant(&name, T::TAGS)),
+            None => Err(A::Error::unknown_variant(tag.as_str(), T::TAGS)),
+        }
+    }
+}
+
+/// The variant `R` from its fields: `kept` (read before the tag) first, then the rest of
+/// `map`. A second tag is a duplicate field, unknown keys are skipped, as with serde's derive
+/// of the variant's struct.
+pub(crate) fn finish<'de, R: Rest, A: MapAccess<'de>>(
+    tag_key: &'static str,
+    tag: &str,
+    mut shared: R::Shared,
+    kept: KeptFields<'de>,
+    mut map: A,
+) -> Result<R::Out, A::Error> {
+    let mut rest = R::default();
+    for (key, value) in kept {
+        // A key this variant does not know was read for nothing, as the derive skips it.
+        rest.read(
+            key.as_str(),
+            &mut OneValue::<A::Error>(Some(value), PhantomData),
+        )?;
+    }
+    while let Some(key) = map.next_key::<RawText<'de>>()? {
+        let key = key.as_str();
+        if key == tag_key {
+            return Err(A::Error::duplicate_field(tag_key));
+        }
+        if !shared.read(key, &mut map)? && !rest.read(key, &mut map)? {
+            map.next_value::<de::IgnoredAny>()?;
+        }
+    }
+    rest.build(shared, tag)
+}
+
+/// Reads the value of the field `name` into `slot` ([`Fields::read`]).
+pub(crate) fn slot<'de, T: de::Deserialize<'de>, A: MapAccess<'de>>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    map: &mut A,
+) -> Result<bool, A::Error> {
+    if slot.is_some() {
+        return Err(A::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(true)
+}
+
+/// The value of a missing field `name` without a default, as serde's derive gives it: `None`
+/// for a type read as an option, else a `missing_field` error.
+pub(crate) fn missing<'de, T: de::Deserialize<'de>, E: de::Error>(
+    name: &'static str,
+) -> Result<T, E> {
+    T::deserialize(Missing(name, PhantomData))
+}
+
+struct Missing<E>(&'static str, PhantomData<E>);
+
+impl<'de, E: de::Error> Deserializer<'de> for Missing<E> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, E> {
+        Err(E::missing_field(self.0))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_none()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
+/// One value kept ahead of the tag, as a map for [`Fields::read`] (its one key was read).
+struct OneValue<'de, E>(Option<Kept<'de>>, PhantomData<E>);
+
+impl<'de, E: de::Error> MapAccess<'de> for OneValue<'de, E> {
+    type Error = E;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, _: K) -> Result<Option<K::Value>, E> {
+        Ok(None)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, E> {
+        match self.0.take() {
+            Some(kept) => kept.deserialize_into(seed),
+            None => Err(E::custom("a kept value was read twice")),
         }
     }
 }
 
 /// A value read ahead of the tag: its raw JSON text, or (from other deserializers) a
 /// `serde_json::Value`.
-enum Kept<'de> {
+pub(crate) enum Kept<'de> {
     Borrowed(&'de str),
     Owned(String),
     Value(Value),
@@ -207,52 +324,6 @@ impl<'de> Visitor<'de> for KeptVisitor {
     }
 
     forward_scalars_to_value!(Kept::Value);
-}
-
-/// The fields read ahead of the tag, then the tag, then the rest of the original map.
-struct Replay<'de, A> {
-    before: std::vec::IntoIter<(RawText<'de>, Kept<'de>)>,
-    tag: Option<RawText<'de>>,
-    pending: Option<Pending<'de>>,
-    rest: A,
-    tag_key: &'static str,
-}
-
-/// The value of the key [`Replay`] handed out last.
-enum Pending<'de> {
-    Kept(Kept<'de>),
-    Tag(RawText<'de>),
-}
-
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
-    type Error = A::Error;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, A::Error> {
-        if let Some((key, value)) = self.before.next() {
-            self.pending = Some(Pending::Kept(value));
-            return key.deserialize_into(seed).map(Some);
-        }
-        if let Some(tag) = self.tag.take() {
-            self.pending = Some(Pending::Tag(tag));
-            return seed.deserialize(self.tag_key.into_deserializer()).map(Some);
-        }
-        self.rest.next_key_seed(seed)
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
-        match self.pending.take() {
-            Some(Pending::Kept(kept)) => kept.deserialize_into(seed),
-            Some(Pending::Tag(tag)) => tag.deserialize_into(seed),
-            None => self.rest.next_value_seed(seed),
-        }
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        None
-    }
 }
 
 /// `Deserialize::deserialize` of a `[T, catch-all]` union: `primary` when the value decodes
@@ -321,27 +392,16 @@ where
 }
 
 /// A string, borrowed from the input when the deserializer can.
-enum RawText<'de> {
+pub(crate) enum RawText<'de> {
     Borrowed(&'de str),
     Owned(String),
 }
 
 impl<'de> RawText<'de> {
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             RawText::Borrowed(s) => s,
             RawText::Owned(s) => s,
-        }
-    }
-
-    /// The string as a value for `seed` (borrowed, it is lent out as serde_json lends it).
-    fn deserialize_into<S: DeserializeSeed<'de>, E: de::Error>(
-        self,
-        seed: S,
-    ) -> Result<S::Value, E> {
-        match self {
-            RawText::Borrowed(s) => seed.deserialize(de::value::BorrowedStrDeserializer::new(s)),
-            RawText::Owned(s) => seed.deserialize(de::value::StringDeserializer::new(s)),
         }
     }
 }

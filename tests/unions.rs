@@ -377,6 +377,36 @@ fn duplicate_keys_before_the_tag_fail_as_with_the_derive() {
 }
 
 #[test]
+fn every_duplicated_key_in_every_place_fails_or_not_as_with_the_derive() {
+    // Each key of each device (the tag, fields every variant has, a variant's own fields,
+    // unknown ones) written a second time before, between and after the others: a known
+    // field is a duplicate, an unknown key is skipped, as with the derive of the variant.
+    let (mut ok, mut failed) = (0, 0);
+    for doc in devices() {
+        let Value::Object(map) = doc else { continue };
+        let entries: Vec<String> = map
+            .iter()
+            .map(|(k, v)| format!("{}:{v}", Value::from(k.as_str())))
+            .collect();
+        for twice in &entries {
+            for at in 0..=entries.len() {
+                let mut parts = entries.clone();
+                parts.insert(at, twice.clone());
+                let text = format!("{{{}}}", parts.join(","));
+                agree::<Device, OldDevice>(&text, "Device (a key twice)");
+                agree::<ListDevicesResponseItemsItem, OldItem>(&text, "item (a key twice)");
+                match serde_json::from_str::<OldDevice>(&text) {
+                    Ok(_) => ok += 1,
+                    Err(_) => failed += 1,
+                }
+            }
+        }
+    }
+    // `futureField` twice is accepted; every known key twice is not.
+    assert!(ok > 0 && failed > 300, "ok {ok}, failed {failed}");
+}
+
+#[test]
 fn escaped_keys_and_tags_decode_as_with_the_derive() {
     // Keys and the tag are borrowed from the text when they have no escape, and copied when
     // they have one; both ways give the derive's result.

@@ -265,9 +265,11 @@ fn run_progenitor(
     crate::postprocess::carry_call_extensions(&mut file)?;
     crate::postprocess::clean_generated_docs(&mut file);
     crate::postprocess::document_send_errors(&mut file);
-    let unions = crate::union_decoders::fast_unions(&mut file);
     let raw_json = crate::raw_json::keep_open_json_raw(&mut file);
     crate::timestamps::read_timestamps_directly(&mut file);
+    // After the two passes above: the union decoders copy the variants' field types and
+    // attributes as those passes leave them.
+    let unions = crate::union_decoders::fast_unions(&mut file);
     let plain_patterns = crate::patterns::plain_pattern_checks(&mut file);
     let regex_patterns = crate::patterns::left_to_regress(&file);
     let secrets = crate::secrets::redact_secrets(&mut file);

@@ -37,6 +37,8 @@ enum Shape {
     Tagged {
         tag: String,
         variants: Vec<(syn::Ident, syn::Type, String)>,
+        /// Each variant's fields, in variant order.
+        fields: Vec<Vec<FieldFact>>,
     },
     OrValue {
         primary: (syn::Ident, Box<syn::Type>),
@@ -96,11 +98,12 @@ pub fn fast_unions(file: &mut syn::File) -> FastUnions {
         drop_derived_deserialize(&mut e.attrs);
         let ident = &e.ident;
         match shape {
-            Shape::Tagged { tag, variants } => {
+            Shape::Tagged {
+                tag,
+                variants,
+                fields,
+            } => {
                 let tags: Vec<&String> = variants.iter().map(|(_, _, t)| t).collect();
-                let arms = variants.iter().map(|(v, ty, t)| {
-                    quote! { #t => <#ty as ::serde::Deserialize>::deserialize(de).map(Self::#v), }
-                });
                 added.push(syn::parse_quote! {
                     impl<'de> ::serde::Deserialize<'de> for #ident {
                         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
@@ -111,25 +114,7 @@ pub fn fast_unions(file: &mut syn::File) -> FastUnions {
                         }
                     }
                 });
-                added.push(syn::parse_quote! {
-                    impl crate::unions::TaggedUnion for #ident {
-                        const NAME: &'static str = #name;
-                        const TAG: &'static str = #tag;
-                        const TAGS: &'static [&'static str] = &[#(#tags),*];
-                        fn variant<'de, D>(
-                            tag: &str,
-                            de: D,
-                        ) -> ::std::option::Option<::std::result::Result<Self, D::Error>>
-                        where
-                            D: ::serde::Deserializer<'de>,
-                        {
-                            ::std::option::Option::Some(match tag {
-                                #(#arms)*
-                                _ => return ::std::option::Option::None,
-                            })
-                        }
-                    }
-                });
+                added.push(tagged_decoder(ident, tag, variants, fields));
                 done.tagged.push((
                     name.clone(),
                     tag.clone(),
@@ -263,6 +248,10 @@ struct Facts {
     untagged: BTreeMap<String, Vec<(syn::Ident, syn::Type)>>,
     /// Named-field structs: JSON name -> (type, has a serde default).
     structs: BTreeMap<String, BTreeMap<String, (syn::Type, bool)>>,
+    /// The fields of the named-field structs whose `Deserialize` [`tagged_decoder`] can
+    /// reproduce (no generics, no container attributes, only the field attributes of
+    /// [`FieldFact`]), in declaration order.
+    plain_structs: BTreeMap<String, Vec<FieldFact>>,
     /// Enums of unit variants only, with their JSON values.
     string_enums: BTreeMap<String, Vec<String>>,
     /// `#[serde(transparent)]` newtypes around `serde_json::Value`.
@@ -325,6 +314,9 @@ impl Facts {
                                     ))
                                 })
                                 .collect();
+                            if let Some(plain) = plain_fields(s) {
+                                facts.plain_structs.insert(name.clone(), plain);
+                            }
                             facts.structs.insert(name, map);
                         }
                         syn::Fields::Unnamed(fields)
@@ -371,9 +363,15 @@ fn tagged_shape(variants: &[(syn::Ident, syn::Type)], facts: &Facts) -> Option<S
             }
             out.push((variant.clone(), vty.clone(), value));
         }
+        // A variant whose derive the decoder cannot reproduce keeps the whole enum derived.
+        let fields = variants
+            .iter()
+            .map(|(_, ty)| facts.plain_structs.get(&simple_name(ty)?).cloned())
+            .collect::<Option<Vec<_>>>()?;
         return Some(Shape::Tagged {
             tag: json.clone(),
             variants: out,
+            fields,
         });
     }
     None
@@ -426,6 +424,291 @@ fn single_value(ty: &syn::Type, facts: &Facts) -> Option<String> {
     }
 }
 
+/// A field of a struct whose derived `Deserialize` [`tagged_decoder`] reproduces.
+#[derive(Clone)]
+struct FieldFact {
+    ident: syn::Ident,
+    json: String,
+    ty: syn::Type,
+    default: FieldDefault,
+    /// `#[serde(deserialize_with = "…")]`.
+    with: Option<syn::ExprPath>,
+}
+
+#[derive(Clone)]
+enum FieldDefault {
+    None,
+    /// `#[serde(default)]`.
+    Word,
+    /// `#[serde(default = "…")]`.
+    Path(syn::ExprPath),
+}
+
+impl FieldFact {
+    /// What tells two variants' fields of one JSON name apart when decoding: the type and the
+    /// attributes.
+    fn decoding(&self) -> String {
+        let default = match &self.default {
+            FieldDefault::None => String::new(),
+            FieldDefault::Word => "default".to_string(),
+            FieldDefault::Path(p) => quote!(#p).to_string(),
+        };
+        let with = self.with.as_ref().map(|p| quote!(#p).to_string());
+        let ty = &self.ty;
+        format!("{} {default} {with:?}", quote!(#ty))
+    }
+}
+
+/// The fields of `s` when its derive is plain enough to reproduce: named fields, no generics,
+/// no `#[serde]` on the struct, and per field only `rename`, `default`, `deserialize_with`
+/// and the serializing attributes.
+fn plain_fields(s: &syn::ItemStruct) -> Option<Vec<FieldFact>> {
+    if !s.generics.params.is_empty() || !serde_args(&s.attrs).is_empty() {
+        return None;
+    }
+    let syn::Fields::Named(named) = &s.fields else {
+        return None;
+    };
+    let str_value = |e: &syn::Expr| match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        _ => None,
+    };
+    named
+        .named
+        .iter()
+        .map(|f| {
+            let ident = f.ident.clone()?;
+            let mut fact = FieldFact {
+                json: ident.to_string().trim_start_matches("r#").to_string(),
+                ident,
+                ty: f.ty.clone(),
+                default: FieldDefault::None,
+                with: None,
+            };
+            for meta in serde_args(&f.attrs) {
+                match meta {
+                    syn::Meta::Path(p) if p.is_ident("default") => {
+                        fact.default = FieldDefault::Word
+                    }
+                    syn::Meta::NameValue(nv) => {
+                        let value = str_value(&nv.value)?;
+                        let key = nv.path.get_ident()?.to_string();
+                        match key.as_str() {
+                            "rename" => fact.json = value,
+                            "default" => {
+                                fact.default = FieldDefault::Path(syn::parse_str(&value).ok()?)
+                            }
+                            "deserialize_with" => fact.with = Some(syn::parse_str(&value).ok()?),
+                            "skip_serializing_if" | "serialize_with" => {}
+                            _ => return None,
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            Some(fact)
+        })
+        .collect()
+}
+
+/// `snake_case` of a type name, for the module of its decoder.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// The `TaggedUnion` impl of the enum `ident` (see the raw crate's `unions` module), with a
+/// private module of slots: `__Shared` for the fields every variant has with the same type
+/// and attributes (the tag aside), one `__Rest{i}` per variant for its other fields, and
+/// `__With{n}` newtypes for `deserialize_with` fields. Each `__Rest{i}` builds its variant
+/// as serde's derive would: a second key is a duplicate field, a missing one is `None` (an
+/// option), its default, or a `missing_field` error.
+fn tagged_decoder(
+    ident: &syn::Ident,
+    tag: &str,
+    variants: &[(syn::Ident, syn::Type, String)],
+    fields: &[Vec<FieldFact>],
+) -> syn::Item {
+    use quote::format_ident;
+    let module = format_ident!("__{}_decode", snake_case(&ident.to_string()));
+    let mut items: Vec<proc_macro2::TokenStream> = Vec::new();
+    let mut withs = 0usize;
+    // The slot type of a field: its type, or a newtype calling its `deserialize_with`.
+    let mut slot_type = |f: &FieldFact, items: &mut Vec<proc_macro2::TokenStream>| {
+        let ty = &f.ty;
+        let Some(with) = &f.with else {
+            return quote!(#ty);
+        };
+        let w = format_ident!("__With{}", withs);
+        withs += 1;
+        items.push(quote! {
+            pub(crate) struct #w(#ty);
+            impl<'de> ::serde::Deserialize<'de> for #w {
+                fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+                where
+                    D: ::serde::Deserializer<'de>,
+                {
+                    #with(deserializer).map(#w)
+                }
+            }
+        });
+        quote!(#w)
+    };
+    // The fields' slots and their `Fields` impl.
+    let slots = |name: &syn::Ident,
+                 list: &[(&FieldFact, proc_macro2::TokenStream)]|
+     -> proc_macro2::TokenStream {
+        let idents = list.iter().map(|(f, _)| &f.ident);
+        let types = list.iter().map(|(_, t)| t);
+        let arms = list.iter().map(|(f, _)| {
+            let (id, json) = (&f.ident, &f.json);
+            quote!(#json => crate::unions::slot(&mut self.#id, #json, map),)
+        });
+        quote! {
+            #[derive(Default)]
+            pub(crate) struct #name {
+                #( #idents: ::std::option::Option<#types>, )*
+            }
+            impl crate::unions::Fields for #name {
+                fn read<'de, A>(&mut self, key: &str, map: &mut A) -> ::std::result::Result<bool, A::Error>
+                where
+                    A: ::serde::de::MapAccess<'de>,
+                {
+                    match key {
+                        #( #arms )*
+                        _ => ::std::result::Result::Ok(false),
+                    }
+                }
+            }
+        }
+    };
+    // The value of a field in the built struct, from its slot `src`.
+    let value = |f: &FieldFact, src: proc_macro2::TokenStream| {
+        let json = &f.json;
+        let unwrap = f.with.as_ref().map(|_| quote!(.map(|w| w.0)));
+        match (&f.default, &f.with) {
+            (FieldDefault::Word, _) => quote!(#src #unwrap .unwrap_or_default()),
+            (FieldDefault::Path(p), _) => quote!(#src #unwrap .unwrap_or_else(#p)),
+            (FieldDefault::None, Some(_)) => quote! {
+                match #src {
+                    ::std::option::Option::Some(w) => w.0,
+                    ::std::option::Option::None => {
+                        return ::std::result::Result::Err(E::missing_field(#json))
+                    }
+                }
+            },
+            (FieldDefault::None, None) => quote! {
+                match #src {
+                    ::std::option::Option::Some(v) => v,
+                    ::std::option::Option::None => crate::unions::missing(#json)?,
+                }
+            },
+        }
+    };
+
+    let shared_facts: Vec<&FieldFact> = fields[0]
+        .iter()
+        .filter(|f| {
+            f.json != tag
+                && fields[1..].iter().all(|other| {
+                    other
+                        .iter()
+                        .any(|o| o.json == f.json && o.decoding() == f.decoding())
+                })
+        })
+        .collect();
+    let shared_list: Vec<(&FieldFact, proc_macro2::TokenStream)> = shared_facts
+        .iter()
+        .map(|f| (*f, slot_type(f, &mut items)))
+        .collect();
+    items.push(slots(&format_ident!("__Shared"), &shared_list));
+    let is_shared = |f: &FieldFact| shared_facts.iter().any(|s| s.json == f.json);
+
+    let mut arms = Vec::new();
+    for (i, ((variant, vty, value_of_tag), own)) in variants.iter().zip(fields).enumerate() {
+        let rest = format_ident!("__Rest{}", i);
+        let list: Vec<(&FieldFact, proc_macro2::TokenStream)> = own
+            .iter()
+            .filter(|f| f.json != tag && !is_shared(f))
+            .map(|f| (f, slot_type(f, &mut items)))
+            .collect();
+        items.push(slots(&rest, &list));
+        let inits = own.iter().map(|f| {
+            let id = &f.ident;
+            if f.json == tag {
+                let ty = &f.ty;
+                quote! {
+                    #id: <#ty as ::serde::Deserialize>::deserialize(
+                        ::serde::de::value::StrDeserializer::<E>::new(tag),
+                    )?
+                }
+            } else if is_shared(f) {
+                let v = value(f, quote!(shared.#id));
+                quote!(#id: #v)
+            } else {
+                let v = value(f, quote!(self.#id));
+                quote!(#id: #v)
+            }
+        });
+        items.push(quote! {
+            impl crate::unions::Rest for #rest {
+                type Shared = __Shared;
+                type Out = #vty;
+                fn build<E>(self, shared: __Shared, tag: &str) -> ::std::result::Result<#vty, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(#vty { #(#inits,)* })
+                }
+            }
+        });
+        arms.push(quote! {
+            #value_of_tag => crate::unions::finish::<#module::#rest, A>(Self::TAG, tag, shared, kept, map)
+                .map(Self::#variant),
+        });
+    }
+    let name = ident.to_string();
+    let tags = variants.iter().map(|(_, _, t)| t);
+    syn::parse_quote! {
+        const _: () = {
+            #[allow(non_camel_case_types, non_snake_case, clippy::all)]
+            mod #module {
+                use super::*;
+                #(#items)*
+            }
+            impl crate::unions::TaggedUnion for #ident {
+                const NAME: &'static str = #name;
+                const TAG: &'static str = #tag;
+                const TAGS: &'static [&'static str] = &[#(#tags),*];
+                type Shared = #module::__Shared;
+                fn variant<'de, A>(
+                    tag: &str,
+                    shared: #module::__Shared,
+                    kept: crate::unions::KeptFields<'de>,
+                    map: A,
+                ) -> ::std::option::Option<::std::result::Result<Self, A::Error>>
+                where
+                    A: ::serde::de::MapAccess<'de>,
+                {
+                    ::std::option::Option::Some(match tag {
+                        #(#arms)*
+                        _ => return ::std::option::Option::None,
+                    })
+                }
+            }
+        };
+    }
+}
+
 /// `Foo` for the type `Foo` (a single-segment path without generics), else `None`.
 fn simple_name(ty: &syn::Type) -> Option<String> {
     let syn::Type::Path(p) = ty else { return None };
@@ -447,8 +730,10 @@ fn is_path(ty: &syn::Type, want: &[&str]) -> bool {
             .all(|(s, w)| s.ident == w && matches!(s.arguments, syn::PathArguments::None))
 }
 
+/// `serde_json::Value`, or the raw crate's `RawJson` that `raw_json` puts in its place in
+/// response-only types (this pass runs after that one).
 fn is_json_value(ty: &syn::Type) -> bool {
-    is_path(ty, &["serde_json", "Value"])
+    is_path(ty, &["serde_json", "Value"]) || is_path(ty, &["crate", "json", "RawJson"])
 }
 
 /// The `#[serde(…)]` arguments of `attrs`.
@@ -548,8 +833,21 @@ mod tests {
         let src = format!(
             "pub mod types {{
                 {DERIVES} #[serde(untagged)] pub enum Device {{ A(ADevice), B(BDevice) }}
-                {DERIVES} pub struct ADevice {{ pub id: String, #[serde(rename = \"type\")] pub type_: TypeA }}
-                {DERIVES} pub struct BDevice {{ #[serde(rename = \"type\")] pub type_: TypeB, pub extra: Option<u8> }}
+                {DERIVES} pub struct ADevice {{
+                    pub id: String,
+                    #[serde(rename = \"type\")] pub type_: TypeA,
+                    #[serde(rename = \"$meta\", default)] pub meta: Meta,
+                    pub extra: Option<u16>,
+                    #[serde(default)] pub n: u8,
+                    #[serde(deserialize_with = \"crate::timestamp::utc\")] pub at: When,
+                }}
+                {DERIVES} pub struct BDevice {{
+                    #[serde(rename = \"type\")] pub type_: TypeB,
+                    pub extra: Option<u8>,
+                    #[serde(default, rename = \"$meta\")] pub meta: Meta,
+                    pub n: u8,
+                    #[serde(deserialize_with = \"crate::timestamp::utc\")] pub at: When,
+                }}
                 {DERIVES} pub enum TypeA {{ #[serde(rename = \"A-1\")] A1 }}
                 {DERIVES} pub enum TypeB {{ B }}
             }}"
@@ -571,13 +869,77 @@ mod tests {
             ),
             "{text}"
         );
+        // Shared: the same type and attributes in both (`$meta`, `at`); not `extra` (another
+        // type), `n` (a default in one only), `id` (one variant), nor the tag.
         assert!(
             has(
                 &text,
-                "\"A-1\" => { <ADevice as ::serde::Deserialize>::deserialize(de).map(Self::A) }"
+                "pub(crate) struct __Shared { meta: ::std::option::Option<Meta>, at: ::std::option::Option<__With0>, }"
             ),
             "{text}"
         );
+        assert!(
+            has(
+                &text,
+                "pub(crate) struct __Rest0 { id: ::std::option::Option<String>, extra: ::std::option::Option<Option<u16>>, n: ::std::option::Option<u8>, }"
+            ),
+            "{text}"
+        );
+        assert!(
+            has(
+                &text,
+                "\"A-1\" => { crate::unions::finish::<__device_decode::__Rest0, A>(Self::TAG, tag, shared, kept, map).map(Self::A) }"
+            ),
+            "{text}"
+        );
+        // What is missing: a default, `None` or an error as the derive decides, or the error
+        // of a `deserialize_with` field.
+        assert!(
+            has(&text, "meta: shared.meta.unwrap_or_default()"),
+            "{text}"
+        );
+        assert!(has(&text, "n: self.n.unwrap_or_default()"), "{text}");
+        assert!(
+            has(
+                &text,
+                "::std::option::Option::None => crate::unions::missing(\"n\")?"
+            ),
+            "{text}"
+        );
+        assert!(
+            has(&text, "::std::option::Option::Some(w) => w.0,")
+                && has(
+                    &text,
+                    "return ::std::result::Result::Err(E::missing_field(\"at\"))"
+                ),
+            "{text}"
+        );
+        assert!(
+            has(&text, "crate::timestamp::utc(deserializer).map(__With0)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_variant_the_decoder_cannot_reproduce_keeps_the_derive() {
+        for (a_attrs, a_field) in [
+            ("#[serde(deny_unknown_fields)]", ""),
+            ("", "#[serde(alias = \"ident\")]"),
+            ("", "#[serde(flatten)]"),
+        ] {
+            let src = format!(
+                "pub mod types {{
+                    {DERIVES} #[serde(untagged)] pub enum Device {{ A(ADevice), B(BDevice) }}
+                    {DERIVES} {a_attrs} pub struct ADevice {{ {a_field} pub id: String, #[serde(rename = \"type\")] pub type_: TypeA }}
+                    {DERIVES} pub struct BDevice {{ #[serde(rename = \"type\")] pub type_: TypeB }}
+                    {DERIVES} pub enum TypeA {{ A }}
+                    {DERIVES} pub enum TypeB {{ B }}
+                }}"
+            );
+            let (done, text) = run(&src);
+            assert_eq!(done.tagged, vec![], "{text}");
+            assert!(!has(&text, "TaggedUnion"), "{text}");
+        }
     }
 
     #[test]
