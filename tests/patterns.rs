@@ -1,7 +1,9 @@
 //! The string types whose `pattern` `nrfcloud-codegen` checks with plain code instead of
 //! `regress` (`crates/nrfcloud-codegen/src/patterns.rs`) accept exactly what `regress` accepts:
 //! the generated `FromStr` of each is compared with the regex on seeded random strings, built
-//! mostly from the characters around the edges of its classes.
+//! mostly from the characters around the edges of its classes. `TryFrom<String>` and
+//! `Deserialize`, which keep the string they check (`checked_strings.rs`), give the same
+//! verdicts, values and error texts as `FromStr`.
 
 use std::str::FromStr;
 
@@ -15,7 +17,38 @@ fn rng() -> impl FnMut() -> u64 {
     move || rng.next()
 }
 
-fn agree<T: FromStr>(pattern: &str, alphabet: &str, lengths: &[usize]) {
+/// What the three ways in of a checked string type must agree on.
+trait Checked:
+    FromStr<Err: std::fmt::Display>
+    + TryFrom<String, Error: std::fmt::Display>
+    + serde::de::DeserializeOwned
+    + serde::Serialize
+{
+}
+
+impl<T> Checked for T where
+    T: FromStr<Err: std::fmt::Display>
+        + TryFrom<String, Error: std::fmt::Display>
+        + serde::de::DeserializeOwned
+        + serde::Serialize
+{
+}
+
+/// `FromStr`, `TryFrom<String>` and `Deserialize` on `s`: the value as JSON, or the error.
+fn three_ways<T: Checked>(s: &str) -> [Result<String, String>; 3] {
+    let show = |v: &T| serde_json::to_string(v).expect("serializes");
+    [
+        T::from_str(s).map(|v| show(&v)).map_err(|e| e.to_string()),
+        T::try_from(s.to_string())
+            .map(|v| show(&v))
+            .map_err(|e| e.to_string()),
+        serde_json::from_value::<T>(serde_json::Value::from(s))
+            .map(|v| show(&v))
+            .map_err(|e| e.to_string()),
+    ]
+}
+
+fn agree<T: Checked>(pattern: &str, alphabet: &str, lengths: &[usize]) {
     let alphabet: Vec<char> = alphabet.chars().collect();
     let mut next = rng();
     let mut round = 0;
@@ -28,13 +61,16 @@ fn agree<T: FromStr>(pattern: &str, alphabet: &str, lengths: &[usize]) {
     });
 }
 
-fn agree_on<T: FromStr>(pattern: &str, mut sample: impl FnMut() -> String) {
+fn agree_on<T: Checked>(pattern: &str, mut sample: impl FnMut() -> String) {
     let regex = regress::Regex::new(pattern).unwrap();
     let (mut accepted, mut refused) = (0, 0);
     for _ in 0..30_000 {
         let s = sample();
         let want = regex.find(&s).is_some();
-        assert_eq!(T::from_str(&s).is_ok(), want, "{pattern} on {s:?}");
+        let [parsed, converted, decoded] = three_ways::<T>(&s);
+        assert_eq!(parsed.is_ok(), want, "{pattern} on {s:?}");
+        assert_eq!(converted, parsed, "TryFrom<String>: {pattern} on {s:?}");
+        assert_eq!(decoded, parsed, "Deserialize: {pattern} on {s:?}");
         if want {
             accepted += 1;
         } else {

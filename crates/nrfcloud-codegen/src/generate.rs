@@ -276,6 +276,8 @@ fn run_progenitor(
     crate::conversion_errors::name_rejected_values(&mut file, &secrets.types);
     crate::conversion_errors::explain_builder_conversions(&mut file);
     crate::conversion_errors::integer_ranges(&mut file, integer_ranges);
+    // After the passes that write the checks of `FromStr`: it moves them.
+    crate::checked_strings::keep_checked_strings(&mut file);
     // Last: the passes above may add derives or impls of their own.
     crate::postprocess::schemars_behind_feature(&mut file);
     Ok(Rewritten {

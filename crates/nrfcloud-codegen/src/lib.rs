@@ -23,6 +23,7 @@
 //! xtask (`xtask/src/spec_diff/`), its only user.
 
 #![warn(clippy::missing_errors_doc)]
+pub mod checked_strings;
 pub mod conversion_errors;
 pub mod doc_text;
 pub mod fixups;
