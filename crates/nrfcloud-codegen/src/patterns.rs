@@ -232,8 +232,9 @@ impl Simple {
 
     /// The atoms over the bytes of `value`, when every class is ASCII: a byte of a non-ASCII
     /// character is never in such a class (as the character is not), and each byte taken is
-    /// one character, so the counts and the result are those of [`Self::char_steps`] at a
-    /// third of the cost.
+    /// one character, so the counts and the result are those of [`Self::char_steps`]. Each
+    /// class is a 256-entry table built at compile time, and each run of an atom stops at a
+    /// bound computed once (`max` bytes on, or the end): a load and a comparison per byte.
     fn byte_steps(&self) -> proc_macro2::TokenStream {
         let span = proc_macro2::Span::call_site();
         let steps = self.atoms.iter().map(|atom| {
@@ -246,8 +247,40 @@ impl Simple {
                     quote!(#lo_byte..=#hi_byte)
                 }
             });
-            let class = quote!(at < bytes.len() && matches!(bytes[at], #(#ranges)|*));
-            step(atom, class, quote!(at += 1;))
+            let end = match atom.max {
+                Some(max) => quote!(bytes.len().min(at.saturating_add(#max as usize))),
+                None => quote!(bytes.len()),
+            };
+            let (start, at_least) = match atom.min {
+                0 => (quote!(), quote!()),
+                min => (
+                    quote!(let start = at;),
+                    quote! {
+                        if at - start < #min as usize {
+                            break 'check false;
+                        }
+                    },
+                ),
+            };
+            quote! {
+                {
+                    const CLASS: [bool; 256] = {
+                        let mut table = [false; 256];
+                        let mut b = 0;
+                        while b < 256 {
+                            table[b] = matches!(b as u8, #(#ranges)|*);
+                            b += 1;
+                        }
+                        table
+                    };
+                    #start
+                    let end = #end;
+                    while at < end && CLASS[bytes[at] as usize] {
+                        at += 1;
+                    }
+                    #at_least
+                }
+            }
         });
         quote! {
             'check: {
