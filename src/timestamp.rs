@@ -112,6 +112,10 @@ fn short_path(b: &[u8]) -> Option<DateTime<Utc>> {
     };
     let local = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?
         .and_hms_nano_opt(hour, minute, second, nanos)?;
+    if offset_minutes == 0 {
+        // `Z` (what the service sends) or `+00:00`: already UTC.
+        return Some(local.and_utc());
+    }
     let utc = local.checked_sub_signed(TimeDelta::try_minutes(offset_minutes)?)?;
     Some(utc.and_utc())
 }

@@ -27,15 +27,16 @@ const DECODES: f64 = 20.0;
 const TOKENS: f64 = 10.0;
 const EVALUATIONS: f64 = 100.0;
 
-/// The gates of the two client rows: the measured ratios (1.09 to 1.13 and 1.05 on
-/// 2026-12-05, after the timestamp, pattern and union changes) plus about 3 %, so that a
-/// change that adds work fails `--check`. The issue's goals (1.02, 1.01) are not met: the
-/// generated types do more than the hand-written structs (the union's variant found from the
-/// fields before `type`, ids and names checked against their patterns), and the call path
-/// adds per-call options, the credential choice and a tracing span; docs/benchmarks.md
-/// attributes the difference with a profile.
-const FETCH_CEILING: f64 = 1.16;
-const PAGE_CEILING: f64 = 1.08;
+/// The gates of the two client rows. A page of 100 is gated at the issue's goal, 1.01: it
+/// measured 1.003 on 2026-12-05 (the union's shared fields decoded where they come, checked
+/// strings kept, byte tables for patterns), and its counts repeat to within about 0.3 %.
+/// FetchDevice is gated at its measured ratio (1.09 on 2026-12-05) plus about 5 %, as its
+/// counts move by 3 to 4 % between runs (glibc's deferred free work, `malloc_consolidate`,
+/// depends on the heap's layout); the goal of 1.02 is not met: the call path adds per-call
+/// options, the credential choice, path checks and a tracing span, and moves a larger
+/// future; docs/benchmarks.md attributes the difference with a profile.
+const FETCH_CEILING: f64 = 1.14;
+const PAGE_CEILING: f64 = 1.01;
 
 const PAIRS: &[Pair] = &[
     Pair {
@@ -46,7 +47,7 @@ const PAIRS: &[Pair] = &[
         target: Target::AtMost(FETCH_CEILING),
     },
     Pair {
-        name: "ListDevices, one page of 100, client side, per call (issue goal ≤ 1.01; the gate is the explained limit, see the notes)",
+        name: "ListDevices, one page of 100, client side, per call (issue goal ≤ 1.01, gated)",
         ours: "list_page_ours",
         baseline: Some("list_page_hand"),
         per: PAGES,
