@@ -244,6 +244,28 @@ mod tests {
 
     /// A checked newtype in typify's shape (`Id`), one around it (`Outer`), one whose
     /// `FromStr` does something else (`Odd`).
+    fn src() -> String {
+        SRC.replace("DESERIALIZE_ID", &typify_deserialize("Id"))
+            .replace("DESERIALIZE_OUTER", &typify_deserialize("Outer"))
+    }
+
+    /// typify's `Deserialize` of a checked string type `name`.
+    fn typify_deserialize(name: &str) -> String {
+        format!(
+            "impl<'de> ::serde::Deserialize<'de> for {name} {{
+                fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+                where D: ::serde::Deserializer<'de>,
+                {{
+                    ::std::string::String::deserialize(deserializer)?
+                        .parse()
+                        .map_err(|e: self::error::ConversionError| {{
+                            <D::Error as ::serde::de::Error>::custom(e.to_string())
+                        }})
+                }}
+            }}"
+        )
+    }
+
     const SRC: &str = r#"
         pub mod types {
             pub struct Id(::std::string::String);
@@ -262,17 +284,7 @@ mod tests {
                 type Error = self::error::ConversionError;
                 fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, self::error::ConversionError> { value.parse() }
             }
-            impl<'de> ::serde::Deserialize<'de> for Id {
-                fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-                where D: ::serde::Deserializer<'de>,
-                {
-                    ::std::string::String::deserialize(deserializer)?
-                        .parse()
-                        .map_err(|e: self::error::ConversionError| {
-                            <D::Error as ::serde::de::Error>::custom(e.to_string())
-                        })
-                }
-            }
+            DESERIALIZE_ID
             pub struct Outer(Id);
             impl ::std::str::FromStr for Outer {
                 type Err = self::error::ConversionError;
@@ -284,17 +296,7 @@ mod tests {
                 type Error = self::error::ConversionError;
                 fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, self::error::ConversionError> { value.parse() }
             }
-            impl<'de> ::serde::Deserialize<'de> for Outer {
-                fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-                where D: ::serde::Deserializer<'de>,
-                {
-                    ::std::string::String::deserialize(deserializer)?
-                        .parse()
-                        .map_err(|e: self::error::ConversionError| {
-                            <D::Error as ::serde::de::Error>::custom(e.to_string())
-                        })
-                }
-            }
+            DESERIALIZE_OUTER
             pub struct Odd(::std::string::String);
             impl ::std::str::FromStr for Odd {
                 type Err = self::error::ConversionError;
@@ -311,7 +313,7 @@ mod tests {
 
     #[test]
     fn checked_newtypes_keep_their_string() {
-        let (done, text) = run(SRC);
+        let (done, text) = run(&src());
         assert_eq!(done, vec!["Id", "Outer"]);
         // The checks, once, in `check_text`; `FromStr` runs them and copies.
         assert!(
