@@ -2,8 +2,8 @@
 //!
 //! Rust's orphan rule puts this impl in the crate that defines `Client`; it forwards to an
 //! optional [`Middleware`] that the wrapper crate supplies through [`Hooks`]. Without one,
-//! requests go straight to `reqwest`. Either way the hooks remove the `api-version` header
-//! progenitor adds (the API does not use it) and send `Accept` for binary downloads.
+//! requests go straight to `reqwest`. Either way the hooks send `Accept` for binary
+//! downloads.
 //!
 //! Every generated request builder carries per-call [`Extensions`] (set through its hidden
 //! `call_extensions_mut`, or [`Sendable::call_extensions_mut`](crate::sendable::Sendable::call_extensions_mut));
@@ -54,6 +54,8 @@ pub trait Middleware: Send + Sync + 'static {
 #[derive(Clone, Default)]
 pub struct Hooks {
     middleware: Option<Arc<dyn Middleware>>,
+    /// The client's base URL, parsed for its first call (see [`crate::url`]).
+    pub(crate) base: crate::url::BaseUrl,
 }
 
 impl Hooks {
@@ -61,6 +63,7 @@ impl Hooks {
     pub fn new(middleware: Arc<dyn Middleware>) -> Self {
         Self {
             middleware: Some(middleware),
+            base: crate::url::BaseUrl::default(),
         }
     }
 }
@@ -78,10 +81,10 @@ fn operation(info: &OperationInfo) -> Option<&'static Operation> {
     operations::by_method_name(info.operation_id)
 }
 
-/// Removes what progenitor adds but the API does not use, and asks for binary downloads
-/// explicitly.
+/// Asks for binary downloads explicitly. (progenitor's `api-version` header, which the API
+/// does not use, is not generated at all: `nrfcloud-codegen`'s
+/// `postprocess::drop_api_version_header`.)
 pub fn normalize_request(request: &mut reqwest::Request, operation: Option<&Operation>) {
-    request.headers_mut().remove("api-version");
     if let Some(accept) = operation.and_then(|op| op.accept) {
         let current = request.headers().get(reqwest::header::ACCEPT);
         if current.is_none_or(|v| v == "*/*") {
@@ -95,7 +98,8 @@ pub fn normalize_request(request: &mut reqwest::Request, operation: Option<&Oper
 /// Runs before every generated call is sent: normalises the request and lets the middleware
 /// prepare it (credentials, user agent) with the call's extensions. The generated `send` calls
 /// this instead of `ClientHooks::pre` (see `nrfcloud-codegen`'s
-/// `postprocess::carry_call_extensions`).
+/// `postprocess::carry_call_extensions`), with its operation resolved at compile time
+/// ([`operations::by_method_name_const`]).
 ///
 /// # Errors
 ///
@@ -103,10 +107,18 @@ pub fn normalize_request(request: &mut reqwest::Request, operation: Option<&Oper
 pub async fn pre<E>(
     client: &Client,
     request: &mut reqwest::Request,
-    info: &OperationInfo,
+    operation: &'static Operation,
     extensions: &Extensions,
 ) -> Result<(), Error<E>> {
-    let op = operation(info);
+    prepare(client, request, Some(operation), extensions)
+}
+
+fn prepare<E>(
+    client: &Client,
+    request: &mut reqwest::Request,
+    op: Option<&'static Operation>,
+    extensions: &Extensions,
+) -> Result<(), Error<E>> {
     normalize_request(request, op);
     if let (Some(m), Some(op)) = (&client.inner().middleware, op) {
         m.prepare(request, op, extensions).map_err(Error::Custom)?;
@@ -124,10 +136,19 @@ pub async fn pre<E>(
 pub async fn exec(
     client: &Client,
     request: reqwest::Request,
-    info: &OperationInfo,
+    operation: &'static Operation,
     extensions: Extensions,
 ) -> reqwest::Result<reqwest::Response> {
-    match (&client.inner().middleware, operation(info)) {
+    execute(client, request, Some(operation), extensions).await
+}
+
+async fn execute(
+    client: &Client,
+    request: reqwest::Request,
+    op: Option<&'static Operation>,
+    extensions: Extensions,
+) -> reqwest::Result<reqwest::Response> {
+    match (&client.inner().middleware, op) {
         (Some(m), Some(op)) => m.execute(client.client(), request, op, extensions).await,
         _ => client.client().execute(request).await,
     }
@@ -140,7 +161,7 @@ impl ClientHooks<Hooks> for Client {
         request: &mut reqwest::Request,
         info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        pre(self, request, info, &Extensions::new()).await
+        prepare(self, request, operation(info), &Extensions::new())
     }
 
     async fn exec(
@@ -148,7 +169,7 @@ impl ClientHooks<Hooks> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        exec(self, request, info, Extensions::new()).await
+        execute(self, request, operation(info), Extensions::new()).await
     }
 }
 

@@ -12,6 +12,7 @@
 //!   `<redacted>`).
 //! - [`path`]: the check and encoding of every path parameter (no `.`, `..` or empty
 //!   segment).
+//! - [`url`]: each call's URL, joined to the base URL parsed once.
 //! - [`shadow`]: a device's shadow as JSON maps, whichever device type the API answered
 //!   (`FetchDeviceResponse::shadow`, `Device::shadow`).
 //! - [`sendable`]: one trait over every request builder, for generic execution.
@@ -52,6 +53,8 @@ pub mod sendable;
 pub mod shadow;
 mod timestamp;
 mod unions;
+#[warn(clippy::missing_errors_doc)]
+pub mod url;
 
 /// The OpenAPI document this crate is generated from, as the API serves it
 /// (`GET /v1/openapi.json`, committed as `spec/openapi.json`), before the codegen's fixups.

@@ -41,3 +41,42 @@ pub fn by_id(operation_id: &str) -> Option<&'static Operation> {
 pub fn by_method_name(method_name: &str) -> Option<&'static Operation> {
     OPERATIONS.iter().find(|op| op.method_name == method_name)
 }
+
+/// [`by_method_name`] at compile time: each generated `send` names its operation in a
+/// `const`, so no call searches the table, and a name missing from the table fails the build.
+///
+/// # Panics
+///
+/// At compile time, when no operation has this method name.
+///
+/// ```
+/// const OP: &nrfcloud_api::operations::Operation =
+///     nrfcloud_api::operations::by_method_name_const("fetch_device");
+/// assert_eq!(OP.operation_id, "FetchDevice");
+/// ```
+pub const fn by_method_name_const(method_name: &str) -> &'static Operation {
+    let mut i = 0;
+    while i < OPERATIONS.len() {
+        if same_text(OPERATIONS[i].method_name, method_name) {
+            return &OPERATIONS[i];
+        }
+        i += 1;
+    }
+    panic!("no operation has this method name")
+}
+
+/// `a == b` in a `const fn`.
+const fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}

@@ -8,14 +8,35 @@
 //! `path_segments`), and a refused value ends the call with
 //! `Error::InvalidRequest` naming the parameter; nothing is sent.
 
+use std::borrow::Cow;
+
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+/// What a path segment encodes: progenitor's `encode_path` set (the URL standard's path
+/// segment set plus `%`), and `\`, which the URL parser reads as `/`. Non-ASCII bytes are
+/// always encoded.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%')
+    .add(b'\\');
+
 /// Checks and percent-encodes one path parameter: refuses the empty string, `.` and `..`
 /// (the error names `parameter`), and encodes what progenitor's `encode_path` encodes
-/// plus `\`.
+/// plus `\`. A value with nothing to encode (a UUID, most ids) is borrowed, not copied.
 ///
 /// # Errors
 ///
 /// `<parameter>: ...` for the empty string, `.` and `..`.
-pub fn segment(parameter: &str, value: &str) -> Result<String, String> {
+pub fn segment<'v>(parameter: &str, value: &'v str) -> Result<Cow<'v, str>, String> {
     match value {
         "" => Err(format!(
             "path parameter {parameter} is empty: an empty path segment would change the request's path"
@@ -23,7 +44,7 @@ pub fn segment(parameter: &str, value: &str) -> Result<String, String> {
         "." | ".." => Err(format!(
             "path parameter {parameter} is `{value}`: a dot segment would change the request's path"
         )),
-        _ => Ok(progenitor_client::encode_path(value).replace('\\', "%5C")),
+        _ => Ok(utf8_percent_encode(value, SEGMENT).into()),
     }
 }
 
@@ -38,6 +59,35 @@ mod tests {
             segment("x", value).unwrap()
         );
         reqwest::Url::parse(&url).unwrap().path().to_string()
+    }
+
+    #[test]
+    fn the_encoding_is_progenitors_plus_the_backslash() {
+        let mut values: Vec<String> = (0u32..0x250)
+            .filter_map(char::from_u32)
+            .map(|c| format!("a{c}b"))
+            .collect();
+        values.extend(
+            [
+                "0b9e1f1c-6d4e-4a57-9c0e-2a1b1b1f9d3a",
+                "a/..",
+                "..\\..",
+                "%2e",
+                "ü€😀",
+                "a b",
+            ]
+            .map(String::from),
+        );
+        for value in &values {
+            let ours = segment("x", value).unwrap();
+            let theirs = progenitor_client::encode_path(value).replace('\\', "%5C");
+            assert_eq!(ours, theirs, "{value:?}");
+            assert_eq!(
+                matches!(ours, Cow::Borrowed(_)),
+                ours == value.as_str(),
+                "{value:?}: borrowed exactly when nothing is encoded"
+            );
+        }
     }
 
     #[test]

@@ -4,7 +4,6 @@
 //! `build.rs`, one per builder, and one [`Transformable`] impl per builder that takes a
 //! JSONata `transform`.
 
-use crate::hooks::BoxFuture;
 use crate::operations::{OPERATIONS, Operation};
 #[allow(unused_imports)]
 use crate::{ByteStream, Error, ResponseValue, builder, types};
@@ -20,10 +19,11 @@ pub trait Sendable<'a>: Send + 'a {
     /// The per-call extensions the request hands to the client's middleware (see
     /// [`crate::hooks`]).
     fn call_extensions_mut(&mut self) -> &mut http::Extensions;
-    /// Sends the request (the builder's own `send`, boxed).
-    fn send_boxed(
+    /// Sends the request (the builder's own `send`). Not boxed: the caller's future holds it,
+    /// which saves an allocation per call.
+    fn send_future(
         self,
-    ) -> BoxFuture<'a, Result<ResponseValue<Self::Response>, Error<Self::ErrorBody>>>;
+    ) -> impl Future<Output = Result<ResponseValue<Self::Response>, Error<Self::ErrorBody>>> + Send + 'a;
 }
 
 /// A request builder whose operation takes a JSONata `transform` query parameter (generated

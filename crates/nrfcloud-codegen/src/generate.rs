@@ -260,8 +260,10 @@ fn run_progenitor(
         return Err("generated code has no Client::new".into());
     }
     crate::postprocess::decode_json_without_copying_headers(&mut file);
-    crate::postprocess::drop_api_version_header(&mut file);
+    crate::postprocess::drop_api_version_header(&mut file)?;
     let checked_paths = crate::path_segments::check_path_segments(&mut file, &paths)?;
+    // After the path checks: they find the path arguments next to `client.baseurl`.
+    crate::request_urls::join_request_urls(&mut file)?;
     crate::postprocess::carry_call_extensions(&mut file)?;
     crate::postprocess::clean_generated_docs(&mut file);
     crate::postprocess::document_send_errors(&mut file);

@@ -8,7 +8,8 @@
 //! 3. progenitor, with the project's [`generate::settings`], then rewrites of the generated
 //!    code: [`struct_builders`] (typify's struct builders kept for request bodies only),
 //!    [`postprocess`] (edition, crypto provider, headers, per-call extensions,
-//!    docs via [`doc_text`]), [`path_segments`] (no `.`/`..`/empty path segment),
+//!    docs via [`doc_text`]), [`path_segments`] (no `.`/`..`/empty path segment), [`request_urls`] (URLs joined
+//!    to the base parsed once, absent query parameters skipped),
 //!    [`union_decoders`] (faster untagged decoding, `Debug` of open enums), [`raw_json`] (open JSON
 //!    kept as text), [`timestamps`] (RFC 3339 read without chrono's general parser),
 //!    [`patterns`] (plain-code pattern checks), [`secrets`] (redacted
@@ -35,6 +36,7 @@ pub mod path_segments;
 pub mod patterns;
 pub mod postprocess;
 pub mod raw_json;
+pub mod request_urls;
 pub mod secrets;
 pub mod sendable_impls;
 pub mod spec;

@@ -155,7 +155,7 @@ fn rewrite_send(
 }
 
 /// `let url = format!(…);`
-fn is_url_statement(stmt: &syn::Stmt) -> bool {
+pub(crate) fn is_url_statement(stmt: &syn::Stmt) -> bool {
     let syn::Stmt::Local(local) = stmt else {
         return false;
     };

@@ -236,30 +236,47 @@ pub fn decode_json_without_copying_headers(file: &mut syn::File) -> usize {
     v.0
 }
 
-/// progenitor sends an `api-version` header with every request, which the API does not use
-/// and the hooks remove again. Where it is the only extra header (`HeaderMap` of capacity
-/// 1), the map, its `append` and the `.headers(header_map)` call are not generated at all.
-/// Returns how many request builders changed.
-pub fn drop_api_version_header(file: &mut syn::File) -> usize {
+/// progenitor sends an `api-version` header with every request, which the API does not use.
+/// Every `header_map.append` of it goes; a map left with no other header, with its
+/// `.headers(header_map)` call, is not generated at all. Returns how many request builders
+/// changed.
+///
+/// # Errors
+///
+/// When `api-version` is still named anywhere in the code afterwards (progenitor changed how
+/// it adds the header), so no request carries it and nothing needs to remove it at run time.
+pub fn drop_api_version_header(file: &mut syn::File) -> Result<usize, String> {
     struct Drop(usize);
+    fn text(stmt: &syn::Stmt) -> String {
+        quote::quote!(#stmt).to_string().replace(' ', "")
+    }
     impl VisitMut for Drop {
         fn visit_block_mut(&mut self, block: &mut syn::Block) {
             syn::visit_mut::visit_block_mut(self, block);
-            let text = |stmt: &syn::Stmt| quote::quote!(#stmt).to_string().replace(' ', "");
-            let Some(i) = block.stmts.iter().position(|s| {
-                text(s) == "letmutheader_map=::reqwest::header::HeaderMap::with_capacity(1usize);"
+            let before = block.stmts.len();
+            block.stmts.retain(|s| {
+                !text(s).starts_with(
+                    "header_map.append(::reqwest::header::HeaderName::from_static(\"api-version\")",
+                )
+            });
+            if block.stmts.len() == before {
+                return;
+            }
+            self.0 += 1;
+            let Some(at) = block.stmts.iter().position(|s| {
+                text(s).starts_with("letmutheader_map=::reqwest::header::HeaderMap::with_capacity(")
             }) else {
                 return;
             };
-            let Some(next) = block.stmts.get(i + 1) else {
-                return;
-            };
-            if !text(next).starts_with(
-                "header_map.append(::reqwest::header::HeaderName::from_static(\"api-version\")",
-            ) {
+            // Other uses than the `let` and `.headers(header_map)`: the map stays.
+            let uses: usize = block
+                .stmts
+                .iter()
+                .map(|s| text(s).matches("header_map").count())
+                .sum();
+            if uses != 2 {
                 return;
             }
-            // The one use left: `.headers(header_map)` in the request chain.
             struct Unchain(bool);
             impl VisitMut for Unchain {
                 fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
@@ -275,18 +292,21 @@ pub fn drop_api_version_header(file: &mut syn::File) -> usize {
                 }
             }
             let mut unchain = Unchain(false);
-            for stmt in &mut block.stmts[i + 2..] {
+            for stmt in &mut block.stmts[at + 1..] {
                 unchain.visit_stmt_mut(stmt);
             }
             if unchain.0 {
-                block.stmts.drain(i..i + 2);
-                self.0 += 1;
+                block.stmts.remove(at);
             }
         }
     }
     let mut v = Drop(0);
     v.visit_file_mut(file);
-    v.0
+    let left = quote::quote!(#file).to_string();
+    if left.contains("\"api-version\"") {
+        return Err("an api-version header is still added: progenitor changed how".into());
+    }
+    Ok(v.0)
 }
 
 /// Rewrites every doc comment of the generated code with
@@ -329,6 +349,33 @@ pub const CALL_EXTENSIONS: &str = "call_extensions";
 /// The name of the hidden accessor of that field.
 pub const CALL_EXTENSIONS_ACCESSOR: &str = "call_extensions_mut";
 
+/// The items of the generated `builder` module.
+///
+/// # Errors
+///
+/// When the generated code has no `builder` module.
+pub(crate) fn builder_items(file: &mut syn::File) -> Result<&mut Vec<syn::Item>, String> {
+    file.items
+        .iter_mut()
+        .find_map(|i| match i {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+            _ => None,
+        })
+        .ok_or_else(|| "generated code has no builder module".to_string())
+}
+
+/// The type of an inherent `impl` (`FetchDevice` of `impl<'a> FetchDevice<'a>`); `None` for a
+/// trait impl.
+pub(crate) fn inherent_impl_name(imp: &syn::ItemImpl) -> Option<syn::Ident> {
+    if imp.trait_.is_some() {
+        return None;
+    }
+    let syn::Type::Path(p) = &*imp.self_ty else {
+        return None;
+    };
+    p.path.segments.last().map(|s| s.ident.clone())
+}
+
 /// Gives every request builder of the `builder` module per-call extensions that reach the
 /// middleware, so a caller can pass options with one call without a task-local:
 ///
@@ -336,8 +383,12 @@ pub const CALL_EXTENSIONS_ACCESSOR: &str = "call_extensions_mut";
 ///   empty in `new`;
 /// - a hidden `call_extensions_mut(&mut self) -> &mut ::http::Extensions`;
 /// - in `send`, `client.pre(&mut request, &info)` and `client.exec(request, &info)` become
-///   `crate::hooks::pre(client, &mut request, &info, &call_extensions)` and
-///   `crate::hooks::exec(client, request, &info, call_extensions)`.
+///   `crate::hooks::pre(client, &mut request, OPERATION, &call_extensions)` and
+///   `crate::hooks::exec(client, request, OPERATION, call_extensions)`, where `OPERATION` is
+///   the operation's table entry, found at compile time
+///   (`const OPERATION: &crate::operations::Operation =
+///   crate::operations::by_method_name_const("<method>");`, from `OperationInfo`'s
+///   `operation_id`).
 ///
 /// Returns how many builders changed, or an error naming a builder whose shape is not the
 /// one expected (a field of that name already, no `new`, no `send` destructuring `Self`).
@@ -347,12 +398,7 @@ pub const CALL_EXTENSIONS_ACCESSOR: &str = "call_extensions_mut";
 /// The builder whose shape is not the one expected.
 pub fn carry_call_extensions(file: &mut syn::File) -> Result<usize, String> {
     let field = syn::Ident::new(CALL_EXTENSIONS, proc_macro2::Span::call_site());
-    let Some(items) = file.items.iter_mut().find_map(|i| match i {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
-        return Err("generated code has no builder module".into());
-    };
+    let items = builder_items(file)?;
     let mut builders = Vec::new();
     for item in items.iter_mut() {
         let syn::Item::Struct(s) = item else { continue };
@@ -380,13 +426,7 @@ pub fn carry_call_extensions(file: &mut syn::File) -> Result<usize, String> {
     }
     for item in items.iter_mut() {
         let syn::Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() {
-            continue;
-        }
-        let syn::Type::Path(p) = &*imp.self_ty else {
-            continue;
-        };
-        let Some(name) = p.path.segments.last().map(|s| s.ident.clone()) else {
+        let Some(name) = inherent_impl_name(imp) else {
             continue;
         };
         if !builders.contains(&name) {
@@ -433,19 +473,30 @@ pub fn carry_call_extensions(file: &mut syn::File) -> Result<usize, String> {
                             return;
                         }
                         let field = self.0;
-                        let (request, info) = (&m.args[0], &m.args[1]);
+                        let request = &m.args[0];
                         if m.method == "pre" {
-                            *e = syn::parse_quote!(crate::hooks::pre(client, #request, #info, &#field));
+                            *e = syn::parse_quote!(crate::hooks::pre(client, #request, OPERATION, &#field));
                             self.1[1] = true;
                         } else if m.method == "exec" {
-                            *e = syn::parse_quote!(crate::hooks::exec(client, #request, #info, #field));
+                            *e = syn::parse_quote!(crate::hooks::exec(client, #request, OPERATION, #field));
                             self.1[2] = true;
                         }
                     }
                 }
                 let mut send = Send(&field, [false; 3]);
                 send.visit_block_mut(&mut f.block);
-                send_done = send.1 == [true; 3];
+                // The operation the hooks get, found in the table at compile time.
+                let method = crate::type_graph::operation_name(&f.block);
+                send_done = send.1 == [true; 3] && method.is_some();
+                if let Some(method) = method {
+                    f.block.stmts.insert(
+                        0,
+                        syn::parse_quote!(
+                            const OPERATION: &crate::operations::Operation =
+                                crate::operations::by_method_name_const(#method);
+                        ),
+                    );
+                }
             }
         }
         if !new_done || !send_done {
@@ -507,7 +558,7 @@ mod tests {
     }
 
     #[test]
-    fn a_lone_api_version_header_is_not_built() {
+    fn no_api_version_header_is_built() {
         let src = r#"
             async fn one() {
                 let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -522,11 +573,16 @@ mod tests {
             }
         "#;
         let mut file: syn::File = syn::parse_str(src).unwrap();
-        assert_eq!(drop_api_version_header(&mut file), 1);
+        assert_eq!(drop_api_version_header(&mut file), Ok(2));
         let text = prettyplease::unparse(&file);
+        assert!(!text.contains("api-version"), "{text}");
         let (one, two) = text.split_at(text.find("async fn two").unwrap());
         assert!(!one.contains("header_map"), "{text}");
         assert!(one.contains(".header(ACCEPT, v)"), "{text}");
+        assert!(
+            two.contains("header_map.append(\"If-Match\", value);"),
+            "{text}"
+        );
         assert!(two.contains(".headers(header_map)"), "{text}");
     }
 
@@ -618,6 +674,7 @@ mod tests {
                     pub async fn send(self) -> Result<(), ()> {
                         let Self { client, id } = self;
                         let mut request = client.client.get(url).build()?;
+                        let info = OperationInfo { operation_id: "fetch_thing" };
                         client.pre(&mut request, &info).await?;
                         let result = client.exec(request, &info).await;
                         client.post(&result, &info).await?;
@@ -636,8 +693,9 @@ mod tests {
             "call_extensions: ::http::Extensions,",
             "call_extensions: ::std::default::Default::default(),",
             "let Self { client, id, call_extensions } = self;",
-            "crate::hooks::pre(client, &mut request, &info, &call_extensions).await?;",
-            "crate::hooks::exec(client, request, &info, call_extensions) .await;",
+            "const OPERATION: &crate::operations::Operation = crate::operations::by_method_name_const( \"fetch_thing\", );",
+            "crate::hooks::pre(client, &mut request, OPERATION, &call_extensions).await?;",
+            "crate::hooks::exec(client, request, OPERATION, call_extensions) .await;",
             "client.post(&result, &info).await?;",
             "pub fn call_extensions_mut(&mut self) -> &mut ::http::Extensions {",
         ] {

@@ -72,7 +72,7 @@ pub fn sendable_impls(code: &str, ops: &[OperationMeta]) -> Result<String, Strin
             .position(|o| sanitize_pascal(&method_name(&o.operation_id)) == name)
             .ok_or_else(|| format!("builder {name} matches no operation"))?;
         out.push_str(&format!(
-            "impl<'a> Sendable<'a> for builder::{name}<'a> {{\n    type Response = {ok};\n    type ErrorBody = {err};\n    fn operation(&self) -> &'static Operation {{\n        &OPERATIONS[{index}]\n    }}\n    fn call_extensions_mut(&mut self) -> &mut http::Extensions {{\n        builder::{name}::call_extensions_mut(self)\n    }}\n    fn send_boxed(self) -> BoxFuture<'a, Result<ResponseValue<{ok}>, Error<{err}>>> {{\n        Box::pin(self.send())\n    }}\n}}\n",
+            "impl<'a> Sendable<'a> for builder::{name}<'a> {{\n    type Response = {ok};\n    type ErrorBody = {err};\n    fn operation(&self) -> &'static Operation {{\n        &OPERATIONS[{index}]\n    }}\n    fn call_extensions_mut(&mut self) -> &mut http::Extensions {{\n        builder::{name}::call_extensions_mut(self)\n    }}\n    fn send_future(self) -> impl Future<Output = Result<ResponseValue<{ok}>, Error<{err}>>> + Send + 'a {{\n        self.send()\n    }}\n}}\n",
             ok = ok.to_token_stream(),
             err = err.to_token_stream(),
         ));

@@ -15,7 +15,7 @@ use reqwest::header::HeaderValue;
 use crate::credentials::{Credentials, DeviceKey, ServiceKey};
 use crate::download_origin::OriginOverride;
 use crate::error::{ApiError, Error};
-use crate::middleware::{CallOptions, CredentialSlot, State};
+use crate::middleware::{CallContext, CallOptions, CredentialSlot, State};
 use crate::retry::RetryPolicy;
 use crate::runtime::{AsyncSleep, SystemTimeSource, TimeSource, TokioSleep};
 use crate::secret::Secret;
@@ -420,10 +420,11 @@ impl Client {
     {
         let op = builder.operation();
         let slot = CredentialSlot::default();
-        let extensions = builder.call_extensions_mut();
-        extensions.insert(options);
-        extensions.insert(slot.clone());
-        match builder.send_boxed().await {
+        builder.call_extensions_mut().insert(CallContext {
+            options,
+            refused: slot.clone(),
+        });
+        match builder.send_future().await {
             Ok(v) => Ok(v),
             Err(nrfcloud_api::Error::Custom(message)) => Err(match slot.take() {
                 Some(refused) => Error::Credentials(refused),

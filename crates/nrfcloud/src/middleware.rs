@@ -2,8 +2,8 @@
 //! the bearer token on the way out (only to the API's own origin), retries with backoff, a
 //! bound on the size of response bodies and a `tracing` span on the way back. A call's own
 //! options ([`CallOptions`]) and the slot for its typed credential error ([`CredentialSlot`])
-//! travel in the request builder's per-call extensions, which the generated `send` hands to
-//! both hooks.
+//! travel together ([`CallContext`]) in the request builder's per-call extensions, which the
+//! generated `send` hands to both hooks.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -44,6 +44,16 @@ impl CredentialSlot {
     pub(crate) fn take(&self) -> Option<CredentialError> {
         self.0.get().cloned()
     }
+}
+
+/// What one call hands the middleware in its per-call extensions: one entry, so one insert
+/// into the extensions' map per call.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallContext {
+    /// The call's options.
+    pub options: CallOptions,
+    /// Where `prepare` leaves a refused credential.
+    pub refused: CredentialSlot,
 }
 
 /// The wrapper's state as the generated client's middleware.
@@ -109,16 +119,16 @@ impl State {
         op: &'static Operation,
         extensions: &Extensions,
     ) -> Result<(), String> {
-        request.headers_mut().remove(AUTHORIZATION);
         if !self.same_origin(request.url()) {
             // Never send a bearer token anywhere but the API.
+            request.headers_mut().remove(AUTHORIZATION);
             return Ok(());
         }
         // The one credential check of every call, whatever path it took to get here.
         let refuse = |e: CredentialError| {
             let text = e.to_string();
-            if let Some(slot) = extensions.get::<CredentialSlot>() {
-                let _ = slot.0.set(e);
+            if let Some(call) = extensions.get::<CallContext>() {
+                let _ = call.refused.0.set(e);
             }
             text
         };
@@ -126,14 +136,20 @@ impl State {
             .credentials
             .token_for(op, self.time.as_ref())
             .map_err(refuse)?;
-        if let Some(token) = token {
-            let value = self.bearer.header(&token).ok_or_else(|| {
-                refuse(CredentialError::BadToken {
-                    what: "credential",
-                    reason: "cannot be sent in a header",
-                })
-            })?;
-            request.headers_mut().insert(AUTHORIZATION, value);
+        match token {
+            Some(token) => {
+                let value = self.bearer.header(&token).ok_or_else(|| {
+                    refuse(CredentialError::BadToken {
+                        what: "credential",
+                        reason: "cannot be sent in a header",
+                    })
+                })?;
+                // Replaces the token of an earlier attempt (a retry's copy of the request).
+                request.headers_mut().insert(AUTHORIZATION, value);
+            }
+            None => {
+                request.headers_mut().remove(AUTHORIZATION);
+            }
         }
         Ok(())
     }
@@ -146,9 +162,8 @@ impl Middleware for State {
         op: &'static Operation,
         extensions: &Extensions,
     ) -> Result<(), String> {
-        let headers = request.headers_mut();
-        if !headers.contains_key(USER_AGENT) {
-            headers.insert(USER_AGENT, self.user_agent.clone());
+        if let http::header::Entry::Vacant(slot) = request.headers_mut().entry(USER_AGENT) {
+            slot.insert(self.user_agent.clone());
         }
         self.authorize(request, op, extensions)
     }
@@ -184,7 +199,10 @@ impl State {
         op: &'static Operation,
         extensions: Extensions,
     ) -> reqwest::Result<reqwest::Response> {
-        let opts = extensions.get::<CallOptions>().copied().unwrap_or_default();
+        let opts = extensions
+            .get::<CallContext>()
+            .map(|call| call.options)
+            .unwrap_or_default();
         let policy = opts.retry.unwrap_or(self.retry);
         let may_retry = retry::is_idempotent(request.method()) || opts.retry_non_idempotent;
         let started = self.time.now();
