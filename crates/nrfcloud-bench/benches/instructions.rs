@@ -21,7 +21,8 @@
 //! - `codegen`: the build step (`nrfcloud_codegen::generate` over `spec/openapi.json`).
 //!
 //! Every measured function repeats its work a fixed number of times ([`CALLS`], [`PAGES`],
-//! …); bench-report divides by it.
+//! …); bench-report divides by it. Every row runs with glibc's fastbins off
+//! ([`ALLOCATOR_TUNABLES`]), so that the counts do not depend on timing.
 
 use nrfcloud_bench::fixtures as common;
 
@@ -439,7 +440,15 @@ fn codegen(text: String) -> String {
 
 library_benchmark_group!(name = build; benchmarks = codegen);
 
+/// glibc's malloc without fastbins, for every row. With them, a free of a small block is
+/// deferred to the next large allocation (`malloc_consolidate`), and how much is waiting then
+/// depends on how the server's answers met the client's polls: the same run of either client
+/// counted 3 to 4 % more or less from one run to the next. Without them each free does its
+/// own work, and both clients' counts repeat to within 0.1 %. Both clients run under the same
+/// setting; the tunable changes no code, only when glibc coalesces free blocks.
+const ALLOCATOR_TUNABLES: &str = "glibc.malloc.mxfast=0";
+
 main!(
-    config = LibraryBenchmarkConfig::default();
+    config = LibraryBenchmarkConfig::default().env("GLIBC_TUNABLES", ALLOCATOR_TUNABLES);
     library_benchmark_groups = client, decoding, local, build
 );
