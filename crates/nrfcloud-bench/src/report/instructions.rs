@@ -188,7 +188,7 @@ pub(super) fn instructions(rows: &mut Vec<Row>, notes: &mut Vec<String>, quick: 
     }
     notes.push(
         "Instruction rows: callgrind (valgrind) through gungraun, `cargo bench -p nrfcloud-bench --bench \
-         instructions`; one run each (the client counts repeat to within about 1 % between runs: hash seeds and socket reads differ; the decode and local counts to within a few hundred instructions); \
+         instructions`, with glibc's fastbins off for both sides (`GLIBC_TUNABLES=glibc.malloc.mxfast=0`: deferred frees otherwise move a client's count by 3 to 4 % with timing); one run each (the client counts repeat to within about 0.1 % between runs; the decode and local counts to within a few hundred instructions); \
          the client rows run on a single-threaded runtime with warm connections, the server in \
          a child process outside valgrind, so only the client's side is counted."
             .into(),

@@ -5,8 +5,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::*;
 
+/// A ratio: three decimals near 1 (where the gates sit, 1.01 and 1.02), two elsewhere.
 pub(super) fn format_ratio(r: f64) -> String {
-    if r == 0.0 || r.abs() >= 0.1 {
+    if (0.9..1.1).contains(&r) {
+        format!("{r:.3}")
+    } else if r == 0.0 || r.abs() >= 0.1 {
         format!("{r:.2}")
     } else {
         format!("{r:.2e}")
@@ -102,6 +105,15 @@ pub(super) fn today() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ratios_near_one_keep_a_third_decimal() {
+        assert_eq!(format_ratio(1.0148), "1.015");
+        assert_eq!(format_ratio(0.97), "0.970");
+        assert_eq!(format_ratio(1.14), "1.14");
+        assert_eq!(format_ratio(7.19), "7.19");
+        assert_eq!(format_ratio(5.76e-4), "5.76e-4");
+    }
 
     #[test]
     fn today_is_a_date() {
