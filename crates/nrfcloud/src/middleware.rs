@@ -213,14 +213,17 @@ impl State {
             } else {
                 None
             };
-            let sent = Instant::now();
+            let span = tracing::Span::current();
+            // The clock is read only for a span that records it.
+            let sent = (!span.is_disabled()).then(Instant::now);
             let result = client
                 .execute(request)
                 .await
                 .map(|r| bounded(r, self.max_response_bytes));
-            let span = tracing::Span::current();
             span.record("attempt", attempt);
-            span.record("duration_ms", sent.elapsed().as_millis() as u64);
+            if let Some(sent) = sent {
+                span.record("duration_ms", sent.elapsed().as_millis() as u64);
+            }
             match &result {
                 Ok(r) => {
                     span.record("status", r.status().as_u16());
@@ -234,7 +237,9 @@ impl State {
                     let after = retry::retry_after(r.headers(), self.time.now());
                     let r = if r.status().as_u16() == 429 {
                         // The monthly quota (40005) is a 429 that no retry can fix.
-                        let (quota, rebuilt) = peek_quota(r).await;
+                        // Boxed: a 429 is rare, and its body read (~900 bytes of future)
+                        // would otherwise make every call's retry future larger.
+                        let (quota, rebuilt) = Box::pin(peek_quota(r)).await;
                         if quota {
                             return rebuilt;
                         }
