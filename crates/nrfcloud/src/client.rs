@@ -404,6 +404,12 @@ impl Client {
         self.inner.state.max_response_bytes
     }
 
+    /// The middleware, for tests of its futures.
+    #[cfg(test)]
+    pub(crate) fn middleware(&self) -> &State {
+        &self.inner.state
+    }
+
     /// Sends one request builder with per-call options: the one path of every call of the
     /// generated client through the wrapper ([`crate::Request::send`], the workflows).
     /// The options and the slot for a refused credential travel in the builder's per-call
