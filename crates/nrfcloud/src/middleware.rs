@@ -260,8 +260,9 @@ impl State {
         result
     }
 
-    /// After an attempt that may be retried: waits and sends `next`, until an answer that is not
-    /// retried, the last attempt, or the policy's time budget.
+    /// After an attempt whose outcome the policy retries ([`wants_retry`]): waits and sends
+    /// `next`, until an answer that is not retried, the last attempt, or the policy's time
+    /// budget. `result` is a retryable outcome at the top of each round.
     async fn retry(
         &self,
         client: &reqwest::Client,
@@ -278,7 +279,7 @@ impl State {
         let mut attempt: u32 = 1;
         loop {
             let (result_now, retry_after) = match result {
-                Ok(r) if retry::is_retryable_status(r.status().as_u16()) => {
+                Ok(r) => {
                     let after = retry::retry_after(r.headers(), self.time.now());
                     let r = if r.status().as_u16() == 429 {
                         // The monthly quota (40005) is a 429 that no retry can fix.
@@ -292,8 +293,7 @@ impl State {
                     };
                     (Ok(r), after)
                 }
-                Err(e) if retry::is_retryable_error(&e) => (Err(e), None),
-                other => return other,
+                Err(e) => (Err(e), None),
             };
             // Retry-After is clamped to the policy's longest wait; the budget check saturates.
             // On the injected clock; one that goes back counts as no time passed.
@@ -317,8 +317,8 @@ impl State {
             };
             result = self.attempt(client.execute(request), attempt).await;
             match again {
-                Some(again) => next = again,
-                None => return result,
+                Some(again) if wants_retry(&result) => next = again,
+                _ => return result,
             }
         }
     }
